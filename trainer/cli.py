@@ -1,0 +1,355 @@
+"""The ``trainer`` command: the TUI with no arguments, scriptable jobs otherwise.
+
+Every failure a user can cause ends in one line on stderr naming the file,
+line or value, and a non-zero exit; no traceback reaches the terminal. Textual
+is imported only by the commands that open the TUI, so ``trainer due`` stays
+fast enough for a shell prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainer import __version__
+
+if TYPE_CHECKING:
+    from trainer.service import Trainer
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+DESCRIPTION = """\
+Spaced-repetition flashcards and multiple-choice quizzes for the terminal.
+With no command, opens the study home screen on the bundled and user decks."""
+
+EPILOG = """\
+environment:
+  TRAINER_DB      database file (same as --db)
+  TRAINER_HOME    folder for the database, user decks and settings (tests use this)
+  TRAINER_CONFIG  settings file (default: settings.toml in the user config folder)
+  TRAINER_NOW     pretend the current time is this ISO timestamp, e.g. 2026-12-01T09:00
+"""
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", run_home)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("trainer: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # the one place where every failure becomes one line
+        print(f"trainer: {describe_error(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def describe_error(error: Exception) -> str:
+    from trainer.config import SettingsError
+    from trainer.core.deck import DeckError
+    from trainer.service import UserError
+    from trainer.storage import DatabaseError
+
+    if isinstance(error, UserError | DatabaseError | DeckError | SettingsError | CliError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    import sqlite3
+
+    if isinstance(error, sqlite3.Error):
+        return f"database error: {error}"
+    return f"internal error ({type(error).__name__}): {error}"
+
+
+# --------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trainer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"trainer {__version__}")
+    parser.add_argument("--db", metavar="PATH", help="database file (default: user data folder)")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> Any:
+        sub = commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="database file")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("home", run_home, "open the home screen (the default)")
+
+    sub = command("decks", run_decks, "list decks with card, new, due and learning counts")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    sub = command("due", run_due, "print what is due today per deck (fast; for shell prompts)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    sub = command("stats", run_stats, "print progress statistics")
+    sub.add_argument("--deck", action="append", metavar="NAME", help="only this deck (repeatable)")
+    sub.add_argument("--days", type=positive_int, default=30, metavar="N", help="window (30)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    sub = command("import", run_import, "turn a glossary document into a YAML deck")
+    sub.add_argument(
+        "file", type=Path, help="glossary: TSV/CSV table, Term/Definition blocks, Markdown"
+    )
+    sub.add_argument("--deck", metavar="NAME", help="deck name (default: from the file name)")
+    sub.add_argument("--out", type=Path, metavar="PATH", help="deck file to write")
+    sub.add_argument(
+        "--format", choices=["tsv", "csv", "blocks", "markdown"], help="skip format detection"
+    )
+    sub.add_argument(
+        "--missing-terms",
+        choices=["flag", "refuse"],
+        default="flag",
+        help="definitions with no recoverable term: write them flagged for you to fill "
+        "in (flag, the default; skipped in study until filled) or refuse the import",
+    )
+    sub.add_argument("--force", action="store_true", help="overwrite an existing deck file")
+
+    sub = command("study", run_study, "start a study session in the TUI")
+    sub.add_argument("--deck", action="append", metavar="NAME", help="only this deck (repeatable)")
+
+    sub = command("config", run_config, "show or change settings")
+    sub.add_argument("key", nargs="?", help="setting name, or decks.<slug>.directions")
+    sub.add_argument("value", nargs="?", help="new value (directions: forward, reverse or both)")
+
+    command("rebuild", run_rebuild, "recompute every card's state by replaying the review log")
+    add_quiz_command(command)
+    return parser
+
+
+def add_quiz_command(command: Callable[..., Any]) -> None:
+    sub = command(
+        "quiz",
+        run_quiz,
+        "take a multiple-choice quiz in the TUI. A wrong answer on a card you have already "
+        "studied is also logged as a review (grade 2, mode quiz), so the card comes back "
+        "tomorrow; right answers and never-studied cards leave the schedule alone.",
+    )
+    sub.add_argument("--deck", action="append", metavar="NAME", help="quiz this deck (repeatable)")
+    sub.add_argument("--questions", type=positive_int, default=10, metavar="N", help="(10)")
+    sub.add_argument("--choices", type=positive_int, default=4, metavar="K", help="(4)")
+    sub.add_argument(
+        "--direction",
+        choices=["term", "definition", "mixed"],
+        default="term",
+        help="term: pick the definition of a term; definition: pick the term; mixed",
+    )
+    sub.add_argument(
+        "--source",
+        choices=["deck", "weakest", "due-soon"],
+        default="deck",
+        help="which cards: the whole deck, your weakest cards, or cards due soon",
+    )
+    sub.add_argument("--seed", type=int, metavar="S", help="same seed, same quiz")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+# ------------------------------------------------------------------- helpers
+def open_trainer(args: argparse.Namespace) -> Trainer:
+    from trainer.service import Trainer
+
+    trainer = Trainer.open(getattr(args, "db", None))
+    report = trainer.sync_decks()
+    for error in report.errors:
+        print(f"trainer: warning: {error} (deck skipped)", file=sys.stderr)
+    return trainer
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+# ------------------------------------------------------------------ commands
+def run_home(args: argparse.Namespace) -> int:
+    return run_tui(args, start="home")
+
+
+def run_study(args: argparse.Namespace) -> int:
+    return run_tui(args, start="study")
+
+
+def run_quiz(args: argparse.Namespace) -> int:
+    return run_tui(args, start="quiz")
+
+
+def run_tui(args: argparse.Namespace, start: str) -> int:
+    trainer = open_trainer(args)
+    try:
+        decks = trainer.resolve_decks(getattr(args, "deck", None))
+        from trainer.tui.app import TrainerApp, launch_options
+
+        app = TrainerApp(trainer, **launch_options(start, decks, args))
+        app.run()
+        return app.return_code or EXIT_OK
+    finally:
+        trainer.close()
+
+
+def run_decks(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        summaries = trainer.deck_summaries()
+    finally:
+        trainer.close()
+    if args.json:
+        print_json([summary_dict(s) for s in summaries])
+        return EXIT_OK
+    if not summaries:
+        print("No decks yet. Add one with: trainer import FILE")
+        return EXIT_OK
+    width = max(len(s.name) for s in summaries)
+    print(f"{'deck':<{width}}  {'cards':>5}  {'new':>5}  {'due':>5}  {'learning':>8}")
+    for s in summaries:
+        print(f"{s.name:<{width}}  {s.cards:>5}  {s.new:>5}  {s.due:>5}  {s.learning:>8}")
+    return EXIT_OK
+
+
+def summary_dict(summary: Any) -> dict[str, Any]:
+    return {
+        "deck": summary.slug,
+        "name": summary.name,
+        "cards": summary.cards,
+        "new": summary.new,
+        "due": summary.due,
+        "learning": summary.learning,
+        "directions": [str(d) for d in summary.directions],
+    }
+
+
+def run_due(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        today = trainer.today()
+        summaries = trainer.deck_summaries()
+    finally:
+        trainer.close()
+    rows = [
+        {
+            "deck": s.slug,
+            "name": s.name,
+            "due": s.due,
+            "new": min(s.new, trainer.settings.new_per_day),
+        }
+        for s in summaries
+    ]
+    if args.json:
+        print_json({"day": today.isoformat(), "decks": rows, "due": sum(r["due"] for r in rows)})
+        return EXIT_OK
+    for row in rows:
+        print(f"{row['name']}: {row['due']} due, {row['new']} new")
+    print(f"total: {sum(r['due'] for r in rows)} due")
+    return EXIT_OK
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        decks = trainer.resolve_decks(args.deck)
+        report = trainer.progress(decks, days=args.days)
+    finally:
+        trainer.close()
+    if args.json:
+        print_json(report.to_dict())
+        return EXIT_OK
+    from trainer.report import render_report
+
+    render_report(report)
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        outcome = trainer.import_glossary(
+            args.file,
+            deck_name=args.deck,
+            out=args.out,
+            fmt=args.format,
+            refuse_missing_terms=args.missing_terms == "refuse",
+            overwrite=args.force,
+        )
+    finally:
+        trainer.close()
+    for line in outcome.messages:
+        print(line, file=sys.stderr)
+    print(f"wrote {outcome.path} ({outcome.cards} cards) as deck {outcome.slug!r}")
+    return EXIT_OK
+
+
+def run_config(args: argparse.Namespace) -> int:
+    from trainer import locations
+    from trainer.config import change_setting, load_settings, save_settings, settings_to_data
+
+    path = locations.settings_path()
+    settings = load_settings(path)
+    if args.key is None:
+        print(f"# {path}")
+        for key, value in flatten(settings_to_data(settings)):
+            print(f"{key} = {json.dumps(value)}")
+        return EXIT_OK
+    if args.value is None:
+        data = dict(flatten(settings_to_data(settings)))
+        if args.key not in data:
+            raise CliError(f"unknown setting {args.key!r} (known: {', '.join(data)})")
+        print(json.dumps(data[args.key]))
+        return EXIT_OK
+    updated = change_setting(settings, args.key, args.value)
+    save_settings(updated, path)
+    print(f"{args.key} set in {path}")
+    return EXIT_OK
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            items += flatten(value, f"{prefix}{key}.")
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        count = trainer.store.rebuild_card_state()
+    finally:
+        trainer.close()
+    print(f"rebuilt the state of {count} card directions from the review log")
+    return EXIT_OK

@@ -1,0 +1,152 @@
+"""User settings: a small TOML file the user may edit or change through ``trainer config``.
+
+Unknown keys are refused with the file and key named, so a typo never silently
+does nothing. Per-deck directions live in a ``[decks.<slug>]`` table and
+override the deck file's own ``directions``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from trainer.core.model import Direction
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    rollover_hour: int = 4
+    timezone: str = ""
+    deck_directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
+
+
+SCALAR_LIMITS: dict[str, tuple[int, int]] = {
+    "new_per_day": (0, 10_000),
+    "reviews_per_day": (0, 100_000),
+    "rollover_hour": (0, 23),
+}
+SCALAR_KEYS = (*SCALAR_LIMITS, "timezone")
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: {error}") from None
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read: {error.strerror}") from None
+    return settings_from_data(data, str(path))
+
+
+def settings_from_data(data: Mapping[str, Any], source: str) -> Settings:
+    settings = Settings()
+    for key, value in data.items():
+        if key == "decks":
+            settings = replace(settings, deck_directions=_deck_directions(value, source))
+        elif key in SCALAR_KEYS:
+            settings = replace(settings, **{key: parse_value(key, value, source)})
+        else:
+            raise SettingsError(f"{source}: unknown setting {key!r}")
+    return settings
+
+
+def parse_value(key: str, value: Any, source: str = "setting") -> Any:
+    """Check one scalar setting; accepts strings from the command line too."""
+    if key == "timezone":
+        return _timezone(str(value), source)
+    if key not in SCALAR_LIMITS:
+        known = ", ".join([*SCALAR_KEYS, "decks.<slug>.directions"])
+        raise SettingsError(f"{source}: unknown setting {key!r} (known: {known})")
+    low, high = SCALAR_LIMITS[key]
+    try:
+        number = int(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise SettingsError(f"{source}: {key} must be a whole number {low}-{high}, got {value!r}")
+    return number
+
+
+def _timezone(name: str, source: str) -> str:
+    if not name:
+        return ""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{source}: unknown timezone {name!r}") from None
+    return name
+
+
+def parse_directions(value: Any, source: str) -> tuple[Direction, ...]:
+    names = [value] if isinstance(value, str) else value
+    if isinstance(names, str) or not isinstance(names, list) or not names:
+        names = None
+    try:
+        if names is None:
+            raise ValueError
+        if len(names) == 1 and names[0] == "both":
+            return (Direction.FORWARD, Direction.REVERSE)
+        return tuple(dict.fromkeys(Direction(str(n).strip()) for n in names))
+    except ValueError:
+        raise SettingsError(
+            f"{source}: directions must be forward, reverse or both, got {value!r}"
+        ) from None
+
+
+def _deck_directions(value: Any, source: str) -> dict[str, tuple[Direction, ...]]:
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"{source}: [decks] must be a table of deck settings")
+    result: dict[str, tuple[Direction, ...]] = {}
+    for slug, table in value.items():
+        if not isinstance(table, Mapping) or set(table) - {"directions"}:
+            raise SettingsError(f"{source}: [decks.{slug}] may only set 'directions'")
+        if "directions" in table:
+            result[slug] = parse_directions(table["directions"], f"{source}: decks.{slug}")
+    return result
+
+
+def settings_to_data(settings: Settings) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f.name: getattr(settings, f.name) for f in fields(settings) if f.name in SCALAR_KEYS
+    }
+    if settings.deck_directions:
+        data["decks"] = {
+            slug: {"directions": [str(d) for d in directions]}
+            for slug, directions in sorted(settings.deck_directions.items())
+        }
+    return data
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(tomli_w.dumps(settings_to_data(settings)), encoding="utf-8")
+    temporary.replace(path)
+
+
+def change_setting(settings: Settings, key: str, value: str) -> Settings:
+    """Apply ``trainer config KEY VALUE``; the key is checked before anything is saved."""
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "decks" and parts[2] == "directions":
+        directions = parse_directions(
+            [v.strip() for v in value.split(",")] if "," in value else value, key
+        )
+        return replace(settings, deck_directions={**settings.deck_directions, parts[1]: directions})
+    return replace(settings, **{key: parse_value(key, value, key)})

@@ -1,0 +1,103 @@
+"""The data that flows between layers: decks, cards, reviews.
+
+Card identity is ``<deck slug>/<normalized term>`` so that editing a definition,
+reordering a deck or re-importing it keeps every card's history attached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from trainer.core.sm2 import SM2State
+
+
+class Direction(StrEnum):
+    """Which side is shown first: the term (forward) or the definition (reverse)."""
+
+    FORWARD = "forward"
+    REVERSE = "reverse"
+
+
+class Mode(StrEnum):
+    STUDY = "study"
+    DRILL = "drill"
+    QUIZ = "quiz"
+
+
+#: Modes whose answers move the SM-2 state; drills never do.
+SCHEDULING_MODES = frozenset({Mode.STUDY, Mode.QUIZ})
+
+
+def normalize_term(term: str) -> str:
+    """Fold case, width and spacing so trivially different spellings collide."""
+    folded = unicodedata.normalize("NFKC", term).casefold()
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+def slugify(name: str) -> str:
+    """A file-name- and URL-safe deck slug."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug or "deck"
+
+
+def card_id(deck_slug: str, term: str) -> str:
+    return f"{deck_slug}/{normalize_term(term)}"
+
+
+@dataclass(frozen=True)
+class Card:
+    term: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    example: str | None = None
+    line: int | None = None
+
+    def id_in(self, deck_slug: str) -> str:
+        return card_id(deck_slug, self.term)
+
+
+@dataclass(frozen=True)
+class Deck:
+    slug: str
+    name: str
+    cards: tuple[Card, ...]
+    description: str = ""
+    #: lines of imported cards still waiting for a term (``missing_term: true``)
+    drafts: tuple[int, ...] = ()
+    source: str = ""
+    tags: tuple[str, ...] = ()
+    directions: tuple[Direction, ...] = (Direction.FORWARD,)
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """One row of the append-only review log, as the core sees it."""
+
+    id: str
+    card_id: str
+    direction: Direction
+    answered_at: dt.datetime
+    day: dt.date
+    grade: int
+    mode: Mode
+    response_ms: int | None
+    before: SM2State
+    after: SM2State
+
+
+@dataclass(frozen=True)
+class CardStatus:
+    """A card with its scheduling state in one direction: what queues and stats read."""
+
+    card_id: str
+    deck: str
+    direction: Direction
+    state: SM2State = field(default_factory=SM2State)
+    retired: bool = False
+    suspended: bool = False

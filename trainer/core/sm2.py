@@ -1,0 +1,104 @@
+"""SuperMemo 2, exactly as DESIGN.md states it.
+
+One operation: ``review(state, quality, today)`` returns a new state and never
+mutates its input. The interval growth uses the E-Factor *before* this answer's
+update (the published algorithm computes I(n) from the item's current EF, then
+adjusts EF), and a failed recall leaves EF untouched so a single bad day does
+not permanently slow an item down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, replace
+from enum import IntEnum
+from typing import Any
+
+INITIAL_EASINESS = 2.5
+MIN_EASINESS = 1.3
+MAX_INTERVAL_DAYS = 36_500
+PASSING_QUALITY = 3
+
+
+class Grade(IntEnum):
+    """The six SM-2 answer grades; stored as plain integers."""
+
+    BLACKOUT = 0
+    WRONG_FAMILIAR = 1
+    WRONG_EASY_RECALL = 2
+    RIGHT_HARD = 3
+    RIGHT_HESITANT = 4
+    PERFECT = 5
+
+
+GRADE_MEANINGS: dict[int, str] = {
+    0: "blackout",
+    1: "wrong, familiar",
+    2: "wrong, easy to recall",
+    3: "right, hard",
+    4: "right, hesitant",
+    5: "perfect",
+}
+
+
+@dataclass(frozen=True)
+class SM2State:
+    repetitions: int = 0
+    easiness: float = INITIAL_EASINESS
+    interval: int = 0
+    due: dt.date | None = None
+    lapses: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due"] = self.due.isoformat() if self.due else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SM2State:
+        due = data.get("due")
+        return cls(
+            repetitions=int(data.get("repetitions", 0)),
+            easiness=float(data.get("easiness", INITIAL_EASINESS)),
+            interval=int(data.get("interval", 0)),
+            due=dt.date.fromisoformat(due) if due else None,
+            lapses=int(data.get("lapses", 0)),
+        )
+
+    @property
+    def is_new(self) -> bool:
+        return self.due is None
+
+
+def next_interval(state: SM2State) -> int:
+    """Interval after a successful answer, from the state before it."""
+    if state.repetitions == 0:
+        return 1
+    if state.repetitions == 1:
+        return 6
+    return min(MAX_INTERVAL_DAYS, math.ceil(state.interval * state.easiness))
+
+
+def updated_easiness(easiness: float, quality: int) -> float:
+    miss = 5 - quality
+    return max(MIN_EASINESS, easiness + (0.1 - miss * (0.08 + miss * 0.02)))
+
+
+def review(state: SM2State, quality: int, today: dt.date) -> SM2State:
+    """Apply one graded answer given on study day ``today``."""
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
+        raise ValueError(f"quality must be an integer 0-5, got {quality!r}")
+    if quality < PASSING_QUALITY:
+        lapses = state.lapses + (1 if state.repetitions >= 1 else 0)
+        return replace(
+            state, repetitions=0, interval=1, due=today + dt.timedelta(days=1), lapses=lapses
+        )
+    interval = next_interval(state)
+    return replace(
+        state,
+        repetitions=state.repetitions + 1,
+        easiness=updated_easiness(state.easiness, quality),
+        interval=interval,
+        due=today + dt.timedelta(days=interval),
+    )

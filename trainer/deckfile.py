@@ -1,0 +1,129 @@
+"""Reading and writing deck files (YAML), the only place that touches PyYAML.
+
+Only the safe loader is used, so a deck can never construct Python objects.
+Mappings come back as ``LineDict`` carrying the 1-based line they start on,
+which the pure validator in ``trainer.core.deck`` puts into its messages.
+libyaml's C classes are used when present: they are several times faster on
+large decks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trainer.core.deck import DeckError, deck_from_data
+from trainer.core.model import Deck
+
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+MAX_DECK_BYTES = 64 * 1024 * 1024
+
+
+class LineDict(dict[str, Any]):
+    line: int | None = None
+
+
+class _LineLoader(SafeLoader):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+    mapping = LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_deck_text(text: str, slug: str, source: str) -> Deck:
+    """Parse YAML text into a validated Deck; every failure is a DeckError."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise DeckError(source, line, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as error:
+        raise DeckError(source, None, f"YAML error: {error}") from None
+    except RecursionError:
+        raise DeckError(source, None, "YAML nested too deeply") from None
+    return deck_from_data(data, slug, source)
+
+
+def decode_deck_bytes(raw: bytes, source: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise DeckError(source, None, "not a text file (binary data)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DeckError(source, line, f"not valid UTF-8 (byte 0x{raw[error.start]:02x})") from None
+    return text
+
+
+def read_deck_file(path: Path, slug: str | None = None) -> Deck:
+    """Load and validate one deck file."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DECK_BYTES:
+            raise DeckError(source, None, f"deck file is too large ({size} bytes)")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DeckError(source, None, f"cannot read: {error.strerror}") from None
+    return parse_deck_text(decode_deck_bytes(raw, source), slug or path.stem, source)
+
+
+def deck_to_data(deck: Deck) -> dict[str, Any]:
+    """The plain structure written to a deck file, optional keys omitted."""
+    data: dict[str, Any] = {"name": deck.name}
+    if deck.description:
+        data["description"] = deck.description
+    if deck.source:
+        data["source"] = deck.source
+    if deck.tags:
+        data["tags"] = list(deck.tags)
+    if tuple(deck.directions) != ("forward",):
+        data["directions"] = [str(d) for d in deck.directions]
+    data["cards"] = [_card_data(card) for card in deck.cards]
+    return data
+
+
+def _card_data(card: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"term": card.term, "definition": card.definition}
+    if card.aliases:
+        entry["aliases"] = list(card.aliases)
+    if card.tags:
+        entry["tags"] = list(card.tags)
+    if card.example:
+        entry["example"] = card.example
+    return entry
+
+
+def dump_deck(deck: Deck) -> str:
+    return dump_data(deck_to_data(deck))
+
+
+def dump_data(data: dict[str, Any]) -> str:
+    return yaml.dump(
+        data,
+        Dumper=SafeDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+
+
+def write_deck_file(deck: Deck, path: Path) -> None:
+    """Write atomically: a crash mid-write never leaves a half deck behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(dump_deck(deck), encoding="utf-8")
+    temporary.replace(path)

@@ -1,0 +1,420 @@
+"""The application layer: what the TUI and the CLI both call; neither speaks SQL.
+
+It wires the pure core to storage: keeps the database's copy of the deck files
+current (re-parsing a file only when its size, mtime and hash say it changed),
+builds today's queue and records answers, one transaction each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from trainer import locations
+from trainer.config import Settings, load_settings
+from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
+from trainer.core.deck import DeckError
+from trainer.core.model import CardStatus, Deck, Direction, Mode, ReviewRecord, slugify
+from trainer.core.queue import (
+    Limits,
+    QueueEntry,
+    QueueKind,
+    TodayLog,
+    build_queue,
+    summarize_today,
+)
+from trainer.core.sm2 import review
+from trainer.storage import Store, open_database
+
+if TYPE_CHECKING:
+    from trainer.core.glossary import GlossaryImport
+from trainer.storage.store import DeckRow, DeckSignature, StoredCard
+
+
+class UserError(Exception):
+    """A problem the user can fix; its message is one line fit for the terminal."""
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    slug: str
+    name: str
+    cards: int
+    new: int
+    due: int
+    learning: int
+    directions: tuple[Direction, ...]
+    path: str
+
+
+@dataclass
+class SyncReport:
+    parsed: list[str] = field(default_factory=list)
+    errors: list[DeckError] = field(default_factory=list)
+
+
+def local_timezone(settings: Settings) -> dt.tzinfo:
+    if settings.timezone:
+        return ZoneInfo(settings.timezone)
+    tz = dt.datetime.now().astimezone().tzinfo
+    return tz if tz is not None else dt.UTC
+
+
+def clock_from_environment(tz: dt.tzinfo) -> Clock:
+    """``TRAINER_NOW`` pins the clock for scripts and tests that simulate days."""
+    value = os.environ.get("TRAINER_NOW")
+    if not value:
+        return SystemClock()
+    try:
+        return FixedClock(parse_instant(value, tz))
+    except ValueError:
+        raise UserError(f"TRAINER_NOW: not an ISO timestamp: {value!r}") from None
+
+
+class Trainer:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        settings: Settings,
+        tz: dt.tzinfo,
+        deck_dirs: Sequence[Path],
+        user_decks: Path,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.tz = tz
+        self.deck_dirs = list(deck_dirs)
+        self.user_decks = user_decks
+
+    @classmethod
+    def open(
+        cls,
+        db: str | os.PathLike[str] | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+        tz: dt.tzinfo | None = None,
+        deck_dirs: Sequence[Path] | None = None,
+    ) -> Trainer:
+        """Build the application exactly as the CLI and the TUI use it."""
+        from trainer.config import SettingsError
+
+        try:
+            settings = settings or load_settings(locations.settings_path())
+        except SettingsError as error:
+            raise UserError(str(error)) from None
+        tz = tz or local_timezone(settings)
+        clock = clock or clock_from_environment(tz)
+        path = locations.database_path(db)
+        user_decks = locations.user_decks_dir(path)
+        if deck_dirs is None:
+            deck_dirs = [locations.bundled_decks_dir(), user_decks]
+        store = Store(open_database(path))
+        return cls(
+            store, clock=clock, settings=settings, tz=tz, deck_dirs=deck_dirs, user_decks=user_decks
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------------- time
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        return study_day(self.now(), self.tz, self.settings.rollover_hour)
+
+    # ------------------------------------------------------------------ decks
+    def deck_files(self) -> dict[str, Path]:
+        """Deck files by slug; a user deck overrides a bundled one of the same name."""
+        found: dict[str, Path] = {}
+        for directory in self.deck_dirs:
+            if directory.is_dir():
+                for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+                    found[path.stem] = path
+        return found
+
+    def sync_decks(self) -> SyncReport:
+        """Bring the database up to date with the deck files; parse only changed ones."""
+        from trainer.deckfile import decode_deck_bytes, parse_deck_text
+
+        report = SyncReport()
+        known = self.store.deck_signatures()
+        files = self.deck_files()
+        for slug, signature in known.items():
+            if slug not in files and signature.path and Path(signature.path).is_file():
+                files[slug] = Path(signature.path)  # imported with --out elsewhere
+        for slug, path in files.items():
+            try:
+                stat = path.stat()
+            except OSError as error:
+                report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
+                continue
+            old = known.get(slug)
+            if old and (old.path, old.size, old.mtime_ns) == (
+                str(path),
+                stat.st_size,
+                stat.st_mtime_ns,
+            ):
+                continue
+            try:
+                raw = path.read_bytes()
+                signature = DeckSignature(
+                    str(path), stat.st_size, stat.st_mtime_ns, hashlib.sha256(raw).hexdigest()
+                )
+                if old and old.sha256 == signature.sha256:
+                    self.store.touch_deck(slug, signature)
+                    continue
+                deck = parse_deck_text(decode_deck_bytes(raw, str(path)), slug, str(path))
+            except DeckError as error:
+                report.errors.append(error)
+                continue
+            except OSError as error:
+                report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
+                continue
+            self.store.sync_deck(deck, signature, self.now())
+            report.parsed.append(slug)
+        for slug in set(known) - set(files):
+            self.store.retire_deck(slug)
+        return report
+
+    def decks(self) -> list[DeckRow]:
+        return self.store.decks()
+
+    def resolve_decks(self, names: Sequence[str] | None) -> list[str] | None:
+        """Deck slugs for user-given names (slug or display name); None means all."""
+        if not names:
+            return None
+        rows = self.store.decks()
+        slugs = []
+        for name in names:
+            match = [
+                r.slug for r in rows if name in (r.slug, r.name) or name.lower() == r.name.lower()
+            ]
+            if not match:
+                known = ", ".join(r.slug for r in rows) or "none"
+                raise UserError(f"no deck named {name!r} (decks: {known})")
+            slugs.append(match[0])
+        return slugs
+
+    def deck_directions(self) -> dict[str, tuple[Direction, ...]]:
+        directions = {row.slug: row.directions for row in self.store.decks()}
+        directions.update(
+            (slug, value)
+            for slug, value in self.settings.deck_directions.items()
+            if slug in directions
+        )
+        return directions
+
+    def statuses(self, decks: Sequence[str] | None = None) -> list[CardStatus]:
+        return self.store.card_statuses(self.deck_directions(), decks)
+
+    def deck_summaries(self) -> list[DeckSummary]:
+        today = self.today()
+        statuses = self.statuses()
+        directions = self.deck_directions()
+        summaries = []
+        for row in self.store.decks():
+            mine = [s for s in statuses if s.deck == row.slug and not s.suspended]
+            queue = build_queue(mine, today, self._today_log(), self._limits())
+            summaries.append(
+                DeckSummary(
+                    slug=row.slug,
+                    name=row.name,
+                    cards=row.cards,
+                    new=sum(1 for s in mine if s.state.is_new),
+                    due=sum(1 for e in queue if e.kind is QueueKind.REVIEW),
+                    learning=sum(1 for s in mine if not s.state.is_new and s.state.repetitions < 2),
+                    directions=directions.get(row.slug, (Direction.FORWARD,)),
+                    path=row.path,
+                )
+            )
+        return summaries
+
+    # ---------------------------------------------------------------- studying
+    def _limits(self) -> Limits:
+        return Limits(self.settings.new_per_day, self.settings.reviews_per_day)
+
+    def _today_log(self) -> TodayLog:
+        return summarize_today(self.store.reviews_on(self.today()), self.today())
+
+    def queue(self, decks: Sequence[str] | None = None) -> list[QueueEntry]:
+        """What is left to study today, in order, for the chosen decks."""
+        return build_queue(self.statuses(decks), self.today(), self._today_log(), self._limits())
+
+    def card(self, card_id: str) -> StoredCard:
+        cards = self.store.cards([card_id])
+        if not cards:
+            raise UserError(f"no card {card_id!r}")
+        return cards[0]
+
+    def record_answer(
+        self,
+        card_id: str,
+        direction: Direction,
+        grade: int,
+        mode: Mode,
+        response_ms: int | None = None,
+    ) -> ReviewRecord:
+        """Grade one card; committed before this returns."""
+        now = self.now()
+        today = study_day(now, self.tz, self.settings.rollover_hour)
+        before = self.store.state_of(card_id, direction)
+        after = review(before, grade, today) if mode is not Mode.DRILL else before
+        record = ReviewRecord(
+            id=uuid.uuid4().hex,
+            card_id=card_id,
+            direction=direction,
+            answered_at=now,
+            day=today,
+            grade=grade,
+            mode=mode,
+            response_ms=response_ms,
+            before=before,
+            after=after,
+        )
+        self.store.record_review(record)
+        return record
+
+    def undo(self, review_id: str) -> ReviewRecord:
+        return self.store.undo_review(review_id, self.now())
+
+    # ---------------------------------------------------------------- imports
+    def import_glossary(self, file: Path, **options: object) -> ImportOutcome:
+        """Write a deck file from a glossary document and load it, in one pass."""
+        return _import_glossary(self, file, **options)  # type: ignore[arg-type]
+
+    def sync_deck_file(self, path: Path) -> None:
+        """Load a deck file that lives outside the deck folders (``import --out``)."""
+        from trainer.deckfile import read_deck_file
+
+        deck = read_deck_file(path)
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        signature = DeckSignature(str(path), stat.st_size, stat.st_mtime_ns, digest)
+        self.store.sync_deck(deck, signature, self.now())
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    slug: str
+    path: Path
+    cards: int
+    messages: tuple[str, ...]
+
+
+def import_messages(result: GlossaryImport, source: str) -> list[str]:
+    """What the user must know about an import: gaps, guesses and duplicates."""
+    messages = []
+    for entry in result.entries:
+        if entry.term_recovered:
+            messages.append(f"{source}:{entry.line}: term {entry.term!r} recovered from definition")
+    for entry in result.missing_terms:
+        messages.append(f"{source}:{entry.line}: no term for: {_excerpt(entry.definition)}")
+    for term, lines in result.duplicates.items():
+        where = ", ".join(str(line) for line in lines)
+        messages.append(f"{source}: duplicate term {term!r} on lines {where} (first kept)")
+    return messages
+
+
+def _excerpt(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) -> tuple[Deck, str]:
+    """A Deck of the complete entries plus the YAML of the whole import, drafts included."""
+    from trainer.core.model import Card, normalize_term
+    from trainer.deckfile import deck_to_data, dump_data
+
+    seen: set[str] = set()
+    cards: list[Card] = []
+    drafts: list[dict[str, object]] = []
+    for entry in result.entries:
+        if not entry.term:
+            drafts.append({"term": "", "missing_term": True, "definition": entry.definition})
+            continue
+        key = normalize_term(entry.term)
+        if key in seen:
+            continue
+        seen.add(key)
+        cards.append(
+            Card(
+                term=entry.term,
+                definition=entry.definition,
+                aliases=tuple(getattr(entry, "aliases", ())),
+                tags=tuple(getattr(entry, "tags", ())),
+            )
+        )
+    note = f"Imported by trainer from {source} ({result.format} layout)."
+    if drafts:
+        note += f" {len(drafts)} cards have no term yet (missing_term: true): fill them in."
+    deck = Deck(slug=slug, name=name, cards=tuple(cards), source=note)
+    data = deck_to_data(deck)
+    data["cards"] = data["cards"] + drafts
+    return deck, dump_data(data)
+
+
+def _import_glossary(
+    trainer: Trainer,
+    file: Path,
+    *,
+    deck_name: str | None,
+    out: Path | None,
+    fmt: str | None,
+    refuse_missing_terms: bool,
+    overwrite: bool,
+) -> ImportOutcome:
+    from trainer.core.glossary import GlossaryError, parse_glossary
+    from trainer.deckfile import decode_deck_bytes
+
+    source = str(file)
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise UserError(f"{source}: cannot read: {error.strerror}") from None
+    try:
+        text = decode_deck_bytes(raw, source)
+        result = parse_glossary(text, source, fmt)
+    except (DeckError, GlossaryError) as error:
+        raise UserError(str(error)) from None
+    messages = import_messages(result, source)
+    if refuse_missing_terms and result.missing_terms:
+        lines = ", ".join(str(e.line) for e in result.missing_terms)
+        raise UserError(
+            f"{source}: {len(result.missing_terms)} definitions have no term (lines {lines}); "
+            "nothing written (use --missing-terms flag to import them for filling in)"
+        )
+    name = deck_name or file.stem.replace("_", " ").replace("-", " ").strip() or "Imported deck"
+    slug = out.stem if out else slugify(name)
+    path = out or trainer.user_decks / f"{slug}.yaml"
+    if path.exists() and not overwrite:
+        raise UserError(f"{path}: already exists (use --force to replace it)")
+    deck, text_out = glossary_to_deck(result, slug, name, source)
+    if not deck.cards:
+        raise UserError(f"{source}: no entry has a term; nothing to study")
+    write_text_atomically(path, text_out)
+    try:
+        trainer.sync_deck_file(path)
+    except DeckError as error:
+        raise UserError(str(error)) from None
+    return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        raise UserError(f"{path}: cannot write: {error.strerror}") from None

@@ -1,0 +1,446 @@
+"""The one class that owns the database: every query the application needs.
+
+Writes that belong together run in one ``BEGIN IMMEDIATE`` transaction, which
+takes the write lock up front: under WAL a deferred transaction that later
+wants to write can fail at once with "database is locked" instead of waiting
+its turn, and two processes must wait for each other, never fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from trainer.core.model import (
+    SCHEDULING_MODES,
+    Card,
+    CardStatus,
+    Deck,
+    Direction,
+    Mode,
+    ReviewRecord,
+)
+from trainer.core.sm2 import SM2State, review
+
+STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
+NOT_UNDONE = "NOT EXISTS (SELECT 1 FROM review_undos u WHERE u.review_id = r.id)"
+
+
+@dataclass(frozen=True)
+class DeckSignature:
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DeckRow:
+    slug: str
+    name: str
+    description: str
+    source: str
+    directions: tuple[Direction, ...]
+    path: str
+    cards: int
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    id: str
+    deck: str
+    card: Card
+    suspended: bool
+    retired: bool
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ----------------------------------------------------------- transactions
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # ------------------------------------------------------------------ decks
+    def deck_signatures(self) -> dict[str, DeckSignature]:
+        rows = self.db.execute(
+            "SELECT slug, path, size, mtime_ns, sha256 FROM decks WHERE retired = 0"
+        ).fetchall()
+        return {
+            row[0]: DeckSignature(row[1] or "", row[2] or 0, row[3] or 0, row[4] or "")
+            for row in rows
+        }
+
+    def touch_deck(self, slug: str, signature: DeckSignature) -> None:
+        with self.write():
+            self.db.execute(
+                "UPDATE decks SET path = ?, size = ?, mtime_ns = ? WHERE slug = ?",
+                [signature.path, signature.size, signature.mtime_ns, slug],
+            )
+
+    def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
+        """Make the database's copy of a deck match its file, keeping all history."""
+        with self.write():
+            self.db["decks"].upsert(
+                {
+                    "slug": deck.slug,
+                    "name": deck.name,
+                    "description": deck.description,
+                    "source": deck.source,
+                    "directions": json.dumps([str(d) for d in deck.directions]),
+                    "path": signature.path,
+                    "size": signature.size,
+                    "mtime_ns": signature.mtime_ns,
+                    "sha256": signature.sha256,
+                    "retired": 0,
+                },
+                pk="slug",
+            )
+            existing = {
+                row[0]: row[1]
+                for row in self.db.execute(
+                    "SELECT id, added_at FROM cards WHERE deck = ?", [deck.slug]
+                ).fetchall()
+            }
+            stamp = now.isoformat()
+            rows = [
+                {
+                    "id": card.id_in(deck.slug),
+                    "deck": deck.slug,
+                    "term": card.term,
+                    "definition": card.definition,
+                    "aliases": json.dumps(list(card.aliases), ensure_ascii=False),
+                    "tags": json.dumps(list(card.tags), ensure_ascii=False),
+                    "example": card.example,
+                    "position": position,
+                    "retired": 0,
+                    "added_at": existing.get(card.id_in(deck.slug)) or stamp,
+                }
+                for position, card in enumerate(deck.cards)
+            ]
+            self.db["cards"].upsert_all(rows, pk="id")
+            present = [row["id"] for row in rows]
+            self._retire_cards_not_in(deck.slug, present)
+
+    def _retire_cards_not_in(self, slug: str, present: Sequence[str]) -> None:
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.keep_ids")
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO temp.keep_ids VALUES (?)", [(i,) for i in present]
+        )
+        self.db.execute(
+            "UPDATE cards SET retired = 1 WHERE deck = ? "
+            "AND id NOT IN (SELECT id FROM temp.keep_ids)",
+            [slug],
+        )
+
+    def retire_deck(self, slug: str) -> None:
+        """A deck file that disappeared: hide its cards, keep every review."""
+        with self.write():
+            self.db.execute("UPDATE decks SET retired = 1 WHERE slug = ?", [slug])
+            self.db.execute("UPDATE cards SET retired = 1 WHERE deck = ?", [slug])
+
+    def decks(self) -> list[DeckRow]:
+        rows = self.db.execute(
+            """SELECT d.slug, d.name, d.description, d.source, d.directions, d.path,
+                      (SELECT count(*) FROM cards c WHERE c.deck = d.slug AND c.retired = 0)
+               FROM decks d WHERE d.retired = 0 ORDER BY d.name COLLATE NOCASE"""
+        ).fetchall()
+        return [
+            DeckRow(
+                slug=row[0],
+                name=row[1],
+                description=row[2] or "",
+                source=row[3] or "",
+                directions=tuple(Direction(d) for d in json.loads(row[4])),
+                path=row[5] or "",
+                cards=row[6],
+            )
+            for row in rows
+        ]
+
+    # ------------------------------------------------------------------ cards
+    def cards(self, ids: Iterable[str] | None = None, deck: str | None = None) -> list[StoredCard]:
+        sql = (
+            "SELECT id, deck, term, definition, aliases, tags, example, suspended, retired "
+            "FROM cards"
+        )
+        params: list[Any] = []
+        if ids is not None:
+            id_list = list(ids)
+            if not id_list:
+                return []
+            sql += f" WHERE id IN ({','.join('?' * len(id_list))})"
+            params = id_list
+        elif deck is not None:
+            sql += " WHERE deck = ?"
+            params = [deck]
+        sql += " ORDER BY deck, position"
+        return [_stored_card(row) for row in self.db.execute(sql, params).fetchall()]
+
+    def card_statuses(
+        self, directions: dict[str, tuple[Direction, ...]], decks: Sequence[str] | None = None
+    ) -> list[CardStatus]:
+        """Every active card in each direction its deck studies, in deck order."""
+        sql = """SELECT c.id, c.deck, c.suspended, s.direction, s.repetitions, s.easiness,
+                        s.interval, s.due, s.lapses
+                 FROM cards c LEFT JOIN card_state s ON s.card_id = c.id
+                 WHERE c.retired = 0"""
+        params: list[Any] = []
+        if decks is not None:
+            sql += f" AND c.deck IN ({','.join('?' * len(decks))})"
+            params = list(decks)
+        sql += " ORDER BY c.deck, c.position"
+        states: dict[tuple[str, str], SM2State] = {}
+        order: list[tuple[str, str, bool]] = []
+        for row in self.db.execute(sql, params).fetchall():
+            if not order or order[-1][0] != row[0]:
+                order.append((row[0], row[1], bool(row[2])))
+            if row[3] is not None:
+                states[(row[0], row[3])] = _state(row[4:9])
+        return [
+            CardStatus(
+                card_id=card,
+                deck=deck,
+                direction=direction,
+                state=states.get((card, str(direction)), SM2State()),
+                suspended=suspended,
+            )
+            for card, deck, suspended in order
+            for direction in directions.get(deck, (Direction.FORWARD,))
+        ]
+
+    def state_of(self, card_id: str, direction: Direction) -> SM2State:
+        row = self.db.execute(
+            f"SELECT {', '.join(STATE_FIELDS)} FROM card_state WHERE card_id = ? AND direction = ?",
+            [card_id, str(direction)],
+        ).fetchone()
+        return _state(row) if row else SM2State()
+
+    # ---------------------------------------------------------------- reviews
+    def record_review(self, record: ReviewRecord) -> None:
+        """Append one answer and update the cached state, atomically."""
+        with self.write():
+            self.db["reviews"].insert(_review_row(record))
+            if record.mode in SCHEDULING_MODES:
+                self._put_state(record.card_id, record.direction, record.after, record.answered_at)
+
+    def undo_review(self, review_id: str, now: dt.datetime) -> ReviewRecord:
+        """Mark a review undone (a new row, the log is untouched) and restore the state."""
+        with self.write():
+            record = self.review(review_id)
+            if record is None:
+                raise KeyError(review_id)
+            self.db["review_undos"].insert({"review_id": review_id, "undone_at": now.isoformat()})
+            if record.mode in SCHEDULING_MODES:
+                self._restore_state(record)
+        return record
+
+    def _restore_state(self, record: ReviewRecord) -> None:
+        if record.before.is_new:
+            self.db.execute(
+                "DELETE FROM card_state WHERE card_id = ? AND direction = ?",
+                [record.card_id, str(record.direction)],
+            )
+        else:
+            previous = self._last_scheduling_review_at(record.card_id, record.direction)
+            self._put_state(record.card_id, record.direction, record.before, previous)
+
+    def _last_scheduling_review_at(self, card_id: str, direction: Direction) -> dt.datetime | None:
+        row = self.db.execute(
+            f"""SELECT max(answered_at) FROM reviews r WHERE card_id = ? AND direction = ?
+                AND mode != 'drill' AND {NOT_UNDONE}""",
+            [card_id, str(direction)],
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def _put_state(
+        self, card_id: str, direction: Direction, state: SM2State, at: dt.datetime | None
+    ) -> None:
+        self.db["card_state"].upsert(
+            {
+                "card_id": card_id,
+                "direction": str(direction),
+                **_state_columns(state),
+                "last_review": at.isoformat() if at else None,
+            },
+            pk=("card_id", "direction"),
+        )
+
+    def review(self, review_id: str) -> ReviewRecord | None:
+        row = self.db.execute(
+            f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE id = ?", [review_id]
+        ).fetchone()
+        return _review_record(row) if row else None
+
+    def is_undone(self, review_id: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM review_undos WHERE review_id = ?", [review_id]
+            ).fetchone()
+            is not None
+        )
+
+    def reviews_on(self, day: dt.date) -> list[ReviewRecord]:
+        """One study day's answers, undone ones excluded, in answer order."""
+        rows = self.db.execute(
+            f"""SELECT {REVIEW_COLUMNS} FROM reviews r WHERE day = ? AND {NOT_UNDONE}
+                ORDER BY answered_at, rowid""",
+            [day.isoformat()],
+        ).fetchall()
+        return [_review_record(row) for row in rows]
+
+    def all_reviews(self) -> Iterator[ReviewRecord]:
+        """Every answer that counts, in time order: the input of a replay."""
+        cursor = self.db.execute(
+            f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE {NOT_UNDONE} ORDER BY answered_at, id"
+        )
+        for row in cursor:
+            yield _review_record(row)
+
+    def count_reviews(self) -> int:
+        return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+
+    def study_days(self) -> list[dt.date]:
+        rows = self.db.execute(
+            f"SELECT DISTINCT day FROM reviews r WHERE {NOT_UNDONE} ORDER BY day"
+        ).fetchall()
+        return [dt.date.fromisoformat(row[0]) for row in rows]
+
+    def rebuild_card_state(self) -> int:
+        """Replay the whole log through SM-2 and replace the cached states."""
+        states: dict[tuple[str, Direction], tuple[SM2State, dt.datetime]] = {}
+        for record in self.all_reviews():
+            if record.mode not in SCHEDULING_MODES:
+                continue
+            key = (record.card_id, record.direction)
+            before = states.get(key, (SM2State(), record.answered_at))[0]
+            states[key] = (review(before, record.grade, record.day), record.answered_at)
+        with self.write():
+            self.db.execute("DELETE FROM card_state")
+            self.db["card_state"].insert_all(
+                (
+                    {
+                        "card_id": card,
+                        "direction": str(direction),
+                        **_state_columns(state),
+                        "last_review": at.isoformat(),
+                    }
+                    for (card, direction), (state, at) in states.items()
+                ),
+                pk=("card_id", "direction"),
+            )
+        return len(states)
+
+    def cached_states(self) -> dict[tuple[str, str], SM2State]:
+        rows = self.db.execute(
+            f"SELECT card_id, direction, {', '.join(STATE_FIELDS)} FROM card_state"
+        ).fetchall()
+        return {(row[0], row[1]): _state(row[2:]) for row in rows}
+
+    # ------------------------------------------------------------ quiz attempts
+    def record_quiz_attempt(self, attempt: dict[str, Any]) -> None:
+        with self.write():
+            self.db["quiz_attempts"].insert(attempt, pk="id")
+
+    def quiz_attempts(self) -> list[dict[str, Any]]:
+        return list(self.db["quiz_attempts"].rows_where(order_by="started_at"))
+
+
+REVIEW_COLUMNS = (
+    "r.id, r.card_id, r.direction, r.answered_at, r.day, r.grade, r.mode, r.response_ms, "
+    + ", ".join(f"r.prev_{name}" for name in STATE_FIELDS)
+    + ", "
+    + ", ".join(f"r.{name}" for name in STATE_FIELDS)
+)
+
+
+def _state(values: Sequence[Any]) -> SM2State:
+    repetitions, easiness, interval, due, lapses = values
+    return SM2State(
+        repetitions=repetitions or 0,
+        easiness=easiness if easiness is not None else 2.5,
+        interval=interval or 0,
+        due=dt.date.fromisoformat(due) if due else None,
+        lapses=lapses or 0,
+    )
+
+
+def _state_columns(state: SM2State, prefix: str = "") -> dict[str, Any]:
+    return {
+        f"{prefix}repetitions": state.repetitions,
+        f"{prefix}easiness": state.easiness,
+        f"{prefix}interval": state.interval,
+        f"{prefix}due": state.due.isoformat() if state.due else None,
+        f"{prefix}lapses": state.lapses,
+    }
+
+
+def _review_row(record: ReviewRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "card_id": record.card_id,
+        "direction": str(record.direction),
+        "answered_at": record.answered_at.astimezone(dt.UTC).isoformat(),
+        "day": record.day.isoformat(),
+        "grade": record.grade,
+        "mode": str(record.mode),
+        "response_ms": record.response_ms,
+        **_state_columns(record.before, "prev_"),
+        **_state_columns(record.after),
+    }
+
+
+def _review_record(row: sqlite3.Row | Sequence[Any]) -> ReviewRecord:
+    return ReviewRecord(
+        id=row[0],
+        card_id=row[1],
+        direction=Direction(row[2]),
+        answered_at=dt.datetime.fromisoformat(row[3]),
+        day=dt.date.fromisoformat(row[4]),
+        grade=row[5],
+        mode=Mode(row[6]),
+        response_ms=row[7],
+        before=_state(row[8:13]),
+        after=_state(row[13:18]),
+    )
+
+
+def _stored_card(row: Sequence[Any]) -> StoredCard:
+    return StoredCard(
+        id=row[0],
+        deck=row[1],
+        card=Card(
+            term=row[2],
+            definition=row[3],
+            aliases=tuple(json.loads(row[4] or "[]")),
+            tags=tuple(json.loads(row[5] or "[]")),
+            example=row[6],
+        ),
+        suspended=bool(row[7]),
+        retired=bool(row[8]),
+    )

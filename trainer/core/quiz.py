@@ -1,0 +1,434 @@
+"""Multiple-choice quizzes, built as a pure function of the cards and a seeded rng.
+
+Design decisions:
+
+- The caller passes a ``random.Random``; nothing here touches the global
+  ``random`` state, so the same seed and the same cards give the same quiz and a
+  quiz can be replayed from its seed.
+- Options are compared after ``normalize_term``: two options that differ only in
+  case or spacing would either give the answer away or make two options right.
+  Term options also honour aliases, since "CPU" is a right answer for the card
+  "Central processing unit".
+- Distractors are drawn by weighted sampling without replacement
+  (Efraimidis-Spirakis keys), not by taking the best-scored ones: plausible
+  distractors (shared tags, similar length) win most of the time, yet quizzes
+  still vary with the seed.
+- A pool too small for the requested number of choices shrinks the question and
+  says so rather than crash or repeat an option; a question with no distractor
+  at all is skipped with a note, and the next item takes its place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from trainer.core.model import CardStatus, normalize_term
+from trainer.core.sm2 import SM2State
+
+__all__ = [
+    "AnswerResult",
+    "Question",
+    "Quiz",
+    "QuizDirection",
+    "QuizError",
+    "QuizItem",
+    "QuizScore",
+    "answer_question",
+    "build_quiz",
+    "due_soon_items",
+    "retake_items",
+    "score_quiz",
+    "weakest_items",
+]
+
+DEFAULT_QUESTIONS = 10
+DEFAULT_CHOICES = 4
+#: Each tag a distractor shares with the answer adds this much to its weight factor.
+TAG_WEIGHT = 2.0
+#: Keeps distractors of very different length possible, only unlikely.
+LENGTH_FLOOR = 0.1
+
+
+class QuizError(ValueError):
+    """A quiz cannot be built or scored from these arguments.
+
+    A ``ValueError`` so callers that already validate user input catch it too.
+    """
+
+
+class QuizDirection(StrEnum):
+    """What the question shows; the options are the other side of the card."""
+
+    TERM = "term"
+    DEFINITION = "definition"
+    MIXED = "mixed"
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    """A card as the quiz sees it: both sides plus what makes distractors plausible."""
+
+    card_id: str
+    deck: str
+    term: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question; ``option_card_ids`` says which card each option came from."""
+
+    card_id: str
+    kind: QuizDirection
+    prompt: str
+    options: tuple[str, ...]
+    option_card_ids: tuple[str, ...]
+    answer_index: int
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is QuizDirection.MIXED:
+            raise QuizError("a question is asked in one direction, never 'mixed'")
+        if len(self.options) != len(self.option_card_ids):
+            raise QuizError("options and option_card_ids must have the same length")
+        if not 0 <= self.answer_index < len(self.options):
+            raise QuizError(f"answer_index {self.answer_index} is outside the options")
+
+    @property
+    def answer(self) -> str:
+        return self.options[self.answer_index]
+
+
+@dataclass(frozen=True)
+class Quiz:
+    questions: tuple[Question, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """One answered question; ``chosen_index`` is None when skipped or timed out."""
+
+    question: Question
+    chosen_index: int | None
+    correct: bool
+    response_ms: int | None
+
+
+@dataclass(frozen=True)
+class QuizScore:
+    correct: int
+    total: int
+    missed: tuple[AnswerResult, ...]
+
+    @property
+    def percent(self) -> float:
+        """Share of right answers in percent; 0.0 for an empty quiz rather than a crash."""
+        return 100.0 * self.correct / self.total if self.total else 0.0
+
+
+# --- building ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A quiz item with its normalized keys computed once, not once per question."""
+
+    item: QuizItem
+    term_key: str
+    alias_keys: frozenset[str]
+    definition_key: str
+    tags: frozenset[str]
+
+    @classmethod
+    def of(cls, item: QuizItem) -> _Candidate:
+        return cls(
+            item=item,
+            term_key=normalize_term(item.term),
+            alias_keys=frozenset(normalize_term(alias) for alias in item.aliases),
+            definition_key=normalize_term(item.definition),
+            tags=frozenset(normalize_term(tag) for tag in item.tags),
+        )
+
+    def text(self, kind: QuizDirection) -> str:
+        """The option text: a definition when the term is shown, else the term."""
+        return self.item.definition if kind is QuizDirection.TERM else self.item.term
+
+    def key(self, kind: QuizDirection) -> str:
+        return self.definition_key if kind is QuizDirection.TERM else self.term_key
+
+
+class _Pool:
+    """Distractor candidates grouped by deck, normalized lazily per deck.
+
+    Most questions never look beyond their own deck, so a large multi-deck pool
+    costs only the decks actually used.
+    """
+
+    def __init__(self, items: Sequence[QuizItem]) -> None:
+        self._raw: dict[str, list[QuizItem]] = {}
+        for item in items:
+            self._raw.setdefault(item.deck, []).append(item)
+        self._ready: dict[str, list[_Candidate]] = {}
+
+    def deck(self, name: str) -> list[_Candidate]:
+        if name not in self._ready:
+            self._ready[name] = [_Candidate.of(item) for item in self._raw.get(name, [])]
+        return self._ready[name]
+
+    def groups_for(self, deck: str) -> Iterator[list[_Candidate]]:
+        """The question's own deck first, then every other deck together."""
+        yield self.deck(deck)
+        yield [cand for name in self._raw if name != deck for cand in self.deck(name)]
+
+
+def _collides(cand: _Candidate, answer: _Candidate, kind: QuizDirection) -> bool:
+    """True when ``cand`` would be a second right answer."""
+    if cand.item.card_id == answer.item.card_id:
+        return True
+    if kind is QuizDirection.TERM:
+        return cand.definition_key == answer.definition_key
+    answer_keys = answer.alias_keys | {answer.term_key}
+    return cand.term_key in answer_keys or answer.term_key in cand.alias_keys
+
+
+def _plausibility(cand: _Candidate, answer: _Candidate, kind: QuizDirection) -> float:
+    """Sampling weight: grows with shared tags and with length similarity."""
+    shared = len(cand.tags & answer.tags)
+    mine, theirs = len(cand.text(kind)), len(answer.text(kind))
+    similarity = min(mine, theirs) / max(mine, theirs, 1)
+    return (1.0 + TAG_WEIGHT * shared) * (LENGTH_FLOOR + similarity)
+
+
+def _weighted_order(
+    cands: list[_Candidate], answer: _Candidate, kind: QuizDirection, rng: random.Random
+) -> list[_Candidate]:
+    """A weighted random permutation: each next pick is proportional to its weight."""
+    keyed = [
+        (rng.random() ** (1.0 / _plausibility(cand, answer, kind)), index)
+        for index, cand in enumerate(cands)
+    ]
+    keyed.sort(reverse=True)
+    return [cands[index] for _, index in keyed]
+
+
+def _pick_distractors(
+    answer: _Candidate, pool: _Pool, kind: QuizDirection, wanted: int, rng: random.Random
+) -> list[_Candidate]:
+    """Up to ``wanted`` distractors, distinct after normalization, own deck first."""
+    seen = {answer.key(kind)}
+    picked: list[_Candidate] = []
+    for group in pool.groups_for(answer.item.deck):
+        if len(picked) >= wanted:
+            break
+        eligible = [cand for cand in group if not _collides(cand, answer, kind)]
+        for cand in _weighted_order(eligible, answer, kind, rng):
+            key = cand.key(kind)
+            if key and key not in seen:
+                seen.add(key)
+                picked.append(cand)
+                if len(picked) >= wanted:
+                    break
+    return picked
+
+
+def _ask(
+    item: QuizItem, kind: QuizDirection, pool: _Pool, choices: int, rng: random.Random
+) -> Question | None:
+    """One question about ``item``, or None when no distractor exists."""
+    answer = _Candidate.of(item)
+    distractors = _pick_distractors(answer, pool, kind, choices - 1, rng)
+    if not distractors:
+        return None
+    rng.shuffle(distractors)
+    options = [*distractors]
+    answer_index = rng.randrange(len(options) + 1)
+    options.insert(answer_index, answer)
+    shown = QuizDirection.DEFINITION if kind is QuizDirection.TERM else QuizDirection.TERM
+    return Question(
+        card_id=item.card_id,
+        kind=kind,
+        prompt=answer.text(shown),
+        options=tuple(cand.text(kind) for cand in options),
+        option_card_ids=tuple(cand.item.card_id for cand in options),
+        answer_index=answer_index,
+        note=_shortfall_note(len(options), choices, kind),
+    )
+
+
+def _option_noun(kind: QuizDirection) -> str:
+    return "definitions" if kind is QuizDirection.TERM else "terms"
+
+
+def _shortfall_note(count: int, choices: int, kind: QuizDirection) -> str | None:
+    if count >= choices:
+        return None
+    return f"only {count} options: only {count} distinct {_option_noun(kind)} available"
+
+
+def _check_count(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise QuizError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _parse_direction(direction: QuizDirection | str) -> QuizDirection:
+    text = direction.strip().lower() if isinstance(direction, str) else direction
+    try:
+        return QuizDirection(text)
+    except ValueError:
+        choices = ", ".join(member.value for member in QuizDirection)
+        raise QuizError(f"unknown quiz direction {direction!r}; expected {choices}") from None
+
+
+def _unique(items: Sequence[QuizItem]) -> list[QuizItem]:
+    """Items with repeated card ids dropped (first wins), so no card is asked twice."""
+    seen: set[str] = set()
+    unique: list[QuizItem] = []
+    for item in items:
+        if item.card_id not in seen:
+            seen.add(item.card_id)
+            unique.append(item)
+    return unique
+
+
+def _kind_for(direction: QuizDirection, rng: random.Random) -> QuizDirection:
+    if direction is QuizDirection.MIXED:
+        return rng.choice((QuizDirection.TERM, QuizDirection.DEFINITION))
+    return direction
+
+
+def build_quiz(
+    items: Sequence[QuizItem],
+    pool: Sequence[QuizItem],
+    *,
+    questions: int = DEFAULT_QUESTIONS,
+    choices: int = DEFAULT_CHOICES,
+    direction: QuizDirection | str = QuizDirection.TERM,
+    rng: random.Random,
+) -> Quiz:
+    """Ask up to ``questions`` of ``items``, with distractors drawn from ``pool``.
+
+    Items are visited in an rng-shuffled order until enough questions are built,
+    so a skipped item (no distractor available) is replaced by the next one.
+    """
+    wanted = _check_count("questions", questions, 1)
+    width = _check_count("choices", choices, 2)
+    mode = _parse_direction(direction)
+    if not isinstance(rng, random.Random):
+        raise QuizError(f"rng must be a seeded random.Random, got {rng!r}")
+    unique = _unique(items)
+    if not unique:
+        raise QuizError("cannot build a quiz from an empty list of items")
+    candidates = _Pool(pool)
+    built: list[Question] = []
+    notes: list[str] = []
+    for item in rng.sample(unique, len(unique)):
+        if len(built) >= wanted:
+            break
+        kind = _kind_for(mode, rng)
+        question = _ask(item, kind, candidates, width, rng)
+        if question is None:
+            notes.append(f"skipped {item.card_id}: no other distinct {_option_noun(kind)}")
+        else:
+            built.append(question)
+    return Quiz(questions=tuple(built), notes=tuple(notes))
+
+
+# --- scoring ----------------------------------------------------------------
+
+
+def answer_question(
+    question: Question, chosen_index: int | None, response_ms: int | None = None
+) -> AnswerResult:
+    """Grade one answer; no choice (skip, timeout) counts as wrong."""
+    if chosen_index is not None and not 0 <= chosen_index < len(question.options):
+        raise QuizError(f"chosen index {chosen_index} is outside the options")
+    correct = chosen_index == question.answer_index
+    return AnswerResult(question, chosen_index, correct, response_ms)
+
+
+def score_quiz(results: Sequence[AnswerResult]) -> QuizScore:
+    missed = tuple(result for result in results if not result.correct)
+    return QuizScore(correct=len(results) - len(missed), total=len(results), missed=missed)
+
+
+def retake_items(score: QuizScore, items: Sequence[QuizItem]) -> list[QuizItem]:
+    """The items that were missed, in the order of ``items``, each once."""
+    missed_ids = {result.question.card_id for result in score.missed}
+    return [item for item in _unique(items) if item.card_id in missed_ids]
+
+
+# --- choosing what to quiz --------------------------------------------------
+
+
+def _studied_states(statuses: Sequence[CardStatus]) -> dict[str, list[SM2State]]:
+    """Scheduled states per card, across directions; never-studied ones left out."""
+    states: dict[str, list[SM2State]] = {}
+    for status in statuses:
+        if not status.state.is_new:
+            states.setdefault(status.card_id, []).append(status.state)
+    return states
+
+
+def weakest_items(
+    items: Sequence[QuizItem], statuses: Sequence[CardStatus], n: int
+) -> list[QuizItem]:
+    """The ``n`` weakest cards: most lapses (summed over directions), then lowest easiness.
+
+    Never-studied cards come last: nothing is known about them, so they are no
+    evidence of weakness. Ties keep the order of ``items``.
+    """
+    count = _check_count("n", n, 0)
+    states = _studied_states(statuses)
+
+    def weakness(item: QuizItem) -> tuple[int, int, float]:
+        studied = states.get(item.card_id)
+        if not studied:
+            return (1, 0, 0.0)
+        lapses = sum(state.lapses for state in studied)
+        return (0, -lapses, min(state.easiness for state in studied))
+
+    return sorted(_unique(items), key=weakness)[:count]
+
+
+def _horizon(today: dt.date, within_days: int) -> dt.date:
+    """The last day that counts as soon; a window past year 9999 means everything."""
+    try:
+        return today + dt.timedelta(days=within_days)
+    except OverflowError:
+        return dt.date.max
+
+
+def due_soon_items(
+    items: Sequence[QuizItem],
+    statuses: Sequence[CardStatus],
+    today: dt.date,
+    within_days: int,
+    n: int,
+) -> list[QuizItem]:
+    """Up to ``n`` cards due on or before ``today + within_days``, soonest first.
+
+    Overdue cards count as due soonest. A card's due date is its earliest over
+    both directions; retired and suspended states are not scheduled, so ignored.
+    """
+    count = _check_count("n", n, 0)
+    horizon = _horizon(today, _check_count("within_days", within_days, 0))
+    earliest: dict[str, dt.date] = {}
+    for status in statuses:
+        due = status.state.due
+        if due is None or status.retired or status.suspended:
+            continue
+        earliest[status.card_id] = min(due, earliest.get(status.card_id, due))
+    soon = [
+        item
+        for item in _unique(items)
+        if item.card_id in earliest and earliest[item.card_id] <= horizon
+    ]
+    return sorted(soon, key=lambda item: earliest[item.card_id])[:count]

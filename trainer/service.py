@@ -35,6 +35,7 @@ from trainer.storage import Store, open_database
 
 if TYPE_CHECKING:
     from trainer.core.glossary import GlossaryImport
+    from trainer.core.stats import ProgressReport
 from trainer.storage.store import DeckRow, DeckSignature, StoredCard
 
 
@@ -52,6 +53,15 @@ class DeckSummary:
     learning: int
     directions: tuple[Direction, ...]
     path: str
+
+
+@dataclass(frozen=True)
+class TodayOverview:
+    day: dt.date
+    due: int
+    new: int
+    answered: int
+    streak: int
 
 
 @dataclass
@@ -241,6 +251,22 @@ class Trainer:
             )
         return summaries
 
+    def today_overview(self) -> TodayOverview:
+        """Today's totals for Home: what is left, what was done, the streak."""
+        from trainer.core.stats import streaks
+
+        today = self.today()
+        queue = self.queue()
+        answered = len(self.store.reviews_on(today))
+        streak = streaks(self.store.study_days(), today).current
+        return TodayOverview(
+            day=today,
+            due=sum(1 for e in queue if e.kind is QueueKind.REVIEW),
+            new=sum(1 for e in queue if e.kind is QueueKind.NEW),
+            answered=answered,
+            streak=streak,
+        )
+
     # ---------------------------------------------------------------- studying
     def _limits(self) -> Limits:
         return Limits(self.settings.new_per_day, self.settings.reviews_per_day)
@@ -288,6 +314,12 @@ class Trainer:
 
     def undo(self, review_id: str) -> ReviewRecord:
         return self.store.undo_review(review_id, self.now())
+
+    def progress(self, decks: Sequence[str] | None = None, days: int = 30) -> ProgressReport:
+        """Progress statistics for the chosen decks over a window of days."""
+        from trainer.progress import build_progress
+
+        return build_progress(self, decks, days)
 
     # ---------------------------------------------------------------- imports
     def import_glossary(self, file: Path, **options: object) -> ImportOutcome:

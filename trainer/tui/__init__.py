@@ -1,0 +1,1 @@
+"""The Textual interface: screens over the application layer, no SQL here."""

@@ -1,0 +1,83 @@
+"""The Textual application: one app, one stylesheet, screens per job.
+
+The app is built by the same factory in the CLI and in tests (``TrainerApp``
+over an already-open ``Trainer``), so Pilot tests drive exactly what a user
+runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from trainer.service import Trainer
+
+
+def launch_options(
+    start: str, decks: Sequence[str] | None, args: argparse.Namespace | None = None
+) -> dict[str, Any]:
+    """Translate CLI arguments into the app's start-up options."""
+    options: dict[str, Any] = {"start": start, "decks": list(decks) if decks else None}
+    if start == "quiz" and args is not None:
+        from trainer.quizzing import QuizOptions
+
+        options["quiz"] = QuizOptions(
+            decks=options["decks"],
+            questions=args.questions,
+            choices=args.choices,
+            direction=args.direction,
+            source=args.source,
+            seed=args.seed,
+        )
+    return options
+
+
+class TrainerApp(App[int]):
+    CSS_PATH = "trainer.tcss"
+    TITLE = "trainer"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False)]
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        *,
+        start: str = "home",
+        decks: Sequence[str] | None = None,
+        quiz: Any = None,
+    ) -> None:
+        super().__init__()
+        self.trainer = trainer
+        self.start = start
+        self.start_decks = list(decks) if decks else None
+        self.start_quiz = quiz
+
+    def on_mount(self) -> None:
+        from trainer.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.start == "study":
+            self.open_study(self.start_decks)
+        elif self.start == "quiz":
+            self.open_quiz(self.start_quiz, self.start_decks)
+        elif self.start == "progress":
+            self.open_progress(self.start_decks)
+
+    def open_study(self, decks: Sequence[str] | None) -> None:
+        from trainer.tui.screens.study import StudyScreen
+
+        self.push_screen(StudyScreen(decks))
+
+    def open_quiz(self, options: Any = None, decks: Sequence[str] | None = None) -> None:
+        from trainer.quizzing import QuizOptions
+        from trainer.tui.screens.quiz import QuizScreen
+
+        self.push_screen(QuizScreen(options or QuizOptions(decks=list(decks) if decks else None)))
+
+    def open_progress(self, decks: Sequence[str] | None = None) -> None:
+        from trainer.tui.screens.progress import ProgressScreen
+
+        self.push_screen(ProgressScreen(list(decks) if decks else None))

@@ -1,0 +1,102 @@
+"""Home: every deck with today's counts, and the ways into studying."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+if TYPE_CHECKING:
+    from trainer.service import DeckSummary
+    from trainer.tui.app import TrainerApp
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter,s", "study_selected", "Study deck", id="home.study"),
+        Binding("a", "study_all", "Study all", id="home.study_all"),
+        Binding("t", "quiz", "Quiz", id="home.quiz"),
+        Binding("p", "progress", "Progress", id="home.progress"),
+        Binding("q", "app.quit", "Quit", id="home.quit"),
+    ]
+
+    app: TrainerApp  # type: ignore[assignment]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="today", markup=False)
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        yield Static(id="empty", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        for name in ("Cards", "New", "Due", "Learning"):
+            table.add_column(name, key=name.lower())
+        self.refresh_counts()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        trainer = self.app.trainer
+        summaries = trainer.deck_summaries()
+        self._fill_table(summaries)
+        today = trainer.today_overview()
+        self.query_one("#today", Static).update(
+            f"Today {today.day:%a %d %b}: {today.due} due · {today.new} new · "
+            f"{today.answered} answered · streak {today.streak} "
+            f"day{'s' if today.streak != 1 else ''}"
+        )
+        self.query_one("#empty", Static).update(
+            "" if summaries else "No decks yet. Add one with: trainer import FILE"
+        )
+
+    def _fill_table(self, summaries: list[DeckSummary]) -> None:
+        table = self.query_one("#decks", DataTable)
+        selected = self.selected_deck()
+        table.clear()
+        for summary in summaries:
+            table.add_row(
+                summary.name,
+                summary.cards,
+                summary.new,
+                summary.due,
+                summary.learning,
+                key=summary.slug,
+            )
+        if selected is not None and selected in {s.slug for s in summaries}:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    def selected_deck(self) -> str | None:
+        table = self.query_one("#decks", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # the cursor sits outside a cleared table
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def action_study_selected(self) -> None:
+        deck = self.selected_deck()
+        self.app.open_study([deck] if deck else None)
+
+    def action_study_all(self) -> None:
+        self.app.open_study(None)
+
+    def action_quiz(self) -> None:
+        deck = self.selected_deck()
+        self.app.open_quiz(None, [deck] if deck else None)
+
+    def action_progress(self) -> None:
+        self.app.open_progress(None)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_study_selected()

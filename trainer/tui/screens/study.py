@@ -1,0 +1,157 @@
+"""Study: front, reveal, grade 0-5, undo; then the session summary.
+
+Each grade is committed by the session before the next card is rendered, so
+killing the terminal loses at most the card on screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from trainer.core.sm2 import GRADE_MEANINGS
+from trainer.core.text import visible
+from trainer.session import Prompt, StudySession
+
+if TYPE_CHECKING:
+    from trainer.tui.app import TrainerApp
+
+GRADE_LEGEND = "   ".join(f"{grade} {meaning}" for grade, meaning in GRADE_MEANINGS.items())
+DRILL_NOTE = "Drill: cards graded below 4 today come back until you score 4 or more."
+
+
+class StudyScreen(Screen[None]):
+    BINDINGS = [
+        Binding("space,enter", "reveal", "Reveal", id="study.reveal"),
+        *(
+            Binding(str(grade), f"grade({grade})", meaning, id=f"study.grade{grade}", show=False)
+            for grade, meaning in GRADE_MEANINGS.items()
+        ),
+        Binding("u", "undo", "Undo", id="study.undo"),
+        Binding("escape", "leave", "Leave", id="study.leave"),
+    ]
+
+    app: TrainerApp  # type: ignore[assignment]
+
+    def __init__(self, decks: Sequence[str] | None = None) -> None:
+        super().__init__()
+        self.decks = list(decks) if decks else None
+        self.session: StudySession | None = None
+        self.prompt: Prompt | None = None
+        self.revealed = False
+        self.shown_at = time.monotonic()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="study-status"):
+            yield Static(id="counts", markup=False)
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static(id="drill-note", markup=False)
+        with VerticalScroll(id="card"):
+            yield Static(id="front-label", classes="label", markup=False)
+            yield Static(id="front", markup=False)
+            yield Static(id="back-label", classes="label", markup=False)
+            yield Static(id="back", markup=False)
+        yield Static(id="hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.session = StudySession(self.app.trainer, self.decks)
+        self.sub_title = self._deck_title()
+        self.show_current()
+
+    def _deck_title(self) -> str:
+        if not self.decks:
+            return "Study: all decks"
+        names = {row.slug: row.name for row in self.app.trainer.decks()}
+        return "Study: " + ", ".join(names.get(slug, slug) for slug in self.decks)
+
+    # ---------------------------------------------------------------- drawing
+    def show_current(self) -> None:
+        assert self.session is not None
+        self.prompt = self.session.current()
+        self.revealed = False
+        self.shown_at = time.monotonic()
+        if self.prompt is None:
+            self.finish()
+            return
+        self._draw_status()
+        self.query_one("#front-label", Static).update(self.prompt.front_label)
+        self.query_one("#front", Static).update(visible(self.prompt.front))
+        self.query_one("#back-label", Static).update("")
+        self.query_one("#back", Static).update("")
+        self.query_one("#hint", Static).update("space: reveal the answer   u: undo   esc: leave")
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self.refresh_bindings()
+
+    def _draw_status(self) -> None:
+        assert self.session is not None and self.prompt is not None
+        counts = self.session.counts
+        answered = len(self.session.answers)
+        self.query_one("#counts", Static).update(
+            f"Due {counts.due} · New {counts.new} · Drill {counts.drill} · Answered {answered}"
+        )
+        self.query_one("#progress", ProgressBar).update(
+            total=answered + counts.total, progress=answered
+        )
+        note = self.query_one("#drill-note", Static)
+        note.update(DRILL_NOTE if self.prompt.is_drill else "")
+        note.set_class(self.prompt.is_drill, "active")
+
+    def reveal(self) -> None:
+        assert self.prompt is not None
+        self.revealed = True
+        self.query_one("#back-label", Static).update(self.prompt.back_label)
+        self.query_one("#back", Static).update(visible(self.prompt.back))
+        self.query_one("#hint", Static).update(f"Grade: {GRADE_LEGEND}")
+        self.refresh_bindings()
+
+    # ---------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return self.prompt is not None and not self.revealed
+        if action == "grade":
+            return self.prompt is not None and self.revealed
+        if action == "undo":
+            return self.session is not None and self.session.can_undo
+        return True
+
+    def action_reveal(self) -> None:
+        if self.prompt is not None and not self.revealed:
+            self.reveal()
+
+    def action_grade(self, grade: int) -> None:
+        if self.session is None or self.prompt is None or not self.revealed:
+            return
+        elapsed_ms = int((time.monotonic() - self.shown_at) * 1000)
+        self.session.answer(grade, elapsed_ms)
+        self.show_current()
+
+    def action_undo(self) -> None:
+        if self.session is None or not self.session.can_undo:
+            return
+        record = self.session.undo()
+        if record is not None:
+            self.notify("Last answer undone.", timeout=2)
+        self.show_current()
+
+    def action_leave(self) -> None:
+        self.finish()
+
+    def finish(self) -> None:
+        from trainer.tui.screens.summary import SummaryScreen
+
+        assert self.session is not None
+        if self.session.answers:
+            self.app.switch_screen(SummaryScreen(self.session.summary()))
+        else:
+            if self.prompt is None:
+                self.app.notify("Nothing left to study today.", timeout=3)
+            self.app.pop_screen()

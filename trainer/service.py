@@ -231,12 +231,16 @@ class Trainer:
 
     def deck_summaries(self) -> list[DeckSummary]:
         today = self.today()
-        statuses = self.statuses()
         directions = self.deck_directions()
+        by_deck: dict[str, list[CardStatus]] = {}
+        for status in self.store.card_statuses(directions):
+            if not status.suspended:
+                by_deck.setdefault(status.deck, []).append(status)
+        today_log = self._today_log()
         summaries = []
         for row in self.store.decks():
-            mine = [s for s in statuses if s.deck == row.slug and not s.suspended]
-            queue = build_queue(mine, today, self._today_log(), self._limits())
+            mine = by_deck.get(row.slug, [])
+            queue = build_queue(mine, today, today_log, self._limits())
             summaries.append(
                 DeckSummary(
                     slug=row.slug,

@@ -317,7 +317,7 @@ class Store:
     def all_reviews(self) -> Iterator[ReviewRecord]:
         """Every answer that counts, in time order: the input of a replay."""
         cursor = self.db.execute(
-            f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE {NOT_UNDONE} ORDER BY answered_at, id"
+            f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE {NOT_UNDONE} ORDER BY answered_at, rowid"
         )
         for row in cursor:
             yield _review_record(row)
@@ -405,7 +405,7 @@ def _review_row(record: ReviewRecord) -> dict[str, Any]:
         "id": record.id,
         "card_id": record.card_id,
         "direction": str(record.direction),
-        "answered_at": record.answered_at.astimezone(dt.UTC).isoformat(),
+        "answered_at": record.answered_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "day": record.day.isoformat(),
         "grade": record.grade,
         "mode": str(record.mode),

@@ -253,27 +253,24 @@ def summary_dict(summary: Any) -> dict[str, Any]:
 
 
 def run_due(args: argparse.Namespace) -> int:
+    from trainer.core.queue import QueueKind
+
     trainer = open_trainer(args)
     try:
         today = trainer.today()
         summaries = trainer.deck_summaries()
+        queue = trainer.queue()
     finally:
         trainer.close()
-    rows = [
-        {
-            "deck": s.slug,
-            "name": s.name,
-            "due": s.due,
-            "new": min(s.new, trainer.settings.new_per_day),
-        }
-        for s in summaries
-    ]
+    rows = [{"deck": s.slug, "name": s.name, "due": s.due, "new": s.new_today} for s in summaries]
+    due = sum(1 for e in queue if e.kind is QueueKind.REVIEW)
+    new = sum(1 for e in queue if e.kind is QueueKind.NEW)
     if args.json:
-        print_json({"day": today.isoformat(), "decks": rows, "due": sum(r["due"] for r in rows)})
+        print_json({"day": today.isoformat(), "decks": rows, "due": due, "new": new})
         return EXIT_OK
     for row in rows:
         print(f"{row['name']}: {row['due']} due, {row['new']} new")
-    print(f"total: {sum(r['due'] for r in rows)} due")
+    print(f"total: {due} due, {new} new")
     return EXIT_OK
 
 

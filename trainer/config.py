@@ -71,10 +71,11 @@ def parse_value(key: str, value: Any, source: str = "setting") -> Any:
         known = ", ".join([*SCALAR_KEYS, "decks.<slug>.directions"])
         raise SettingsError(f"{source}: unknown setting {key!r} (known: {known})")
     low, high = SCALAR_LIMITS[key]
-    try:
-        number = int(value) if not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        number = None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value)
     if number is None or not low <= number <= high:
         raise SettingsError(f"{source}: {key} must be a whole number {low}-{high}, got {value!r}")
     return number

@@ -53,6 +53,8 @@ class DeckSummary:
     learning: int
     directions: tuple[Direction, ...]
     path: str
+    #: new cards this deck would offer today, within the (global) daily allowance
+    new_today: int = 0
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ class Trainer:
                     learning=sum(1 for s in mine if not s.state.is_new and s.state.repetitions < 2),
                     directions=directions.get(row.slug, (Direction.FORWARD,)),
                     path=row.path,
+                    new_today=sum(1 for e in queue if e.kind is QueueKind.NEW),
                 )
             )
         return summaries

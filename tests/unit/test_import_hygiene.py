@@ -1,0 +1,69 @@
+"""The core stays headless and the CLI stays fast: checked in fresh interpreters.
+
+Each check runs in a subprocess because this test process has long since
+imported everything; only a clean interpreter shows what an import pulls in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import trainer.core
+
+HEAVY = ("textual", "yaml", "sqlite_utils")
+CORE_MODULES = sorted(
+    f"trainer.core.{info.name}" for info in pkgutil.iter_modules(trainer.core.__path__)
+)
+
+
+def loaded_after(code: str, tmp_path: Path) -> set[str]:
+    """Which of the heavy packages are in sys.modules after running ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
+    env["TRAINER_HOME"] = str(tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name for name in modules if name.split(".")[0] in HEAVY}
+
+
+def test_the_core_package_has_the_expected_modules() -> None:
+    for name in ("clock", "deck", "model", "queue", "sm2"):
+        assert f"trainer.core.{name}" in CORE_MODULES
+
+
+@pytest.mark.parametrize("module", ["trainer.core", *CORE_MODULES, "trainer.scheduler"])
+def test_core_modules_import_no_ui_yaml_or_database(module: str, tmp_path: Path) -> None:
+    assert loaded_after(f"import {module}", tmp_path) == set()
+
+
+def test_importing_the_cli_does_not_import_textual(tmp_path: Path) -> None:
+    heavy = loaded_after("import trainer.cli", tmp_path)
+    assert not {name for name in heavy if name.split(".")[0] == "textual"}
+
+
+@pytest.mark.parametrize("command", [["due"], ["due", "--json"], ["decks"]])
+def test_scripting_commands_never_load_textual(command: list[str], tmp_path: Path) -> None:
+    code = (
+        "import contextlib, io\n"
+        "from trainer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({command!r}) == 0\n"
+    )
+    heavy = loaded_after(code, tmp_path)
+    assert not {name for name in heavy if name.split(".")[0] == "textual"}

@@ -136,6 +136,9 @@ def _detect(text: str, source: str) -> str:
     by_extension = _EXTENSIONS.get(PurePath(source).suffix.lower())
     if by_extension is not None:
         return by_extension
+    by_header = _anki_separator(text)
+    if by_header is not None:
+        return by_header
     raw = text.split("\n")
     lines = [raw[no - 1] for no, t in _content_lines(text) if _artefact(t) is None]
     for fmt, looks_like in _DETECTORS:
@@ -146,6 +149,19 @@ def _detect(text: str, source: str) -> str:
         "unrecognised glossary format: expected a tab-separated table, a CSV with a "
         "term/definition header, 'Definition' blocks or a Markdown definition list",
     )
+
+
+def _anki_separator(text: str) -> str | None:
+    """The format an Anki text export declares in its ``#separator:`` header line."""
+    for raw in text.split("\n"):
+        if not raw.startswith("#"):
+            return None
+        label, _, value = raw.partition(":")
+        if label.strip().casefold() == "#separator":
+            return {"tab": "tsv", "\t": "tsv", "comma": "csv", ",": "csv"}.get(
+                value.strip().casefold() or value
+            )
+    return None
 
 
 # ------------------------------------------------------------------ preparation
@@ -316,6 +332,10 @@ def _row_entry(line: int, cells: Sequence[str], columns: _Columns) -> GlossaryEn
     )
 
 
+#: Anki's plain-text export starts with lines like ``#separator:tab`` or ``#html:false``.
+_ANKI_HEADER = re.compile(r"#[a-z][a-z ]*:", re.IGNORECASE)
+
+
 def _parse_rows(
     rows: Iterable[tuple[int, list[str]]],
 ) -> tuple[list[GlossaryEntry], list[Skip]]:
@@ -326,6 +346,12 @@ def _parse_rows(
     for line, cells in rows:
         filled = [cell.strip() for cell in cells if cell.strip()]
         if not filled:
+            continue
+        if not entries and _ANKI_HEADER.match(cells[0].strip()):
+            label, _, first = cells[0].strip().partition(":")
+            if label.casefold() == "#columns":
+                columns = _header_columns([first, *cells[1:]]) or columns
+            skipped.append((line, "Anki header line"))
             continue
         reason = _artefact(filled[0]) if len(filled) == 1 and cells[0].strip() else None
         if reason is not None:

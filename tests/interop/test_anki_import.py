@@ -1,0 +1,435 @@
+"""Importing Anki packages: every layout, HTML, decks, tags, media, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import START
+from tests.interop.anki_builders import (
+    REVERSED,
+    ModernCollection,
+    ModernNote,
+    genanki_package,
+    stub_collection,
+    write_zip,
+    zstd,
+)
+from tests.interop.conftest import LEGACY, MODERN, Result, folder_snapshot, review_rows
+from trainer.config import Settings
+from trainer.core.clock import study_day
+from trainer.core.model import Direction, Mode
+from trainer.core.sm2 import SM2State
+from trainer.deckfile import read_deck_file
+from trainer.interop.anki import read_package
+from trainer.interop.anki_import import EASE_TO_GRADE, parse_fields, review_id
+from trainer.interop.commands import import_package
+from trainer.service import Trainer, UserError
+
+GLOSSARY = {
+    "Gradient descent": (
+        "Iteratively moves parameters against the gradient.\nStep size = learning rate.",
+        ("basics", "optim"),
+    ),
+    "Overfitting": ("Fits noise in the training set & generalizes poorly <bad>.", ("basics",)),
+    "Tokenizer": ("Splits text into tokens.\nExample: BPE", ()),
+    "Attention": (
+        "Weighted mixing of values by query\u2013key similarity. [image:attention.png]",
+        ("transformers",),
+    ),
+}
+OPTIMIZERS = {
+    "Adam": (
+        "Adaptive moment estimation: per-parameter step sizes from running averages of "
+        "gradients and squares.",
+        ("optim",),
+    ),
+    "Momentum": ("Accumulates a velocity vector to damp oscillations.", ("optim",)),
+    "Weight decay": ("L2 penalty on weights, decoupled in AdamW.", ("optim", "regularization")),
+}
+#: The fixture's five answers: (trainer card, Anki button), in answer order.
+FIXTURE_ANSWERS = [
+    ("glossary-fixture/gradient descent", 3),
+    ("glossary-fixture/overfitting", 3),
+    ("glossary-fixture/tokenizer", 1),
+    ("glossary-fixture/attention", 4),
+    ("glossary-fixture-optimizers/adam", 3),
+]
+
+OpenTrainer = Callable[..., Trainer]
+
+
+@pytest.fixture
+def trainer(open_trainer: OpenTrainer, tmp_path: Path) -> Trainer:
+    return open_trainer(tmp_path / "t.db", at=START)
+
+
+def cards_of(trainer: Trainer, slug: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {
+        stored.card.term: (stored.card.definition, stored.card.tags)
+        for stored in trainer.store.cards(deck=slug)
+        if not stored.retired
+    }
+
+
+# ------------------------------------------------------------ real fixtures
+
+
+@pytest.mark.parametrize(
+    ("package", "member"),
+    [(MODERN, "collection.anki21b"), (LEGACY, "collection.anki21")],
+    ids=["modern", "legacy"],
+)
+def test_real_packages_import_exactly(
+    trainer: Trainer, package: Path, member: str, tmp_path: Path
+) -> None:
+    outcome = import_package(trainer, package)
+    assert outcome.member == member  # the newest real collection, never the stub
+    assert [(d.slug, d.name, d.cards) for d in outcome.decks] == [
+        ("glossary-fixture", "Glossary Fixture", 4),
+        ("glossary-fixture-optimizers", "Glossary Fixture / Optimizers", 3),
+    ]
+    assert cards_of(trainer, "glossary-fixture") == GLOSSARY
+    assert cards_of(trainer, "glossary-fixture-optimizers") == OPTIMIZERS
+    assert list(cards_of(trainer, "glossary-fixture")) == list(GLOSSARY)  # Anki's note order
+    media = [line for line in outcome.messages if "media" in line]
+    assert media == [f"{package}: Glossary Fixture: 'Attention': media not imported: attention.png"]
+    assert trainer.store.count_reviews() == 0  # history only on request
+    directions = {row.slug: row.directions for row in trainer.decks()}
+    assert directions["glossary-fixture"] == (Direction.FORWARD,)
+    assert directions["glossary-fixture-optimizers"] == (Direction.FORWARD, Direction.REVERSE)
+    deck_file = trainer.user_decks / "glossary-fixture-optimizers.yaml"
+    assert read_deck_file(deck_file).name == "Glossary Fixture / Optimizers"
+
+
+def test_both_fixture_layouts_read_the_same_collection() -> None:
+    modern, legacy = read_package(MODERN), read_package(LEGACY)
+    assert (modern.member, modern.schema) == ("collection.anki21b", 18)
+    assert (legacy.member, legacy.schema) == ("collection.anki21", 11)
+    assert modern.notes == legacy.notes
+    assert modern.cards == legacy.cards
+    assert modern.revlog == legacy.revlog
+    assert len(modern.notes) == 7 and len(modern.cards) == 9 and len(modern.revlog) == 5
+    assert dict(modern.decks) == dict(legacy.decks)
+
+
+@pytest.mark.parametrize("package", [MODERN, LEGACY], ids=["modern", "legacy"])
+def test_history_maps_the_revlog_onto_the_review_log(trainer: Trainer, package: Path) -> None:
+    outcome = import_package(trainer, package, with_history=True)
+    assert (outcome.reviews_added, outcome.reviews_present, outcome.reviews_skipped) == (5, 0, 0)
+    reviews = list(trainer.store.all_reviews())
+    assert [(r.card_id, r.grade) for r in reviews] == [
+        (card, EASE_TO_GRADE[ease]) for card, ease in FIXTURE_ANSWERS
+    ]
+    assert [r.grade for r in reviews] == [4, 4, 1, 5, 4]
+    assert {r.direction for r in reviews} == {Direction.FORWARD}
+    assert {r.mode for r in reviews} == {Mode.STUDY}
+    first = reviews[0]
+    assert first.answered_at == dt.datetime(2026, 11, 23, 16, 58, 46, 158000, tzinfo=dt.UTC)
+    assert first.day == dt.date(2026, 11, 23)
+    collection = read_package(package)
+    guid = {note.id: note.guid for note in collection.notes}
+    by_card = {card.id: card for card in collection.cards}
+    expected_ids = [
+        review_id(guid[by_card[row.card_id].note_id], by_card[row.card_id].ord, row.id)
+        for row in collection.revlog
+    ]
+    assert [r.id for r in reviews] == expected_ids
+    assert all(uuid.UUID(hex=r.id).version == 5 for r in reviews)
+    states = trainer.store.cached_states()
+    assert len(states) == 5
+    assert states[("glossary-fixture/tokenizer", "forward")] == SM2State(
+        repetitions=0, easiness=2.5, interval=1, due=dt.date(2026, 11, 24), lapses=0
+    )
+    assert states[("glossary-fixture/attention", "forward")] == SM2State(
+        repetitions=1, easiness=2.6, interval=1, due=dt.date(2026, 11, 24), lapses=0
+    )
+
+
+def test_importing_twice_adds_no_reviews(trainer: Trainer, tmp_path: Path) -> None:
+    import_package(trainer, MODERN, with_history=True)
+    before = review_rows(tmp_path / "t.db")
+    states = trainer.store.cached_states()
+    again = import_package(trainer, MODERN, with_history=True)
+    assert [d.written for d in again.decks] == [False, False]  # same decks: nothing rewritten
+    assert (again.reviews_added, again.reviews_present) == (0, 5)
+    # the other layout of the same collection maps onto the same review ids
+    legacy = import_package(trainer, LEGACY, with_history=True)
+    assert (legacy.reviews_added, legacy.reviews_present) == (0, 5)
+    assert review_rows(tmp_path / "t.db") == before
+    assert trainer.store.cached_states() == states
+
+
+def test_cli_import_with_history_twice(cli: Callable[..., Result], home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TRAINER_NOW", "2026-12-01T09:00:00+00:00")
+    first = cli("import", str(MODERN), "--with-history")
+    assert first.code == 0, first.err
+    assert first.out.splitlines() == [
+        f"wrote {home / 'decks' / 'glossary-fixture.yaml'} (4 cards) as deck 'glossary-fixture'",
+        f"wrote {home / 'decks' / 'glossary-fixture-optimizers.yaml'} (3 cards) as deck "
+        "'glossary-fixture-optimizers'",
+        "history: 5 reviews added, 0 already present, 0 skipped",
+    ]
+    assert "media not imported: attention.png" in first.err
+    second = cli("import", str(MODERN), "--with-history")
+    assert second.code == 0, second.err
+    assert second.out.splitlines()[-1] == "history: 0 reviews added, 5 already present, 0 skipped"
+    assert len(review_rows(home / "trainer.db")) == 5
+
+
+# ------------------------------------------------------- packages made here
+
+
+def test_genanki_package_with_a_single_anki2_collection(trainer: Trainer, tmp_path: Path) -> None:
+    package = genanki_package(
+        tmp_path / "made.apkg",
+        {
+            "Languages::Spanish": [
+                ("hola", "hello<br>(greeting)", ["es", "greetings"]),
+                ("&iquest;qu&eacute;?", "what?", []),
+            ],
+            "Languages::French": [("<b>bonjour</b>", "good&nbsp;day", ["fr"])],
+        },
+    )
+    with zipfile.ZipFile(package) as archive:
+        assert [n for n in archive.namelist() if n.startswith("collection")] == ["collection.anki2"]
+    outcome = import_package(trainer, package)
+    assert outcome.member == "collection.anki2"
+    assert [(d.slug, d.name, d.cards) for d in outcome.decks] == [
+        ("languages-spanish", "Languages / Spanish", 2),
+        ("languages-french", "Languages / French", 1),
+    ]
+    assert cards_of(trainer, "languages-spanish") == {
+        "hola": ("hello\n(greeting)", ("es", "greetings")),
+        "\u00bfqu\u00e9?": ("what?", ()),
+    }
+    assert cards_of(trainer, "languages-french") == {"bonjour": ("good day", ("fr",))}
+
+
+def test_fields_option_picks_other_fields(trainer: Trainer, tmp_path: Path) -> None:
+    package = genanki_package(tmp_path / "swap.apkg", {"Words": [("front", "back", [])]})
+    import_package(trainer, package, fields="2,1")
+    assert cards_of(trainer, "words") == {"back": ("front", ())}
+    import_package(trainer, package, fields=("Front", "Back"), overwrite=True)
+    assert cards_of(trainer, "words") == {"front": ("back", ())}
+
+
+def test_fields_that_no_note_has_are_refused(trainer: Trainer, tmp_path: Path) -> None:
+    package = genanki_package(tmp_path / "p.apkg", {"Words": [("front", "back", [])]})
+    with pytest.raises(UserError, match="no note has a usable term"):
+        import_package(trainer, package, fields=(1, 3))
+    assert not (trainer.user_decks / "words.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,2", (1, 2)), ("2, 1", (2, 1)), ("Front,Back", ("Front", "Back")), ("3,Back", (3, "Back"))],
+)
+def test_parse_fields(text: str, expected: tuple[object, object]) -> None:
+    assert parse_fields(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1", "1,2,3", "0,1", "1,1", ",2", ""])
+def test_parse_fields_refuses(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_fields(text)
+
+
+def test_anki21b_collection_built_from_sqlite_and_zstd(trainer: Trainer, tmp_path: Path) -> None:
+    collection = ModernCollection(
+        decks={1: "Default", 10: "Biology::Cells", 11: "Biology", 99: "Filtered"},
+        notes=[
+            ModernNote(
+                100, ["Mitochondrion", "Makes ATP.<div>The powerhouse.</div>"], 10, tags=["cell"]
+            ),
+            ModernNote(101, ["Ribosome", "Builds proteins &amp; more."], 10, cards=[(201, 0, 99)]),
+            ModernNote(102, ["Cell", "Smallest unit of life."], 11),
+        ],
+    )
+    package = collection.package(tmp_path / "bio.apkg")
+    outcome = import_package(trainer, package)
+    assert outcome.member == "collection.anki21b"
+    assert [(d.slug, d.name, d.cards) for d in outcome.decks] == [
+        ("biology-cells", "Biology / Cells", 2),
+        ("biology", "Biology", 1),
+    ]
+    assert cards_of(trainer, "biology-cells") == {
+        "Mitochondrion": ("Makes ATP.\nThe powerhouse.", ("cell",)),
+        "Ribosome": ("Builds proteins & more.", ()),  # in a filtered deck: its home deck counts
+    }
+
+
+def test_a_package_with_only_the_stub_is_refused(trainer: Trainer, tmp_path: Path) -> None:
+    package = write_zip(tmp_path / "stub.apkg", {"collection.anki2": stub_collection()})
+    with pytest.raises(UserError, match="placeholder"):
+        import_package(trainer, package)
+    assert folder_snapshot(trainer.user_decks) == {}
+
+
+def test_anki21_wins_over_anki2_when_both_are_real(trainer: Trainer, tmp_path: Path) -> None:
+    old = genanki_package(tmp_path / "old.apkg", {"Deck": [("old", "from anki2", [])]})
+    new = genanki_package(tmp_path / "new.apkg", {"Deck": [("new", "from anki21", [])]})
+    with zipfile.ZipFile(old) as a, zipfile.ZipFile(new) as b:
+        members = {"collection.anki2": a.read("collection.anki2")}
+        members["collection.anki21"] = b.read("collection.anki2")
+    package = write_zip(tmp_path / "both.apkg", members)
+    outcome = import_package(trainer, package)
+    assert outcome.member == "collection.anki21"
+    assert cards_of(trainer, "deck") == {"new": ("from anki21", ())}
+
+
+def test_colpkg_is_read_like_apkg(trainer: Trainer, tmp_path: Path) -> None:
+    with zipfile.ZipFile(MODERN) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    package = write_zip(tmp_path / "whole.colpkg", members)
+    outcome = import_package(trainer, package)
+    assert sum(d.cards for d in outcome.decks) == 7
+
+
+def test_duplicates_and_empty_notes_are_skipped_and_reported(
+    trainer: Trainer, tmp_path: Path
+) -> None:
+    package = genanki_package(
+        tmp_path / "messy.apkg",
+        {
+            "Messy": [
+                ("Term", "first", []),
+                ("term ", "second", []),
+                ("<br>", "no term", []),
+                ("No definition", "<div></div>", []),
+                ("Fine", "ok", []),
+            ]
+        },
+    )
+    outcome = import_package(trainer, package)
+    assert cards_of(trainer, "messy") == {"Term": ("first", ()), "Fine": ("ok", ())}
+    text = "\n".join(outcome.messages)
+    assert "duplicate term 'term'" in text
+    assert "has no term (no term); skipped" in text
+    assert "has no definition (No definition); skipped" in text
+
+
+def test_deck_option_gathers_every_anki_deck_into_one(trainer: Trainer) -> None:
+    outcome = import_package(trainer, MODERN, deck_name="ML words")
+    assert [(d.slug, d.name, d.cards) for d in outcome.decks] == [("ml-words", "ML words", 7)]
+
+
+def test_an_existing_different_deck_file_needs_overwrite(trainer: Trainer, tmp_path: Path) -> None:
+    trainer.user_decks.mkdir(parents=True)
+    mine = trainer.user_decks / "glossary-fixture.yaml"
+    mine.write_text("name: Mine\ncards:\n  - term: x\n    definition: y\n", encoding="utf-8")
+    before = folder_snapshot(trainer.user_decks)
+    with pytest.raises(UserError, match="already exists"):
+        import_package(trainer, MODERN)
+    assert folder_snapshot(trainer.user_decks) == before  # not even the other deck was written
+    import_package(trainer, MODERN, overwrite=True)
+    assert cards_of(trainer, "glossary-fixture") == GLOSSARY
+
+
+def test_out_dir_puts_the_decks_elsewhere(trainer: Trainer, tmp_path: Path) -> None:
+    outcome = import_package(trainer, MODERN, out_dir=tmp_path / "elsewhere")
+    assert {d.path.parent for d in outcome.decks} == {tmp_path / "elsewhere"}
+    trainer.sync_decks()  # decks outside the deck folders stay known
+    assert {row.slug for row in trainer.decks()} >= {"glossary-fixture"}
+
+
+def test_history_days_use_the_trainer_time_zone_and_rollover(
+    open_trainer: OpenTrainer, tmp_path: Path
+) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+
+    def ms(*args: int) -> int:
+        return int(dt.datetime(*args, tzinfo=berlin).timestamp() * 1000)
+
+    collection = ModernCollection(
+        decks={10: "Words"},
+        notes=[
+            ModernNote(1, ["one", "uno"], 10, notetype=2, cards=[(11, 0, 0), (12, 1, 0)]),
+            ModernNote(2, ["two", "dos"], 10, notetype=2, cards=[(21, 0, 0), (22, 1, 0)]),
+        ],
+        revlog=[
+            (ms(2026, 3, 1, 20, 0), 11, 1, 0),  # Again: learning step
+            (ms(2026, 3, 1, 20, 10), 11, 3, 0),  # Good ten minutes later: same day → drill
+            (ms(2026, 3, 2, 2, 30), 11, 3, 1),  # 02:30 is still March 1st (rollover 4) → drill
+            (ms(2026, 3, 2, 9, 0), 11, 4, 1),  # the next study day
+            (ms(2026, 3, 2, 9, 1), 12, 2, 0),  # the reverse card
+            (ms(2026, 3, 2, 9, 2), 21, 0, 4),  # a manual reschedule: no answer
+            (ms(2026, 3, 2, 9, 3), 999, 3, 1),  # a card the package does not have
+        ],
+    )
+    package = collection.package(tmp_path / "words.apkg")
+    trainer = open_trainer(
+        tmp_path / "tz.db", at=START, settings=Settings(rollover_hour=4), tz=berlin
+    )
+    outcome = import_package(trainer, package, with_history=True)
+    assert (outcome.reviews_added, outcome.reviews_skipped) == (5, 2)
+    reviews = list(trainer.store.all_reviews())
+    assert [(r.direction, r.day, r.grade, r.mode) for r in reviews] == [
+        (Direction.FORWARD, dt.date(2026, 3, 1), 1, Mode.STUDY),
+        (Direction.FORWARD, dt.date(2026, 3, 1), 4, Mode.DRILL),
+        (Direction.FORWARD, dt.date(2026, 3, 1), 4, Mode.DRILL),
+        (Direction.FORWARD, dt.date(2026, 3, 2), 5, Mode.STUDY),
+        (Direction.REVERSE, dt.date(2026, 3, 2), 3, Mode.STUDY),
+    ]
+    assert all(r.day == study_day(r.answered_at, berlin, 4) for r in reviews)
+    assert reviews[2].answered_at == dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
+    states = trainer.store.cached_states()
+    assert states[("words/one", "forward")] == SM2State(
+        repetitions=1, easiness=2.6, interval=1, due=dt.date(2026, 3, 3), lapses=0
+    )
+    assert states[("words/one", "reverse")].repetitions == 1
+    assert {row.slug: row.directions for row in trainer.decks()}["words"] == (
+        Direction.FORWARD,
+        Direction.REVERSE,
+    )
+
+
+def test_history_merges_with_answers_already_given_here(trainer: Trainer, tmp_path: Path) -> None:
+    collection = ModernCollection(
+        decks={10: "Words"},
+        notes=[ModernNote(1, ["one", "uno"], 10)],
+        revlog=[(int(START.timestamp() * 1000) - 3_600_000, 1, 3, 0)],  # an hour before START
+    )
+    package = collection.package(tmp_path / "words.apkg")
+    import_package(trainer, package)
+    own = trainer.record_answer("words/one", Direction.FORWARD, 5, Mode.STUDY)
+    outcome = import_package(trainer, package, with_history=True)
+    assert outcome.reviews_added == 1
+    imported = [r for r in trainer.store.all_reviews() if r.id != own.id]
+    assert imported[0].mode is Mode.STUDY  # earlier than the trainer's own answer that day
+    assert [r.id for r in trainer.store.all_reviews()] == [imported[0].id, own.id]
+    # the replay puts the Anki answer first, so the trainer's answer is now the second one
+    assert trainer.store.cached_states()[("words/one", "forward")].repetitions == 2
+
+
+def test_reversed_genanki_model_studies_both_directions(trainer: Trainer, tmp_path: Path) -> None:
+    package = genanki_package(tmp_path / "rev.apkg", {"Both": [("a", "b", [])]}, model=REVERSED)
+    import_package(trainer, package)
+    assert {row.slug: row.directions for row in trainer.decks()}["both"] == (
+        Direction.FORWARD,
+        Direction.REVERSE,
+    )
+
+
+def test_zstd_of_the_real_fixture_roundtrips(tmp_path: Path) -> None:
+    """The anki21b reader and a plain zstd frame agree (no content size in the frame)."""
+    legacy = read_package(LEGACY)
+    with zipfile.ZipFile(LEGACY) as archive:
+        raw = archive.read("collection.anki21")
+    import zstandard
+
+    stream = zstandard.ZstdCompressor().compressobj()
+    frame = stream.compress(raw) + stream.flush()  # streamed: the frame has no content size
+    package = write_zip(
+        tmp_path / "streamed.apkg",
+        {"collection.anki21b": frame, "collection.anki2": stub_collection(), "media": zstd(b"")},
+    )
+    streamed = read_package(package)
+    assert streamed.member == "collection.anki21b"
+    assert streamed.notes == legacy.notes

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer import __version__
+from trainer.interop.commands import add_package_import_options, is_package
+from trainer.interop.commands import register as register_interop_commands
+from trainer.web import register as register_serve_command
 
 if TYPE_CHECKING:
     from trainer.service import Trainer
@@ -113,12 +116,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--days", type=positive_int, default=30, metavar="N", help="window (30)")
     sub.add_argument("--json", action="store_true", help="print JSON for scripts")
 
-    sub = command("import", run_import, "turn a glossary document into a YAML deck")
-    sub.add_argument(
-        "file", type=Path, help="glossary: TSV/CSV table, Term/Definition blocks, Markdown"
+    sub = command(
+        "import",
+        run_import,
+        "turn a glossary document, or an Anki package (.apkg, .colpkg), into YAML decks",
     )
-    sub.add_argument("--deck", metavar="NAME", help="deck name (default: from the file name)")
-    sub.add_argument("--out", type=Path, metavar="PATH", help="deck file to write")
+    sub.add_argument(
+        "file",
+        type=Path,
+        help="glossary: TSV/CSV table, Term/Definition blocks, Markdown; "
+        "or an Anki package: .apkg or .colpkg",
+    )
+    sub.add_argument(
+        "--deck",
+        metavar="NAME",
+        help="deck name (default: from the file name; Anki packages: one deck per Anki deck)",
+    )
+    sub.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="deck file to write (Anki packages: the folder for the deck files)",
+    )
     sub.add_argument(
         "--format", choices=["tsv", "csv", "blocks", "markdown"], help="skip format detection"
     )
@@ -130,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "in (flag, the default; skipped in study until filled) or refuse the import",
     )
     sub.add_argument("--force", action="store_true", help="overwrite an existing deck file")
+    add_package_import_options(sub)
 
     sub = command("study", run_study, "start a study session in the TUI")
     sub.add_argument("--deck", action="append", metavar="NAME", help="only this deck (repeatable)")
@@ -140,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("rebuild", run_rebuild, "recompute every card's state by replaying the review log")
     add_quiz_command(command)
+    register_interop_commands(command)
+    register_serve_command(command)
     return parser
 
 
@@ -291,6 +313,12 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if is_package(args.file):
+        from trainer.interop.commands import run_package_import
+
+        return run_package_import(args)
+    if args.fields or args.with_history:
+        raise CliError("--fields and --with-history apply to Anki packages (.apkg, .colpkg)")
     trainer = open_trainer(args)
     try:
         outcome = trainer.import_glossary(

@@ -424,6 +424,8 @@ def test_config_shows_the_defaults(cli: Callable[..., Result], home: Path) -> No
         "reviews_per_day = 200",
         "rollover_hour = 4",
         'timezone = ""',
+        "leech_lapses = 8",
+        'leech_action = "mark"',
     }
 
 

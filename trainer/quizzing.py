@@ -1,0 +1,315 @@
+"""A quiz run: cards chosen by source, built by the core generator, answered and saved.
+
+Design decisions:
+
+- The questions come from ``trainer.core.quiz`` with a ``random.Random(seed)``;
+  a run without a seed draws one from ``random.SystemRandom`` and keeps it on the
+  run (``QuizRun.seed``), so any quiz can be asked again with ``--seed``.
+- The asked cards are the selected decks' active cards (neither retired nor
+  suspended); the distractor pool is every active card of every deck, and the
+  generator prefers the question's own deck.
+- A wrong answer on a card already studied is a real lapse: it is logged at once
+  as a review (grade 2, mode ``quiz``) so the scheduler brings the card back
+  tomorrow. Right answers and never-studied cards leave the schedule alone; a
+  quiz is not the place to start scheduling a card nobody has studied.
+- The attempt row is written once, by ``finish()``, with the answered questions
+  only: leaving early keeps what was answered, and leaving before the first
+  answer writes nothing. Its ``seconds`` is the sum of the answer times the
+  caller measured, not wall time, so reading the feedback is not counted.
+- The interface measures time (``response_ms``); this layer reads no clock but
+  ``trainer.now()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from trainer.core.model import Direction, Mode, ReviewRecord
+from trainer.core.quiz import (
+    AnswerResult,
+    Question,
+    Quiz,
+    QuizDirection,
+    QuizError,
+    QuizItem,
+    QuizScore,
+    answer_question,
+    build_quiz,
+    due_soon_items,
+    retake_items,
+    score_quiz,
+    weakest_items,
+)
+from trainer.service import Trainer, UserError
+from trainer.storage.store import StoredCard
+
+__all__ = [
+    "DUE_SOON_DAYS",
+    "QUIZ_GRADE_WRONG",
+    "RETAKE_SOURCE",
+    "SOURCES",
+    "NothingToQuiz",
+    "QuizOptions",
+    "QuizRun",
+]
+
+#: "Due soon" means due on or before today + this many days (overdue included).
+DUE_SOON_DAYS = 7
+#: The grade a wrong quiz answer on a studied card is logged with.
+QUIZ_GRADE_WRONG = 2
+#: Where a quiz's cards come from; ``retake`` is set by ``QuizRun.retake`` only.
+SOURCES = ("deck", "weakest", "due-soon")
+RETAKE_SOURCE = "retake"
+
+#: The SM-2 direction whose state a question kind tests.
+_DIRECTION_OF_KIND = {
+    QuizDirection.TERM: Direction.FORWARD,
+    QuizDirection.DEFINITION: Direction.REVERSE,
+}
+
+
+class NothingToQuiz(UserError):
+    """No quiz can be built from this selection; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class QuizOptions:
+    decks: list[str] | None = None
+    questions: int = 10
+    choices: int = 4
+    direction: str = "term"
+    source: str = "deck"
+    seed: int | None = None
+
+
+def _quiz_item(stored: StoredCard) -> QuizItem:
+    card = stored.card
+    return QuizItem(
+        card_id=stored.id,
+        deck=stored.deck,
+        term=card.term,
+        definition=card.definition,
+        aliases=card.aliases,
+        tags=card.tags,
+    )
+
+
+def _iso(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class QuizRun:
+    """One quiz from first question to saved attempt.
+
+    Build it with ``QuizRun.start(trainer, options)``; answer the ``current``
+    question until ``done``; call ``finish()`` once to save the attempt.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        options: QuizOptions,
+        items: list[QuizItem],
+        pool: list[QuizItem],
+        decks: list[str],
+        *,
+        source: str,
+    ) -> None:
+        self.trainer = trainer
+        self.options = options
+        self.items = items
+        self.pool = pool
+        self.decks = decks
+        self.source = source
+        self.seed = (
+            options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
+        )
+        if not items:
+            raise NothingToQuiz(_empty_message(source, trainer, decks))
+        try:
+            self.quiz: Quiz = build_quiz(
+                items,
+                pool,
+                questions=options.questions,
+                choices=options.choices,
+                direction=options.direction,
+                rng=random.Random(self.seed),
+            )
+        except QuizError as error:
+            raise UserError(f"cannot build the quiz: {error}") from None
+        if not self.quiz.questions:
+            raise NothingToQuiz(
+                "Not enough different cards for a quiz: every question needs at least one "
+                "other card with a different answer to choose from."
+            )
+        self.results: list[AnswerResult] = []
+        self.reviews: list[ReviewRecord] = []
+        self.started_at = trainer.now()
+        self.finished_at: dt.datetime | None = None
+        self.attempt: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def start(cls, trainer: Trainer, options: QuizOptions) -> QuizRun:
+        """Select the cards for ``options.source`` and build the quiz.
+
+        Raises ``NothingToQuiz`` when the selection is empty and ``UserError``
+        for an unknown deck, source or direction.
+        """
+        if options.source not in SOURCES:
+            known = ", ".join(SOURCES)
+            raise UserError(f"unknown quiz source {options.source!r}; expected {known}")
+        slugs = trainer.resolve_decks(options.decks)
+        pool = [_quiz_item(c) for c in trainer.store.cards() if not (c.retired or c.suspended)]
+        chosen = set(slugs) if slugs is not None else None
+        items = [item for item in pool if chosen is None or item.deck in chosen]
+        if options.source != "deck":
+            items = _by_schedule(trainer, options, items, slugs)
+        decks = slugs if slugs is not None else sorted({item.deck for item in items})
+        return cls(trainer, options, items, pool, decks, source=options.source)
+
+    def retake(self) -> QuizRun:
+        """A new run over the missed cards only, same decks, choices and direction."""
+        missed = retake_items(self.score, self.items)
+        if not missed:
+            raise NothingToQuiz("Nothing to retake: no question was missed.")
+        seed = random.Random(f"retake:{self.seed}").randrange(2**32)
+        options = replace(self.options, questions=len(missed), seed=seed)
+        return QuizRun(self.trainer, options, missed, self.pool, self.decks, source=RETAKE_SOURCE)
+
+    # ------------------------------------------------------------ answering
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return self.quiz.questions
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why some cards were skipped (no distractor for them)."""
+        return self.quiz.notes
+
+    @property
+    def index(self) -> int:
+        """Zero-based position of the current question (= answers so far)."""
+        return len(self.results)
+
+    @property
+    def current(self) -> Question | None:
+        if self.attempt is not None or self.finished_at is not None:
+            return None
+        if self.index >= len(self.questions):
+            return None
+        return self.questions[self.index]
+
+    @property
+    def done(self) -> bool:
+        return self.current is None
+
+    @property
+    def score(self) -> QuizScore:
+        return score_quiz(self.results)
+
+    @property
+    def can_retake(self) -> bool:
+        return bool(self.score.missed)
+
+    def answer(self, chosen_index: int | None, response_ms: int | None = None) -> AnswerResult:
+        """Grade the current question; a wrong answer on a studied card is logged at once."""
+        question = self.current
+        if question is None:
+            raise QuizError("the quiz is over: no question to answer")
+        result = answer_question(question, chosen_index, response_ms)
+        self.results.append(result)
+        if not result.correct:
+            direction = self._studied_direction(question)
+            if direction is not None:
+                self.reviews.append(
+                    self.trainer.record_answer(
+                        question.card_id, direction, QUIZ_GRADE_WRONG, Mode.QUIZ, response_ms
+                    )
+                )
+        return result
+
+    def _studied_direction(self, question: Question) -> Direction | None:
+        """The direction whose state the question tests, else the other studied one."""
+        wanted = _DIRECTION_OF_KIND[question.kind]
+        other = Direction.REVERSE if wanted is Direction.FORWARD else Direction.FORWARD
+        for direction in (wanted, other):
+            if not self.trainer.store.state_of(question.card_id, direction).is_new:
+                return direction
+        return None
+
+    @property
+    def seconds(self) -> float:
+        """Time spent answering: the sum of the measured answer times."""
+        return round(sum(r.response_ms or 0 for r in self.results) / 1000, 3)
+
+    # ------------------------------------------------------------ saving
+    def finish(self) -> dict[str, Any] | None:
+        """Save the attempt (once) and return its row; None when nothing was answered."""
+        if self.finished_at is not None:
+            return self.attempt
+        self.finished_at = self.trainer.now()
+        if not self.results:
+            return None
+        score = self.score
+        self.attempt = {
+            "id": uuid.uuid4().hex,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "day": self.trainer.today().isoformat(),
+            "decks": json.dumps(self.decks, ensure_ascii=False),
+            "source": self.source,
+            "direction": str(self.options.direction),
+            "correct": score.correct,
+            "total": score.total,
+            "seconds": self.seconds,
+            "questions": json.dumps(
+                [_question_row(result) for result in self.results], ensure_ascii=False
+            ),
+        }
+        self.trainer.store.record_quiz_attempt(self.attempt)
+        return self.attempt
+
+
+def _question_row(result: AnswerResult) -> dict[str, Any]:
+    question = result.question
+    return {
+        "card_id": question.card_id,
+        "kind": str(question.kind),
+        "prompt": question.prompt,
+        "options": list(question.options),
+        "answer_index": question.answer_index,
+        "chosen_index": result.chosen_index,
+        "correct": result.correct,
+        "response_ms": result.response_ms,
+    }
+
+
+def _by_schedule(
+    trainer: Trainer, options: QuizOptions, items: list[QuizItem], slugs: list[str] | None
+) -> list[QuizItem]:
+    """The weakest or due-soon cards among ``items``, at most ``options.questions``."""
+    statuses = [s for s in trainer.statuses(slugs) if not s.suspended]
+    count = max(options.questions, 0)
+    if options.source == "weakest":
+        studied = {s.card_id for s in statuses if not s.state.is_new}
+        return weakest_items([i for i in items if i.card_id in studied], statuses, count)
+    return due_soon_items(items, statuses, trainer.today(), DUE_SOON_DAYS, count)
+
+
+def _empty_message(source: str, trainer: Trainer, decks: list[str]) -> str:
+    names = {row.slug: row.name for row in trainer.decks()}
+    where = ", ".join(names.get(slug, slug) for slug in decks) if decks else "any deck"
+    if source == "weakest":
+        return (
+            f"No weakest cards in {where} yet: nothing has been studied. "
+            "Study some cards first, then quiz your weakest."
+        )
+    if source == "due-soon":
+        return f"No cards in {where} are due in the next {DUE_SOON_DAYS} days."
+    return f"No cards to quiz in {where}."

@@ -64,10 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def describe_error(error: Exception) -> str:
     from trainer.config import SettingsError
     from trainer.core.deck import DeckError
+    from trainer.deckedit import DeckEditError
     from trainer.service import UserError
     from trainer.storage import DatabaseError
 
-    if isinstance(error, UserError | DatabaseError | DeckError | SettingsError | CliError):
+    known = (UserError, DatabaseError, DeckError, SettingsError, CliError, DeckEditError)
+    if isinstance(error, known):
         return str(error)
     if isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
@@ -100,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="database file")
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, command_name=name)
         return sub
 
     command("home", run_home, "open the home screen (the default)")
@@ -159,6 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("value", nargs="?", help="new value (directions: forward, reverse or both)")
 
     command("rebuild", run_rebuild, "recompute every card's state by replaying the review log")
+
+    sub = command("search", run_search, "find cards by words in terms, definitions, aliases, tags")
+    sub.add_argument("query", help="words; each matches as a prefix (all must match)")
+    sub.add_argument("--deck", action="append", metavar="NAME", help="only this deck (repeatable)")
+    sub.add_argument("--limit", type=positive_int, default=50, metavar="N", help="(50)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    for name, text in (
+        ("suspend", "keep a card out of study and quizzes (its history is kept)"),
+        ("unsuspend", "bring a suspended card back into study and quizzes"),
+        ("edit", "open the card's deck file in $EDITOR at the card's line"),
+    ):
+        sub = command(name, run_card_command, text)
+        sub.add_argument("term", help="the card's term or alias")
+        sub.add_argument("--deck", action="append", metavar="NAME", help="the card's deck")
     add_quiz_command(command)
     register_interop_commands(command)
     register_serve_command(command)
@@ -368,6 +385,73 @@ def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
         else:
             items.append((f"{prefix}{key}", value))
     return items
+
+
+def run_search(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        decks = trainer.resolve_decks(args.deck)
+        rows, total = trainer.browse(args.query, decks, limit=args.limit)
+    finally:
+        trainer.close()
+    if args.json:
+        print_json({"total": total, "cards": [browse_dict(row) for row in rows]})
+        return EXIT_OK
+    for row in rows:
+        flags = "".join(f" [{flag}]" for flag in ("suspended", "leech") if getattr(row, flag))
+        print(f"{row.card_id}{flags}: {row.definition}")
+    shown = f" (showing {len(rows)})" if total > len(rows) else ""
+    print(f"{total} card{'s' if total != 1 else ''} found{shown}")
+    return EXIT_OK
+
+
+def browse_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.card_id,
+        "deck": row.deck,
+        "term": row.term,
+        "definition": row.definition,
+        "state": row.state,
+        "due": row.due.isoformat() if row.due else None,
+        "interval": row.interval,
+        "easiness": row.easiness,
+        "lapses": row.lapses,
+        "suspended": row.suspended,
+        "leech": row.leech,
+    }
+
+
+def run_card_command(args: argparse.Namespace) -> int:
+    trainer = open_trainer(args)
+    try:
+        card = trainer.find_card(args.term, trainer.resolve_decks(args.deck))
+        if args.command_name == "edit":
+            path = trainer.editable_deck_path(card.deck)
+        else:
+            trainer.set_suspended(card.id, args.command_name == "suspend")
+    finally:
+        trainer.close()
+    if args.command_name == "edit":
+        return open_editor(path, card.id.split("/", 1)[1])
+    print(f"{args.command_name}ed: {card.id}")
+    return EXIT_OK
+
+
+def open_editor(path: Path, identity: str) -> int:
+    """Run $EDITOR (or $VISUAL, or vi) at the card's line; +N works in vi, nano, emacs."""
+    import os
+    import shlex
+    import subprocess
+
+    from trainer.deckedit import card_line
+
+    line = card_line(path, identity)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    command = [*shlex.split(editor), f"+{line}", str(path)]
+    try:
+        return subprocess.call(command)
+    except OSError as error:
+        raise CliError(f"cannot run editor {editor!r}: {error.strerror}") from None
 
 
 def run_rebuild(args: argparse.Namespace) -> int:

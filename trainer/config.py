@@ -26,6 +26,8 @@ class Settings:
     reviews_per_day: int = 200
     rollover_hour: int = 4
     timezone: str = ""
+    leech_lapses: int = 8
+    leech_action: str = "mark"
     deck_directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
 
 
@@ -33,8 +35,10 @@ SCALAR_LIMITS: dict[str, tuple[int, int]] = {
     "new_per_day": (0, 10_000),
     "reviews_per_day": (0, 100_000),
     "rollover_hour": (0, 23),
+    "leech_lapses": (1, 1000),
 }
-SCALAR_KEYS = (*SCALAR_LIMITS, "timezone")
+LEECH_ACTIONS = ("mark", "suspend")
+SCALAR_KEYS = (*SCALAR_LIMITS, "timezone", "leech_action")
 
 
 def load_settings(path: Path) -> Settings:
@@ -46,6 +50,8 @@ def load_settings(path: Path) -> Settings:
         raise SettingsError(f"{path}: not valid UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: {error}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise SettingsError(f"{path}: not a settings file (nested too deeply)") from None
     except OSError as error:
         raise SettingsError(f"{path}: cannot read: {error.strerror}") from None
     return settings_from_data(data, str(path))
@@ -67,6 +73,10 @@ def parse_value(key: str, value: Any, source: str = "setting") -> Any:
     """Check one scalar setting; accepts strings from the command line too."""
     if key == "timezone":
         return _timezone(str(value), source)
+    if key == "leech_action":
+        if value not in LEECH_ACTIONS:
+            raise SettingsError(f"{source}: leech_action must be mark or suspend, got {value!r}")
+        return value
     if key not in SCALAR_LIMITS:
         known = ", ".join([*SCALAR_KEYS, "decks.<slug>.directions"])
         raise SettingsError(f"{source}: unknown setting {key!r} (known: {known})")

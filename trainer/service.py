@@ -30,13 +30,14 @@ from trainer.core.queue import (
     build_queue,
     summarize_today,
 )
-from trainer.core.sm2 import review
+from trainer.core.sm2 import became_leech, review
 from trainer.storage import Store, open_database
 
 if TYPE_CHECKING:
     from trainer.core.glossary import GlossaryImport
     from trainer.core.stats import ProgressReport
-from trainer.storage.store import DeckRow, DeckSignature, StoredCard
+    from trainer.deckedit import CardEdit
+from trainer.storage.store import BrowseRow, DeckRow, DeckSignature, StoredCard
 
 
 class UserError(Exception):
@@ -316,8 +317,80 @@ class Trainer:
             before=before,
             after=after,
         )
-        self.store.record_review(record)
+        leech = became_leech(before, after, self.settings.leech_lapses)
+        suspend = leech and self.settings.leech_action == "suspend"
+        self.store.record_review(record, leech=leech, suspend=suspend)
         return record
+
+    def is_new_leech(self, record: ReviewRecord) -> bool:
+        """Whether this answer made its card a leech: the study screen says so once."""
+        return became_leech(record.before, record.after, self.settings.leech_lapses)
+
+    # ------------------------------------------------------ browse and edit
+    def browse(
+        self,
+        query: str = "",
+        decks: Sequence[str] | None = None,
+        sort: str = "term",
+        descending: bool = False,
+        limit: int = 500,
+    ) -> tuple[list[BrowseRow], int]:
+        return self.store.browse(query, decks, sort, descending, limit)
+
+    def set_suspended(self, card_id: str, suspended: bool) -> None:
+        self.card(card_id)
+        self.store.set_suspended(card_id, suspended)
+
+    def find_card(self, term: str, decks: Sequence[str] | None = None) -> StoredCard:
+        """The one card a user means by a term (or alias), or a clear error."""
+        from trainer.core.model import normalize_term
+
+        wanted = normalize_term(term)
+        matches = [
+            stored for stored in self.store.cards_by_term(wanted, decks) if not stored.retired
+        ]
+        if not matches:
+            raise UserError(f"no card {term!r}")
+        if len(matches) > 1:
+            where = ", ".join(m.id for m in matches)
+            raise UserError(f"{term!r} is in several decks ({where}); choose one with --deck")
+        return matches[0]
+
+    def editable_deck_path(self, slug: str) -> Path:
+        """The deck file to edit; a bundled deck is first copied to the user decks folder."""
+        import shutil
+
+        recorded = self.store.deck_path(slug)
+        if not recorded:
+            raise UserError(f"no deck {slug!r}")
+        path = Path(recorded)
+        bundled = locations.bundled_decks_dir().resolve()
+        if path.resolve().parent == bundled:
+            if self.user_decks not in self.deck_dirs:
+                self.deck_dirs.append(self.user_decks)  # so the copy wins from now on
+            target = self.user_decks / path.name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            path = target
+        return path
+
+    def edit_card(self, card_id: str, edit: CardEdit) -> None:
+        """Write a card's new text into its deck file (keeping comments), then reload it."""
+        from trainer.deckedit import edit_card
+
+        stored = self.card(card_id)
+        path = self.editable_deck_path(stored.deck)
+        edit_card(path, card_id.split("/", 1)[1], edit)
+        self.sync_deck_file(path)
+
+    def add_card(self, deck: str, edit: CardEdit) -> str:
+        from trainer.deckedit import add_card
+
+        path = self.editable_deck_path(deck)
+        identity = add_card(path, edit)
+        self.sync_deck_file(path)
+        return f"{deck}/{identity}"
 
     def undo(self, review_id: str) -> ReviewRecord:
         return self.store.undo_review(review_id, self.now())

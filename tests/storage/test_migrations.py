@@ -15,6 +15,14 @@ from trainer.storage import database
 from trainer.storage.database import DatabaseError, open_database
 
 TRAINER_TABLES = {"decks", "cards", "card_state", "reviews", "review_undos", "quiz_attempts"}
+#: the full-text index over cards (m002) and the shadow tables FTS5 keeps
+FTS_TABLES = {
+    "cards_fts",
+    "cards_fts_config",
+    "cards_fts_data",
+    "cards_fts_docsize",
+    "cards_fts_idx",
+}
 STATE = ["repetitions", "easiness", "interval", "due", "lapses"]
 
 COLUMNS = {
@@ -42,6 +50,7 @@ COLUMNS = {
         "retired",
         "suspended",
         "added_at",
+        "leech_at",
     ],
     "card_state": ["card_id", "direction", *STATE, "last_review"],
     "reviews": [
@@ -118,7 +127,7 @@ def close(db: Database) -> None:
 def test_migrations_create_every_table(where: str, db_path: Path) -> None:
     db = open_database(db_path if where == "file" else ":memory:")
     try:
-        assert set(db.table_names()) == TRAINER_TABLES | {"_sqlite_migrations"}
+        assert set(db.table_names()) == TRAINER_TABLES | FTS_TABLES | {"_sqlite_migrations"}
         assert [m.name for m in database.migrations.applied(db)] == database.KNOWN_MIGRATIONS
     finally:
         close(db)
@@ -258,8 +267,10 @@ def upgrade(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
 
 
 def build_old_database(path: Path) -> None:
-    """A database written by the program before the second step existed."""
-    db = open_database(path)
+    """A database written by the first release, which only had the first schema step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(database.connect(path))
+    database.migrations.apply(db, stop_before="m002_search_and_leeches")
     db["decks"].insert({"slug": "old", "name": "Old deck", "directions": '["forward"]'})
     insert_review(db)
     close(db)
@@ -291,6 +302,19 @@ def test_an_old_database_is_backed_up_then_migrated(
         assert backup["reviews"].count == 1
     finally:
         backup.conn.close()
+
+
+def test_the_first_release_database_is_upgraded_for_search_and_leeches(db_path: Path) -> None:
+    build_old_database(db_path)
+    db = open_database(db_path)
+    try:
+        assert "leech_at" in fresh_columns(db, "cards")
+        assert "cards_fts" in db.table_names()
+        assert db["reviews"].count == 1
+    finally:
+        close(db)
+    backup = db_path.with_name("trainer.db.before-m002_search_and_leeches.bak")
+    assert backup.exists()
 
 
 def test_no_backup_when_asked_not_to(db_path: Path, upgrade: Callable[[], None]) -> None:

@@ -94,6 +94,7 @@ def _card(node: Any, index: int, source: str) -> Card:
         tags=_text_list(node, "tags", source),
         example=_optional_text(node, "example", source),
         line=line,
+        key=_optional_text(node, "id", source) or None,
     )
 
 
@@ -146,14 +147,17 @@ def _directions(data: Mapping[str, Any], source: str) -> tuple[Direction, ...]:
 
 
 def _check_duplicates(cards: list[Card], source: str) -> None:
-    seen: dict[str, Card] = {}
-    for card in cards:
-        key = normalize_term(card.term)
-        if key in seen:
-            first = seen[key]
-            raise DeckError(
-                source,
-                card.line,
-                f"duplicate term {card.term!r} (first at line {first.line})",
-            )
-        seen[key] = card
+    """Two cards may share neither a term nor an identity (``id:`` or term)."""
+    for attribute in ("term", "identity"):
+        seen: dict[str, Card] = {}
+        for card in cards:
+            key = normalize_term(getattr(card, attribute))
+            if key in seen:
+                first = seen[key]
+                what = "term" if attribute == "term" else "card id"
+                raise DeckError(
+                    source,
+                    card.line,
+                    f"duplicate {what} {getattr(card, attribute)!r} (first at line {first.line})",
+                )
+            seen[key] = card

@@ -57,9 +57,15 @@ class Card:
     tags: tuple[str, ...] = ()
     example: str | None = None
     line: int | None = None
+    #: explicit identity (``id:`` in the deck file), kept when a card is renamed
+    key: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return normalize_term(self.key or self.term)
 
     def id_in(self, deck_slug: str) -> str:
-        return card_id(deck_slug, self.term)
+        return f"{deck_slug}/{self.identity}"
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,8 @@ def review(state: SM2State, quality: int, today: dt.date) -> SM2State:
         interval=interval,
         due=today + dt.timedelta(days=interval),
     )
+
+
+def became_leech(before: SM2State, after: SM2State, threshold: int) -> bool:
+    """True for the one answer whose lapse takes a card to the leech threshold."""
+    return before.lapses < threshold <= after.lapses

@@ -123,7 +123,22 @@ def _forbid_rewriting_reviews(db: Database) -> None:
         )
 
 
-KNOWN_MIGRATIONS = [m001_initial.__name__]
+@migrations()
+def m002_search_and_leeches(db: Database) -> None:
+    """Full-text search over cards for Browse, and the leech mark.
+
+    The FTS index is kept current by triggers, so every writer (deck sync,
+    edits, merges) updates it without knowing it exists.
+    """
+    db["cards"].add_column("leech_at", str)
+    db["cards"].enable_fts(
+        ["term", "definition", "aliases", "tags"],
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+
+
+KNOWN_MIGRATIONS = [m001_initial.__name__, m002_search_and_leeches.__name__]
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -146,15 +161,21 @@ def open_database(path: Path | str, *, backup_before_migrating: bool = True) -> 
             raise DatabaseError(
                 f"{path.parent}: cannot create directory: {error.strerror}"
             ) from None
+    conn: sqlite3.Connection | None = None
     try:
         conn = connect(path)
         db = Database(conn)
         _check_is_database(db, path)
+        _refuse_newer(db, path)  # before anything is written, even the journal mode
         if not memory:
             _enable_wal(db, path)
         _migrate(db, path, backup_before_migrating and not memory)
-    except sqlite3.DatabaseError as error:
-        raise DatabaseError(f"{path}: {_describe(error)}") from None
+    except BaseException as error:
+        if conn is not None:
+            conn.close()
+        if isinstance(error, sqlite3.DatabaseError):
+            raise DatabaseError(f"{path}: {_describe(error)}") from None
+        raise
     return db
 
 
@@ -185,7 +206,8 @@ def _enable_wal(db: Database, path: Path | str) -> None:
     db.execute("PRAGMA synchronous = NORMAL")
 
 
-def _migrate(db: Database, path: Path | str, backup: bool) -> None:
+def _refuse_newer(db: Database, path: Path | str) -> list[str]:
+    """The schema steps already applied; refuses a database from a newer trainer."""
     applied = [m.name for m in migrations.applied(db)]
     unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
     if unknown:
@@ -193,12 +215,40 @@ def _migrate(db: Database, path: Path | str, backup: bool) -> None:
             f"{path}: this database was written by a newer version of trainer "
             f"(schema step {unknown[-1]!r}); upgrade trainer to open it"
         )
-    pending = migrations.pending(db)
-    if not pending:
+    return applied
+
+
+def _migrate(db: Database, path: Path | str, backup: bool) -> None:
+    """Apply pending steps holding the write lock, so two first opens cannot race.
+
+    The cheap check runs without a lock; when something is pending, the check is
+    repeated inside ``BEGIN IMMEDIATE`` (which waits for the busy timeout), so a
+    second process that lost the race finds the work done instead of failing with
+    "database is locked" or "table already exists".
+    """
+    if not migrations.pending(db):
         return
-    if applied and backup:
-        backup_copy(db, Path(path).with_name(f"{Path(path).name}.before-{pending[0].name}.bak"))
-    migrations.apply(db)
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        applied = _refuse_newer(db, path)
+        pending = migrations.pending(db)
+        if pending and applied and backup:
+            # A second connection: SQLite will not back up through one that holds
+            # the write lock, and this lock keeps the copy equal to what is migrated.
+            source = connect(path)
+            try:
+                name = f"{Path(path).name}.before-{pending[0].name}.bak"
+                backup_copy(Database(source), Path(path).with_name(name))
+            finally:
+                source.close()
+        if pending:
+            migrations.apply(db)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def backup_copy(db: Database, destination: Path) -> Path:

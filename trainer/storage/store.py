@@ -242,12 +242,16 @@ class Store:
         return _state(row) if row else SM2State()
 
     # ---------------------------------------------------------------- reviews
-    def record_review(self, record: ReviewRecord) -> None:
-        """Append one answer and update the cached state, atomically."""
+    def record_review(
+        self, record: ReviewRecord, leech: bool = False, suspend: bool = False
+    ) -> None:
+        """Append one answer and update the cached state (and leech mark), atomically."""
         with self.write():
             self.db["reviews"].insert(_review_row(record))
             if record.mode in SCHEDULING_MODES:
                 self._put_state(record.card_id, record.direction, record.after, record.answered_at)
+            if leech:
+                self.mark_leech(record.card_id, record.answered_at, suspend)
 
     def undo_review(self, review_id: str, now: dt.datetime) -> ReviewRecord:
         """Mark a review undone (a new row, the log is untouched) and restore the state."""
@@ -362,6 +366,104 @@ class Store:
         ).fetchall()
         return {(row[0], row[1]): _state(row[2:]) for row in rows}
 
+    # ------------------------------------------------------------- browsing
+    def browse(
+        self,
+        query: str = "",
+        decks: Sequence[str] | None = None,
+        sort: str = "term",
+        descending: bool = False,
+        limit: int = 500,
+    ) -> tuple[list[BrowseRow], int]:
+        """Cards matching a full-text query (prefix per word), sorted in SQL.
+
+        Returns the first ``limit`` rows and the total number of matches: a
+        screen shows what fits and says how many more there are, so browsing
+        stays instant on 100k cards.
+        """
+        where = ["c.retired = 0"]
+        params: list[Any] = []
+        match = fts_query(query)
+        if match:
+            where.append("c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)")
+            params.append(match)
+        if decks is not None:
+            where.append(f"c.deck IN ({','.join('?' * len(decks))})")
+            params += list(decks)
+        condition = " AND ".join(where)
+        total = self.db.execute(
+            f"SELECT count(*) FROM cards c WHERE {condition}", params
+        ).fetchone()[0]
+        column = BROWSE_SORTS.get(sort)
+        if column is None:
+            raise ValueError(f"cannot sort by {sort!r}")
+        direction = "DESC" if descending else "ASC"
+        rows = self.db.execute(
+            f"""SELECT c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
+                       s.repetitions, s.interval, s.easiness, s.lapses, s.due
+                FROM cards c
+                LEFT JOIN (
+                    SELECT card_id, min(repetitions) AS repetitions, max(interval) AS interval,
+                           min(easiness) AS easiness, max(lapses) AS lapses, min(due) AS due
+                    FROM card_state GROUP BY card_id
+                ) s ON s.card_id = c.id
+                WHERE {condition}
+                ORDER BY {column} {direction} NULLS LAST, c.term COLLATE NOCASE
+                LIMIT ?""",
+            [*params, limit],
+        ).fetchall()
+        return [_browse_row(row) for row in rows], total
+
+    def cards_by_term(
+        self, normalized: str, decks: Sequence[str] | None = None
+    ) -> list[StoredCard]:
+        """Cards whose identity, term or alias is ``normalized`` (already folded)."""
+        from trainer.core.model import normalize_term
+
+        ids = {
+            row[0]
+            for row in self.db.execute(
+                "SELECT id FROM cards WHERE substr(id, instr(id, '/') + 1) = ?", [normalized]
+            ).fetchall()
+        }
+        if match := fts_query(normalized):
+            ids |= {
+                row[0]
+                for row in self.db.execute(
+                    "SELECT id FROM cards WHERE rowid IN "
+                    "(SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)",
+                    [match],
+                ).fetchall()
+            }
+
+        def names(card: StoredCard) -> set[str]:
+            terms = (card.card.term, *card.card.aliases)
+            return {card.id.split("/", 1)[1], *(normalize_term(t) for t in terms)}
+
+        return [
+            card
+            for card in self.cards(ids)
+            if normalized in names(card) and (decks is None or card.deck in decks)
+        ]
+
+    def set_suspended(self, card_id: str, suspended: bool) -> None:
+        with self.write():
+            self.db.execute(
+                "UPDATE cards SET suspended = ? WHERE id = ?", [int(suspended), card_id]
+            )
+
+    def mark_leech(self, card_id: str, at: dt.datetime, suspend: bool) -> None:
+        with self.write():
+            self.db.execute(
+                "UPDATE cards SET leech_at = coalesce(leech_at, ?), "
+                "suspended = CASE WHEN ? THEN 1 ELSE suspended END WHERE id = ?",
+                [at.isoformat(), int(suspend), card_id],
+            )
+
+    def deck_path(self, slug: str) -> str | None:
+        row = self.db.execute("SELECT path FROM decks WHERE slug = ?", [slug]).fetchone()
+        return row[0] if row else None
+
     # ------------------------------------------------------------ quiz attempts
     def record_quiz_attempt(self, attempt: dict[str, Any]) -> None:
         with self.write():
@@ -369,6 +471,62 @@ class Store:
 
     def quiz_attempts(self) -> list[dict[str, Any]]:
         return list(self.db["quiz_attempts"].rows_where(order_by="started_at"))
+
+
+BROWSE_SORTS = {
+    "term": "c.term COLLATE NOCASE",
+    "deck": "c.deck",
+    "state": "coalesce(s.repetitions, -1)",
+    "due": "s.due",
+    "interval": "s.interval",
+    "easiness": "s.easiness",
+    "lapses": "s.lapses",
+}
+
+
+@dataclass(frozen=True)
+class BrowseRow:
+    card_id: str
+    deck: str
+    term: str
+    definition: str
+    suspended: bool
+    leech: bool
+    repetitions: int | None
+    interval: int | None
+    easiness: float | None
+    lapses: int | None
+    due: dt.date | None
+
+    @property
+    def state(self) -> str:
+        if self.repetitions is None:
+            return "new"
+        if self.repetitions < 2:
+            return "learning"
+        return "young" if (self.interval or 0) < 21 else "mature"
+
+
+def _browse_row(row: Sequence[Any]) -> BrowseRow:
+    return BrowseRow(
+        card_id=row[0],
+        deck=row[1],
+        term=row[2],
+        definition=row[3],
+        suspended=bool(row[4]),
+        leech=row[5] is not None,
+        repetitions=row[6],
+        interval=row[7],
+        easiness=row[8],
+        lapses=row[9],
+        due=dt.date.fromisoformat(row[10]) if row[10] else None,
+    )
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query: every word must match, each as a prefix, as typed."""
+    words = [w for w in text.replace('"', " ").split() if w]
+    return " ".join(f'"{word}"*' for word in words)
 
 
 REVIEW_COLUMNS = (

@@ -77,6 +77,11 @@ class TrainerApp(App[int]):
 
         self.push_screen(QuizScreen(options or QuizOptions(decks=list(decks) if decks else None)))
 
+    def open_browse(self, decks: Sequence[str] | None = None, query: str = "") -> None:
+        from trainer.tui.screens.browse import BrowseScreen
+
+        self.push_screen(BrowseScreen(decks, query))
+
     def open_progress(self, decks: Sequence[str] | None = None) -> None:
         from trainer.tui.screens.progress import ProgressScreen
 

@@ -20,6 +20,7 @@ class HomeScreen(Screen[None]):
         Binding("a", "study_all", "Study all", id="home.study_all"),
         Binding("t", "quiz", "Quiz", id="home.quiz"),
         Binding("p", "progress", "Progress", id="home.progress"),
+        Binding("b", "browse", "Browse", id="home.browse"),
         Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
 
@@ -96,6 +97,9 @@ class HomeScreen(Screen[None]):
 
     def action_progress(self) -> None:
         self.app.open_progress(None)
+
+    def action_browse(self) -> None:
+        self.app.open_browse(None)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -35,6 +35,8 @@ class StudyScreen(Screen[None]):
             for grade, meaning in GRADE_MEANINGS.items()
         ),
         Binding("u", "undo", "Undo", id="study.undo"),
+        Binding("e", "edit", "Edit card", id="study.edit"),
+        Binding("b", "browse", "Browse", id="study.browse"),
         Binding("escape", "leave", "Leave", id="study.leave"),
     ]
 
@@ -131,8 +133,24 @@ class StudyScreen(Screen[None]):
         if self.session is None or self.prompt is None or not self.revealed:
             return
         elapsed_ms = int((time.monotonic() - self.shown_at) * 1000)
-        self.session.answer(grade, elapsed_ms)
+        record = self.session.answer(grade, elapsed_ms)
+        if self.app.trainer.is_new_leech(record):
+            self.announce_leech(self.prompt.card.card.term)
         self.show_current()
+
+    def announce_leech(self, term: str) -> None:
+        trainer = self.app.trainer
+        action = (
+            "It has been suspended."
+            if trainer.settings.leech_action == "suspend"
+            else "Consider rewording it (e in study, or Browse)."
+        )
+        self.notify(
+            f"{visible(term)!r} is a leech: {trainer.settings.leech_lapses} lapses. {action}",
+            title="Leech",
+            severity="warning",
+            timeout=8,
+        )
 
     def action_undo(self) -> None:
         if self.session is None or not self.session.can_undo:
@@ -144,6 +162,46 @@ class StudyScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.finish()
+
+    def action_edit(self) -> None:
+        from trainer.deckedit import CardEdit, edit_from_card
+        from trainer.tui.screens.card_form import CardForm
+
+        if self.prompt is None:
+            return
+        card_id = self.prompt.card.id
+
+        def save(edit: CardEdit) -> None:
+            self.app.trainer.edit_card(card_id, edit)
+
+        def after(saved: bool | None) -> None:
+            if saved:
+                self.redraw_current()
+
+        form = CardForm(
+            f"Edit card in {self.prompt.card.deck}", edit_from_card(self.prompt.card.card), save
+        )
+        self.app.push_screen(form, after)
+
+    def action_browse(self) -> None:
+        if self.prompt is not None:
+            self.app.open_browse([self.prompt.card.deck], self.prompt.card.card.term)
+
+    def on_screen_resume(self) -> None:
+        """Back from Browse or an edit: the card may have changed or been suspended."""
+        if self.session is not None and self.prompt is not None:
+            self.redraw_current()
+
+    def redraw_current(self) -> None:
+        assert self.session is not None
+        revealed = self.revealed
+        shown_at = self.shown_at
+        self.session.refresh()
+        self.show_current()
+        if self.prompt is not None:
+            self.shown_at = shown_at
+            if revealed:
+                self.reveal()
 
     def finish(self) -> None:
         from trainer.tui.screens.summary import SummaryScreen

@@ -1,0 +1,209 @@
+"""Browse, edit, add, suspend and leeches, driven through the TUI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from textual.widgets import DataTable, Input, Static
+
+from trainer.config import Settings
+from trainer.core.model import Direction, Mode
+from trainer.tui.app import TrainerApp
+from trainer.tui.screens.browse import BrowseScreen
+from trainer.tui.screens.card_form import CardForm
+from trainer.tui.screens.home import HomeScreen
+from trainer.tui.screens.study import StudyScreen
+
+SIZE = (100, 30)
+
+COMMENTED_DECK = """\
+# Greek letters, kept by hand.
+name: Small deck
+cards:
+  # the first one
+  - term: Alpha
+    definition: The first letter of the Greek alphabet.
+    tags: [greek]
+  - term: Beta   # second
+    definition: The second letter of the Greek alphabet.
+  - term: Gamma
+    definition: The third letter of the Greek alphabet.
+    aliases: [third letter]
+"""
+
+
+def table_terms(app: TrainerApp) -> list[str]:
+    table = app.screen.query_one("#cards", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def status(app: TrainerApp) -> str:
+    return str(app.screen.query_one("#browse-status", Static).render())
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+
+
+async def test_search_narrows_the_table_as_keys_are_typed(trainer) -> None:
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        assert isinstance(app.screen, BrowseScreen)
+        assert table_terms(app) == ["Alpha", "Beta", "Gamma"]
+        await type_text(pilot, "thi")  # prefix of "third", in Gamma's definition and alias
+        assert table_terms(app) == ["Gamma"]
+        assert status(app).startswith("1 card ·")
+        await pilot.press("backspace", "backspace", "backspace")
+        await type_text(pilot, "letter sec")
+        assert table_terms(app) == ["Beta"]
+        await type_text(pilot, "x")
+        assert table_terms(app) == []
+        assert status(app).startswith("0 cards")
+
+
+async def test_sorting_by_columns(trainer) -> None:
+    trainer.record_answer("small/beta", Direction.FORWARD, 5, Mode.STUDY)
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "tab")  # into the table
+        await pilot.press("r")
+        assert table_terms(app) == ["Gamma", "Beta", "Alpha"]
+        await pilot.press("o", "o", "o")  # term -> deck -> state -> due
+        assert "sorted by due ↑" in status(app)
+        assert table_terms(app)[0] == "Beta"  # the only card with a due date
+
+
+async def test_edit_lands_in_the_yaml_with_comments_and_keeps_history(
+    make_trainer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "own"
+    folder.mkdir()
+    deck_file = folder / "small.yaml"
+    deck_file.write_text(COMMENTED_DECK, encoding="utf-8")
+    trainer = make_trainer(deck_dirs=[folder])
+    trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "tab", "e")
+        assert isinstance(app.screen, CardForm)
+        term = app.screen.query_one("#form-term", Input)
+        term.value = "Alpha (letter)"
+        aliases = app.screen.query_one("#form-aliases", Input)
+        aliases.value = "A, alef"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, BrowseScreen)
+        assert "Alpha (letter)" in table_terms(app)
+    text = deck_file.read_text(encoding="utf-8")
+    assert "# Greek letters, kept by hand." in text
+    assert "# the first one" in text
+    assert "term: Beta   # second" in text
+    assert "- id: alpha\n    term: Alpha (letter)" in text
+    assert "aliases: [A, alef]" in text
+    reviews = list(trainer.store.db["reviews"].rows)
+    assert [r["card_id"] for r in reviews] == ["small/alpha"]
+    stored = trainer.card("small/alpha")
+    assert stored.card.term == "Alpha (letter)"
+    assert not stored.retired
+    assert trainer.store.state_of("small/alpha", Direction.FORWARD).repetitions == 1
+
+
+async def test_a_bad_edit_is_refused_in_the_form_and_nothing_is_written(
+    make_trainer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "own"
+    folder.mkdir()
+    deck_file = folder / "small.yaml"
+    deck_file.write_text(COMMENTED_DECK, encoding="utf-8")
+    trainer = make_trainer(deck_dirs=[folder])
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "tab", "e")
+        app.screen.query_one("#form-term", Input).value = "beta"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, CardForm)
+        error = str(app.screen.query_one("#form-error", Static).render())
+        assert "already exists" in error
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowseScreen)
+    assert deck_file.read_text(encoding="utf-8") == COMMENTED_DECK
+
+
+async def test_add_a_card_from_browse(make_trainer, tmp_path: Path) -> None:
+    folder = tmp_path / "own"
+    folder.mkdir()
+    (folder / "small.yaml").write_text(COMMENTED_DECK, encoding="utf-8")
+    trainer = make_trainer(deck_dirs=[folder])
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "tab", "n")
+        app.screen.query_one("#form-term", Input).value = "Delta"
+        await pilot.click("#form-definition")
+        await type_text(pilot, "The fourth letter")
+        await pilot.press("ctrl+s")
+        assert "Delta" in table_terms(app)
+    assert "term: Delta\n    definition: The fourth letter" in (folder / "small.yaml").read_text()
+    assert [e.card_id for e in trainer.queue()][-1] == "small/delta"
+
+
+async def test_bundled_decks_are_copied_before_the_first_edit(make_trainer, tmp_path: Path):
+    from tests.conftest import BUNDLED_DECKS
+
+    trainer = make_trainer(deck_dirs=[BUNDLED_DECKS])  # user decks folder added on edit
+    before = (BUNDLED_DECKS / "fine-tuning-course.yaml").read_bytes()
+    card = trainer.find_card("LoRA", ["fine-tuning-course"])  # an alias there
+    from trainer.deckedit import CardEdit
+
+    trainer.edit_card(card.id, CardEdit("Low-rank adaptation (LoRA)", "Edited.", ("LoRA",)))
+    assert (BUNDLED_DECKS / "fine-tuning-course.yaml").read_bytes() == before
+    copy = trainer.user_decks / "fine-tuning-course.yaml"
+    edited = [
+        c for c in yaml.safe_load(copy.read_text(encoding="utf-8"))["cards"] if "LoRA" in c["term"]
+    ]
+    assert edited[0]["definition"] == "Edited."
+    assert trainer.card(card.id).card.definition == "Edited."
+    trainer.sync_decks()  # the user's copy now wins over the bundled file
+    assert trainer.card(card.id).card.definition == "Edited."
+
+
+async def test_suspended_card_never_appears_in_study(trainer) -> None:
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "tab", "down", "x")  # Beta
+        assert "suspended" in str(app.screen.query_one("#cards", DataTable).get_row_at(1)[2])
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("a")
+        fronts = []
+        while isinstance(app.screen, StudyScreen):
+            fronts.append(str(app.screen.query_one("#front", Static).render()))
+            await pilot.press("space", "5")
+    assert fronts == ["Alpha", "Gamma"]
+    assert trainer.card("small/beta").suspended
+
+
+async def test_leech_is_marked_announced_once_and_listed(make_trainer, clock) -> None:
+    trainer = make_trainer(settings=Settings(leech_lapses=2, leech_action="suspend"))
+    # One success then a lapse, on two days: one lapse recorded.
+    trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
+    clock.advance(days=1)
+    trainer.record_answer("small/alpha", Direction.FORWARD, 1, Mode.STUDY)
+    clock.advance(days=1)
+    trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
+    clock.advance(days=6)
+    notes = []
+    app = TrainerApp(trainer, start="study", decks=["small"])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
+        assert str(app.screen.query_one("#front", Static).render()) == "Alpha"
+        await pilot.press("space", "1")  # the second lapse: a leech now
+    assert [n for n in notes if "leech" in n] == [
+        "'Alpha' is a leech: 2 lapses. It has been suspended."
+    ]
+    stored = trainer.card("small/alpha")
+    assert stored.suspended
+    rows, _ = trainer.browse("alpha")
+    assert rows[0].leech and "leech" in rows[0].state + ", leech"
+    assert "small/alpha" not in [e.card_id for e in trainer.queue()]

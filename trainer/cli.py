@@ -192,7 +192,7 @@ def add_quiz_command(command: Callable[..., Any]) -> None:
     )
     sub.add_argument("--deck", action="append", metavar="NAME", help="quiz this deck (repeatable)")
     sub.add_argument("--questions", type=positive_int, default=10, metavar="N", help="(10)")
-    sub.add_argument("--choices", type=positive_int, default=4, metavar="K", help="(4)")
+    sub.add_argument("--choices", type=choices_int, default=4, metavar="K", help="2-9 (4)")
     sub.add_argument(
         "--direction",
         choices=["term", "definition", "mixed"],
@@ -205,7 +205,28 @@ def add_quiz_command(command: Callable[..., Any]) -> None:
         default="deck",
         help="which cards: the whole deck, your weakest cards, or cards due soon",
     )
-    sub.add_argument("--seed", type=int, metavar="S", help="same seed, same quiz")
+    sub.add_argument("--seed", type=seed_int, metavar="S", help="same seed, same quiz")
+
+
+def seed_int(text: str) -> int:
+    value = whole_number(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be 0 to 2**63-1: {text!r}")
+    return value
+
+
+def choices_int(text: str) -> int:
+    value = whole_number(text)
+    if not 2 <= value <= 9:
+        raise argparse.ArgumentTypeError(f"must be 2 to 9 (answered with keys 1-9): {text!r}")
+    return value
+
+
+def whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
 def positive_int(text: str) -> int:

@@ -271,6 +271,7 @@ class QuizRun:
             "questions": json.dumps(
                 [_question_row(result) for result in self.results], ensure_ascii=False
             ),
+            "seed": self.seed,
         }
         self.trainer.store.record_quiz_attempt(self.attempt)
         return self.attempt

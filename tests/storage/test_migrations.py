@@ -78,6 +78,7 @@ COLUMNS = {
         "total",
         "seconds",
         "questions",
+        "seed",
     ],
 }
 

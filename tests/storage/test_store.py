@@ -383,6 +383,7 @@ def test_record_and_list_quiz_attempts(trainer: Trainer) -> None:
         "total": 3,
         "seconds": 300.0,
         "questions": "[]",
+        "seed": 12345,
     }
     trainer.store.record_quiz_attempt(attempt)
     assert trainer.store.quiz_attempts() == [attempt]

@@ -311,6 +311,7 @@ def test_the_attempt_row_is_written_once_with_every_answer(qt: Trainer, clock: F
         "total": 3,
         "seconds": 4.5,
         "questions": json.dumps(questions),
+        "seed": 5,
     }
     assert json.loads(row["questions"])[0]["options"][0].startswith("The ")
 

@@ -138,7 +138,17 @@ def m002_search_and_leeches(db: Database) -> None:
     )
 
 
-KNOWN_MIGRATIONS = [m001_initial.__name__, m002_search_and_leeches.__name__]
+@migrations()
+def m003_quiz_seed(db: Database) -> None:
+    """Keep each quiz's seed so the same quiz can be asked again."""
+    db["quiz_attempts"].add_column("seed", int)
+
+
+KNOWN_MIGRATIONS = [
+    m001_initial.__name__,
+    m002_search_and_leeches.__name__,
+    m003_quiz_seed.__name__,
+]
 
 
 def connect(path: Path | str) -> sqlite3.Connection:

@@ -49,14 +49,35 @@ def parse_deck_text(text: str, slug: str, source: str) -> Deck:
         line = mark.line + 1 if mark else None
         problem = error.problem or error.context or "invalid YAML"
         raise DeckError(source, line, f"YAML syntax error: {problem}") from None
-    except yaml.YAMLError as error:
-        raise DeckError(source, None, f"YAML error: {error}") from None
+    except yaml.reader.ReaderError as error:
+        raise _character_error(error, text, source) from None
+    except yaml.YAMLError as error:  # messages fit on one line, like every DeckError
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid YAML"
+        raise DeckError(source, None, f"YAML error: {first}") from None
     except RecursionError:
         raise DeckError(source, None, "YAML nested too deeply") from None
     return deck_from_data(data, slug, source)
 
 
+def _character_error(error: yaml.reader.ReaderError, text: str, source: str) -> DeckError:
+    """A character YAML refuses (a raw control character, say), with its line."""
+    position = error.position if isinstance(error.position, int) else 0
+    if SafeLoader is not yaml.SafeLoader:  # libyaml counts UTF-8 bytes, PyYAML characters
+        before = text.encode("utf-8")[:position].decode("utf-8", "ignore")
+    else:
+        before = text[:position]
+    code = error.character
+    what = f"U+{code:04X}" if isinstance(code, int) else repr(code)
+    line = before.count("\n") + 1
+    return DeckError(source, line, f"character {what} is not allowed in YAML ({error.reason})")
+
+
 def decode_deck_bytes(raw: bytes, source: str) -> str:
+    """The text of a deck or glossary file; every refusal is a DeckError."""
+    if len(raw) > MAX_DECK_BYTES:
+        raise DeckError(
+            source, None, f"file is too large ({len(raw)} bytes; the limit is {MAX_DECK_BYTES})"
+        )
     if b"\x00" in raw[:8192]:
         raise DeckError(source, None, "not a text file (binary data)")
     try:

@@ -32,6 +32,17 @@ cards:
 """
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A backstop under the per-test isolation: even a test that undoes its
+    monkeypatching never falls through to the real user data folder."""
+    import os
+    import tempfile
+
+    os.environ["TRAINER_HOME"] = tempfile.mkdtemp(prefix="trainer-tests-")
+    for name in ("TRAINER_DB", "TRAINER_CONFIG", "TRAINER_NOW"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_area(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Never touch the real data directory: point every location at tmp_path."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer import __version__
+from trainer.core.text import visible
 from trainer.interop.commands import add_package_import_options, is_package
 from trainer.interop.commands import register as register_interop_commands
 from trainer.web import register as register_serve_command
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # the one place where every failure becomes one line
-        print(f"trainer: {describe_error(error)}", file=sys.stderr)
+        print(f"trainer: {visible(describe_error(error))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -246,7 +247,7 @@ def open_trainer(args: argparse.Namespace) -> Trainer:
     trainer = Trainer.open(getattr(args, "db", None))
     report = trainer.sync_decks()
     for error in report.errors:
-        print(f"trainer: warning: {error} (deck skipped)", file=sys.stderr)
+        print(f"trainer: warning: {visible(str(error))} (deck skipped)", file=sys.stderr)
     return trainer
 
 
@@ -293,10 +294,11 @@ def run_decks(args: argparse.Namespace) -> int:
     if not summaries:
         print("No decks yet. Add one with: trainer import FILE")
         return EXIT_OK
-    width = max(len(s.name) for s in summaries)
+    names = [visible(s.name) for s in summaries]
+    width = max(len(name) for name in names)
     print(f"{'deck':<{width}}  {'cards':>5}  {'new':>5}  {'due':>5}  {'learning':>8}")
-    for s in summaries:
-        print(f"{s.name:<{width}}  {s.cards:>5}  {s.new:>5}  {s.due:>5}  {s.learning:>8}")
+    for name, s in zip(names, summaries, strict=True):
+        print(f"{name:<{width}}  {s.cards:>5}  {s.new:>5}  {s.due:>5}  {s.learning:>8}")
     return EXIT_OK
 
 
@@ -329,7 +331,7 @@ def run_due(args: argparse.Namespace) -> int:
         print_json({"day": today.isoformat(), "decks": rows, "due": due, "new": new})
         return EXIT_OK
     for row in rows:
-        print(f"{row['name']}: {row['due']} due, {row['new']} new")
+        print(f"{visible(row['name'])}: {row['due']} due, {row['new']} new")
     print(f"total: {due} due, {new} new")
     return EXIT_OK
 
@@ -371,7 +373,7 @@ def run_import(args: argparse.Namespace) -> int:
         trainer.close()
     for line in outcome.messages:
         print(line, file=sys.stderr)
-    print(f"wrote {outcome.path} ({outcome.cards} cards) as deck {outcome.slug!r}")
+    print(f"wrote {outcome.path} ({outcome.cards} cards) as deck {visible(outcome.slug)!r}")
     return EXIT_OK
 
 
@@ -420,7 +422,7 @@ def run_search(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         flags = "".join(f" [{flag}]" for flag in ("suspended", "leech") if getattr(row, flag))
-        print(f"{row.card_id}{flags}: {row.definition}")
+        print(f"{visible(row.card_id)}{flags}: {visible(row.definition)}")
     shown = f" (showing {len(rows)})" if total > len(rows) else ""
     print(f"{total} card{'s' if total != 1 else ''} found{shown}")
     return EXIT_OK
@@ -454,7 +456,7 @@ def run_card_command(args: argparse.Namespace) -> int:
         trainer.close()
     if args.command_name == "edit":
         return open_editor(path, card.id.split("/", 1)[1])
-    print(f"{args.command_name}ed: {card.id}")
+    print(f"{args.command_name}ed: {visible(card.id)}")
     return EXIT_OK
 
 

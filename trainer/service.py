@@ -31,6 +31,7 @@ from trainer.core.queue import (
     summarize_today,
 )
 from trainer.core.sm2 import became_leech, review
+from trainer.core.text import visible
 from trainer.storage import Store, open_database
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ class Trainer:
 
     def sync_decks(self) -> SyncReport:
         """Bring the database up to date with the deck files; parse only changed ones."""
-        from trainer.deckfile import decode_deck_bytes, parse_deck_text
+        from trainer.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
 
         report = SyncReport()
         known = self.store.deck_signatures()
@@ -179,6 +180,11 @@ class Trainer:
                 stat.st_size,
                 stat.st_mtime_ns,
             ):
+                continue
+            if stat.st_size > MAX_DECK_BYTES:
+                report.errors.append(
+                    DeckError(str(path), None, f"deck file is too large ({stat.st_size} bytes)")
+                )
                 continue
             try:
                 raw = path.read_bytes()
@@ -300,26 +306,37 @@ class Trainer:
         mode: Mode,
         response_ms: int | None = None,
     ) -> ReviewRecord:
-        """Grade one card; committed before this returns."""
+        """Grade one card; committed before this returns.
+
+        The state is read, advanced and written in one write transaction, so two
+        processes answering the same card queue up instead of both starting from
+        the same old state. The log's time never runs backwards: if the clock
+        did, the answer is stamped just after the latest one, so replaying the
+        log in time order (which merges across devices need) is always the order
+        the answers were given. The study day still comes from the clock.
+        """
         now = self.now()
         today = study_day(now, self.tz, self.settings.rollover_hour)
-        before = self.store.state_of(card_id, direction)
-        after = review(before, grade, today) if mode is not Mode.DRILL else before
-        record = ReviewRecord(
-            id=uuid.uuid4().hex,
-            card_id=card_id,
-            direction=direction,
-            answered_at=now,
-            day=today,
-            grade=grade,
-            mode=mode,
-            response_ms=response_ms,
-            before=before,
-            after=after,
-        )
-        leech = became_leech(before, after, self.settings.leech_lapses)
-        suspend = leech and self.settings.leech_action == "suspend"
-        self.store.record_review(record, leech=leech, suspend=suspend)
+        with self.store.write():
+            before = self.store.state_of(card_id, direction)
+            after = review(before, grade, today) if mode is not Mode.DRILL else before
+            latest = self.store.latest_answer_time()
+            stamp = now if latest is None or now > latest else latest + dt.timedelta(microseconds=1)
+            record = ReviewRecord(
+                id=uuid.uuid4().hex,
+                card_id=card_id,
+                direction=direction,
+                answered_at=stamp,
+                day=today,
+                grade=grade,
+                mode=mode,
+                response_ms=response_ms,
+                before=before,
+                after=after,
+            )
+            leech = became_leech(before, after, self.settings.leech_lapses)
+            suspend = leech and self.settings.leech_action == "suspend"
+            self.store.record_review(record, leech=leech, suspend=suspend)
         return record
 
     def is_new_leech(self, record: ReviewRecord) -> bool:
@@ -430,12 +447,16 @@ def import_messages(result: GlossaryImport, source: str) -> list[str]:
     messages = []
     for entry in result.entries:
         if entry.term_recovered:
-            messages.append(f"{source}:{entry.line}: term {entry.term!r} recovered from definition")
+            messages.append(
+                f"{source}:{entry.line}: term {visible(entry.term)!r} recovered from definition"
+            )
     for entry in result.missing_terms:
-        messages.append(f"{source}:{entry.line}: no term for: {_excerpt(entry.definition)}")
+        messages.append(
+            f"{source}:{entry.line}: no term for: {visible(_excerpt(entry.definition))}"
+        )
     for term, lines in result.duplicates.items():
         where = ", ".join(str(line) for line in lines)
-        messages.append(f"{source}: duplicate term {term!r} on lines {where} (first kept)")
+        messages.append(f"{source}: duplicate term {visible(term)!r} on lines {where} (first kept)")
     return messages
 
 
@@ -514,12 +535,27 @@ def _import_glossary(
     deck, text_out = glossary_to_deck(result, slug, name, source)
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")
+    previous = path.read_bytes() if path.exists() else None
     write_text_atomically(path, text_out)
     try:
         trainer.sync_deck_file(path)
-    except DeckError as error:
-        raise UserError(str(error)) from None
+    except BaseException as error:
+        _put_back(path, previous)  # the file and the database must agree
+        if isinstance(error, DeckError):
+            raise UserError(str(error)) from None
+        raise
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
+
+
+def _put_back(path: Path, previous: bytes | None) -> None:
+    """Undo a deck file write whose database half failed."""
+    try:
+        if previous is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(previous)
+    except OSError:
+        pass  # the original error is the one to report
 
 
 def write_text_atomically(path: Path, text: str) -> None:

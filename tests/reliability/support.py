@@ -254,8 +254,17 @@ def driver_command(db: Path, deck_dir: Path, *options: str) -> Sequence[str]:
 Connect = Callable[[Path | str], sqlite3.Connection]
 
 
+ORIGINAL_CONNECT = database.connect
+
+
 def patch_connect(monkeypatch: pytest.MonkeyPatch, make: Callable[[Connect], Connect]) -> None:
-    monkeypatch.setattr(database, "connect", make(database.connect))
+    monkeypatch.setattr(database, "connect", make(ORIGINAL_CONNECT))
+
+
+def unpatch_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """End the simulated fault only: ``monkeypatch.undo()`` would also drop the
+    TRAINER_HOME isolation and let the test reach the real data folder."""
+    monkeypatch.setattr(database, "connect", ORIGINAL_CONNECT)
 
 
 def disk_full(original: Connect) -> Connect:

@@ -30,6 +30,7 @@ from tests.reliability.support import (
     run_cli,
     run_cli_process,
     sha256,
+    unpatch_connect,
 )
 from trainer.config import Settings
 from trainer.core.model import Direction, Mode
@@ -102,7 +103,7 @@ def test_disk_full_during_import_is_one_line_and_changes_nothing(
     patch_connect(monkeypatch, disk_full)
     outcome = run_cli(capsys, "import", str(glossary(tmp_path)))
     assert_one_line_error(outcome, "full")
-    monkeypatch.undo()
+    unpatch_connect(monkeypatch)
     assert dump(db) == before
     assert integrity(db) == "ok"
 
@@ -113,7 +114,7 @@ def test_a_new_database_on_a_full_disk_is_refused_and_left_empty(
     db = tmp_path / "full" / "trainer.db"
     patch_connect(monkeypatch, disk_full)
     assert_one_line_error(run_cli(capsys, "--db", str(db), "decks"), str(db), "disk is full")
-    monkeypatch.undo()
+    unpatch_connect(monkeypatch)
     assert dump(db) == {}  # no half-created schema
     assert run_cli(capsys, "--db", str(db), "decks").code == 0  # room again: it just works
 
@@ -129,7 +130,7 @@ def test_a_read_only_database_still_answers_read_commands(
         outcome = run_cli(capsys, *command)
         assert outcome.code == 0, outcome
         assert outcome.err == ""
-    monkeypatch.undo()
+    unpatch_connect(monkeypatch)
     assert dump(db) == before
 
 
@@ -151,7 +152,7 @@ def test_writing_to_a_read_only_database_is_one_line_and_changes_nothing(
             trainer.record_answer(side.card_id, side.direction, 4, Mode.STUDY)
     finally:
         trainer.close()
-    monkeypatch.undo()
+    unpatch_connect(monkeypatch)
     assert dump(db) == before
 
 
@@ -179,7 +180,7 @@ def test_a_failed_import_leaves_no_deck_file_behind(
     source = glossary(tmp_path)
     patch_connect(monkeypatch, fault)
     assert_one_line_error(run_cli(capsys, "import", str(source)))
-    monkeypatch.undo()
+    unpatch_connect(monkeypatch)
     assert not (isolated_user_area / "decks" / "big.yaml").exists()
     outcome = run_cli(capsys, "import", str(source))  # the fault is gone: a retry works
     assert outcome.code == 0, outcome.err
@@ -324,9 +325,9 @@ def test_a_migration_that_fails_leaves_the_database_as_it_was(
         conn["cards"].add_column("note", str)
         conn.execute("INSERT INTO no_such_table VALUES (1)")  # fails after a change
 
-    next_version(monkeypatch, half_done)
-    assert_one_line_error(run_cli(capsys, "decks"), str(db), "no_such_table")
-    monkeypatch.undo()
+    with monkeypatch.context() as upgrade:
+        next_version(upgrade, half_done)
+        assert_one_line_error(run_cli(capsys, "decks"), str(db), "no_such_table")
     assert dump(db) == before
     conn = sqlite3.connect(db)
     assert "note" not in {c.name for c in Database(conn)["cards"].columns}

@@ -295,6 +295,10 @@ class Store:
             pk=("card_id", "direction"),
         )
 
+    def latest_answer_time(self) -> dt.datetime | None:
+        row = self.db.execute("SELECT max(answered_at) FROM reviews").fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def review(self, review_id: str) -> ReviewRecord | None:
         row = self.db.execute(
             f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE id = ?", [review_id]

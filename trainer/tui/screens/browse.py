@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -56,10 +57,11 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def cells(row: BrowseRow) -> tuple[str, ...]:
+def cells(row: BrowseRow) -> tuple[Text | str, ...]:
+    """Table cells; card text goes in as ``Text`` so it is never read as markup."""
     return (
-        clip(visible(row.term), 28),
-        clip(row.deck, 18),
+        Text(clip(visible(row.term), 28)),
+        Text(clip(visible(row.deck), 18)),
         state_label(row),
         row.due.isoformat() if row.due else "-",
         str(row.interval) if row.interval is not None else "-",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+
+from trainer.core.text import visible
 
 if TYPE_CHECKING:
     from trainer.service import DeckSummary
@@ -64,7 +67,7 @@ class HomeScreen(Screen[None]):
         table.clear()
         for summary in summaries:
             table.add_row(
-                summary.name,
+                Text(visible(summary.name)),
                 summary.cards,
                 summary.new,
                 summary.due,

@@ -6,6 +6,7 @@ killing the terminal loses at most the card on screen.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -133,7 +134,18 @@ class StudyScreen(Screen[None]):
         if self.session is None or self.prompt is None or not self.revealed:
             return
         elapsed_ms = int((time.monotonic() - self.shown_at) * 1000)
-        record = self.session.answer(grade, elapsed_ms)
+        try:
+            record = self.session.answer(grade, elapsed_ms)
+        except (sqlite3.Error, OSError) as error:
+            from trainer.cli import describe_error
+
+            self.notify(
+                f"Not saved: {describe_error(error)}. The card stays; try again or press esc.",
+                title="Could not save the answer",
+                severity="error",
+                timeout=10,
+            )
+            return
         if self.app.trainer.is_new_leech(record):
             self.announce_leech(self.prompt.card.card.term)
         self.show_current()

@@ -1,0 +1,467 @@
+"""Progress: cards by state, activity charts, the year's heatmap, retention, hard cards.
+
+Everything is computed once per deck filter (``trainer.progress.load_progress``
+fetches the widest window the screen offers), so the window key only redraws.
+The layout is one scrolling column at 80 columns; from ``WIDE_AT`` columns the
+figure boxes and the charts pair up side by side. Terms, deck names and quiz
+deck labels are shown as ``Text`` (or passed through ``visible``), never as
+markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from trainer.core.stats import CardCategory, ProgressReport, hardest
+from trainer.core.text import visible
+from trainer.progress import (
+    HEATMAP_WEEKS,
+    Heatmap,
+    ProgressInputs,
+    card_terms,
+    load_progress,
+    month_labels,
+)
+from trainer.report import (
+    EMPTY_MESSAGE,
+    NO_DATA,
+    card_label,
+    count_text,
+    duration_text,
+    rate_text,
+)
+
+if TYPE_CHECKING:
+    from trainer.tui.app import TrainerApp
+
+#: The chart windows the window key cycles through, in days.
+WINDOWS = (30, 90, 365)
+#: From this many columns, boxes and charts sit two (or three) to a row.
+WIDE_AT = 140
+#: Heatmap colours, from no reviews to the busiest days (GitHub's greens).
+DARK_LEVELS = ("#2d333b", "#0e4429", "#006d32", "#26a641", "#39d353")
+LIGHT_LEVELS = ("#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39")
+WEEKDAY_LABELS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+CELL = "■"
+LABEL_WIDTH = 4
+SERIES_COLOURS = ("cyan", "orange", "green", "magenta", "yellow", "blue", "red")
+
+
+class HeatmapView(Widget):
+    """A GitHub-style calendar: weeks as columns, Monday..Sunday as rows.
+
+    It draws as many of the most recent weeks as fit, two columns per week
+    when there is room for the whole year that way, one otherwise.
+    """
+
+    DEFAULT_CSS = """
+    HeatmapView {
+        height: auto;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.heatmap: Heatmap | None = None
+
+    def show(self, heatmap: Heatmap) -> None:
+        self.heatmap = heatmap
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return 11  # title, months, seven days, blank, legend
+
+    def layout_for(self, width: int) -> tuple[int, int]:
+        """(weeks shown, cell width) for a content width."""
+        weeks = len(self.heatmap.mondays) if self.heatmap else HEATMAP_WEEKS
+        room = max(width - LABEL_WIDTH, 1)
+        if room >= weeks * 2:
+            return weeks, 2
+        return max(1, min(weeks, room)), 1
+
+    def render(self) -> RenderableType:
+        if self.heatmap is None:
+            return Text("")
+        return self.draw(self.content_size.width or self.size.width)
+
+    def draw(self, width: int) -> Text:
+        assert self.heatmap is not None
+        heatmap = self.heatmap
+        weeks, cell = self.layout_for(width)
+        dark = getattr(self.app.current_theme, "dark", True) if self.is_attached else True
+        colours = DARK_LEVELS if dark else LIGHT_LEVELS
+        text = Text()
+        text.append("Reviews in the past year\n", style="bold")
+        text.append(" " * LABEL_WIDTH + month_labels(heatmap.mondays[-weeks:], cell) + "\n")
+        for weekday, row in enumerate(heatmap.cells):
+            text.append(f"{WEEKDAY_LABELS[weekday]:<{LABEL_WIDTH}}", style="dim")
+            for count in row[-weeks:]:
+                level = heatmap.level(count)
+                if level is None:
+                    text.append(" " * cell)
+                else:
+                    text.append(CELL, style=colours[level])
+                    text.append(" " * (cell - 1))
+            text.append("\n")
+        text.append("\n" + " " * LABEL_WIDTH + "Less ", style="dim")
+        for colour in colours:
+            text.append(CELL + " ", style=colour)
+        text.append("More", style="dim")
+        shown_days = heatmap.active_days
+        text.append(
+            f"   {count_text(heatmap.total, 'review')} on {count_text(shown_days, 'day')}",
+        )
+        return text
+
+
+class ProgressScreen(Screen[None]):
+    BINDINGS = [
+        Binding("d", "cycle_deck", "Deck", id="progress.deck"),
+        Binding("w", "cycle_window", "Window", id="progress.window"),
+        Binding("h", "quiz_hardest", "Quiz hardest", id="progress.quiz_hardest"),
+        Binding("escape", "leave", "Back", id="progress.back"),
+    ]
+
+    app: TrainerApp  # type: ignore[assignment]
+
+    def __init__(self, decks: Sequence[str] | None = None) -> None:
+        super().__init__()
+        self.decks: list[str] | None = list(decks) if decks else None
+        self.days = WINDOWS[0]
+        self.inputs: ProgressInputs | None = None
+        self.report: ProgressReport | None = None
+        self.terms: dict[str, str] = {}
+        self.deck_names: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="progress-body"):
+            yield Static(id="progress-filter", markup=False)
+            yield Static(id="progress-empty", markup=False)
+            with Vertical(id="progress-figures"):
+                with Grid(id="progress-stats"):
+                    yield Static(id="progress-counts", classes="progress-box", markup=False)
+                    yield Static(id="progress-streak", classes="progress-box", markup=False)
+                    yield Static(id="progress-retention", classes="progress-box", markup=False)
+                with Horizontal(classes="progress-row"):
+                    yield PlotextPlot(id="chart-reviews", classes="progress-chart")
+                    yield PlotextPlot(id="chart-time", classes="progress-chart")
+                yield HeatmapView(id="progress-heatmap")
+                with Horizontal(classes="progress-row"):
+                    yield PlotextPlot(id="chart-forecast", classes="progress-chart")
+                    yield PlotextPlot(id="chart-quiz", classes="progress-chart")
+                with Horizontal(classes="progress-row"):
+                    yield Static(id="progress-hardest", classes="progress-box", markup=False)
+                    yield Static(id="progress-quiz", classes="progress-box", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress-body", VerticalScroll).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE_AT, "-wide")
+
+    def on_screen_resume(self) -> None:
+        """Load on arrival and again on return (a quiz from here changes the figures)."""
+        self.reload()
+
+    # ---------------------------------------------------------------- loading
+    def reload(self) -> None:
+        trainer = self.app.trainer
+        self.deck_names = {row.slug: row.name for row in trainer.decks()}
+        self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        self.terms = card_terms(trainer, hardest(self.inputs.statuses))
+        self.redraw()
+
+    def redraw(self) -> None:
+        assert self.inputs is not None
+        self.report = report = self.inputs.report(self.days)
+        self.sub_title = f"Progress: {self.deck_label()}"
+        self.query_one("#progress-filter", Static).update(self._filter_line())
+        empty = report.is_empty
+        self.query_one("#progress-empty", Static).display = empty
+        self.query_one("#progress-figures", Vertical).display = not empty
+        if empty:
+            self.query_one("#progress-empty", Static).update(self._empty_text(report))
+        else:
+            self.query_one("#progress-counts", Static).update(counts_text(report))
+            self.query_one("#progress-streak", Static).update(activity_text(report))
+            self.query_one("#progress-retention", Static).update(retention_table(report))
+            self._draw_reviews(report)
+            self._draw_time(report)
+            self.query_one("#progress-heatmap", HeatmapView).show(self.inputs.heatmap())
+            self._draw_forecast(report)
+            self._draw_quiz(report)
+            self.query_one("#progress-hardest", Static).update(
+                hardest_table(report, self.terms, self.deck_names)
+            )
+            self.query_one("#progress-quiz", Static).update(quiz_table(report, self.deck_names))
+        self.refresh_bindings()
+
+    def deck_label(self) -> str:
+        if not self.decks:
+            return "all decks"
+        return ", ".join(visible(self.deck_names.get(slug, slug)) for slug in self.decks)
+
+    def _filter_line(self) -> Text:
+        text = Text()
+        text.append("Deck ", style="dim")
+        text.append(self.deck_label(), style="bold")
+        text.append(" · ", style="dim")
+        text.append(f"last {self.days} days", style="bold")
+        return text
+
+    def _empty_text(self, report: ProgressReport) -> Text:
+        cards = sum(
+            count for category, count in report.counts.items() if category != CardCategory.RETIRED
+        )
+        text = Text(EMPTY_MESSAGE, style="bold")
+        text.append(
+            f"\n\n{count_text(cards, 'card')} in {self.deck_label()} waiting to be learned. "
+            "Press escape, then s to study.",
+            style="",
+        )
+        return text
+
+    # ----------------------------------------------------------------- charts
+    def _draw_reviews(self, report: ProgressReport) -> None:
+        series = [(day, float(count)) for day, count in report.reviews_per_day]
+        plot_days(
+            self.query_one("#chart-reviews", PlotextPlot),
+            series,
+            f"Reviews per day · last {report.days} days",
+            report.today,
+        )
+
+    def _draw_time(self, report: ProgressReport) -> None:
+        series = [(day, seconds / 60) for day, seconds in report.time_per_day]
+        plot_days(
+            self.query_one("#chart-time", PlotextPlot),
+            series,
+            f"Minutes per day · last {report.days} days",
+            report.today,
+        )
+
+    def _draw_forecast(self, report: ProgressReport) -> None:
+        series = [(day, float(count)) for day, count in report.forecast]
+        total = sum(count for _, count in report.forecast)
+        plot_days(
+            self.query_one("#chart-forecast", PlotextPlot),
+            series,
+            f"Due in the next {len(series)} days · {total} in all",
+            report.today,
+        )
+
+    def _draw_quiz(self, report: ProgressReport) -> None:
+        widget = self.query_one("#chart-quiz", PlotextPlot)
+        plt = widget.plt
+        plt.clear_figure()
+        history = report.quiz_history
+        widget.display = bool(history)  # the quiz table below says there are none
+        if not history:
+            return
+        first = min(day for series in history.values() for day, _ in series)
+        last = max(day for series in history.values() for day, _ in series)
+        for index, (deck, series) in enumerate(history.items()):
+            xs = [(day - first).days for day, _ in series]
+            ys = [score for _, score in series]
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            label = visible(self.deck_names.get(deck, deck))
+            plt.plot(xs, ys, marker="braille", color=colour, label=label)
+            plt.scatter(xs, ys, marker="●", color=colour)
+        span = max((last - first).days, 1)
+        ticks = sorted({0, span // 2, span})
+        plt.xticks(ticks, [f"{first + dt.timedelta(days=tick):%b %d}" for tick in ticks])
+        plt.xlim(-0.5, span + 0.5)
+        plt.ylim(0, 100)
+        plt.yticks([0, 50, 100], ["0%", "50%", "100%"])
+        plt.title("Quiz scores over time")
+        widget.refresh()
+
+    # ---------------------------------------------------------------- actions
+    def deck_options(self) -> list[list[str] | None]:
+        options: list[list[str] | None] = [None]
+        options += [[slug] for slug in self.deck_names]
+        if self.decks is not None and self.decks not in options:
+            options.insert(1, self.decks)
+        return options
+
+    def action_cycle_deck(self) -> None:
+        options = self.deck_options()
+        index = options.index(self.decks) if self.decks in options else 0
+        self.decks = options[(index + 1) % len(options)]
+        self.reload()
+        self.query_one("#progress-body", VerticalScroll).scroll_home(animate=False)
+
+    def action_cycle_window(self) -> None:
+        self.days = WINDOWS[(WINDOWS.index(self.days) + 1) % len(WINDOWS)]
+        self.redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quiz_hardest":
+            return self.report is not None and bool(self.report.hardest)
+        return True
+
+    def action_quiz_hardest(self) -> None:
+        if self.report is None or not self.report.hardest:
+            return
+        from trainer.quizzing import QuizOptions
+
+        self.app.open_quiz(QuizOptions(decks=self.decks, source="weakest"))
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def counts_text(report: ProgressReport) -> Text:
+    text = Text("Cards by state\n", style="bold")
+    width = max(len(category.value) for category in CardCategory)
+    for category in CardCategory:
+        count = report.counts.get(category, 0)
+        text.append(f"{category.value.capitalize():<{width}}  {count:>6}\n")
+    total = sum(report.counts.values())
+    text.append(f"{'Total':<{width}}  {total:>6}", style="dim")
+    return text
+
+
+def activity_text(report: ProgressReport) -> Text:
+    today_seconds = report.time_per_day[-1][1] if report.time_per_day else 0.0
+    window_seconds = sum(seconds for _, seconds in report.time_per_day)
+    studied = sum(1 for _, count in report.reviews_per_day if count)
+    rows = [
+        ("Current streak", count_text(report.streak.current, "day")),
+        ("Longest streak", count_text(report.streak.longest, "day")),
+        ("Reviews today", str(report.reviews_today)),
+        ("Time today", duration_text(today_seconds)),
+        (f"Reviews, {report.days} days", str(report.total_reviews)),
+        (f"Time, {report.days} days", duration_text(window_seconds)),
+        ("Days studied", f"{studied} of {report.days}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    text = Text("Activity\n", style="bold")
+    text.append("\n".join(f"{name:<{width}}  {value:>9}" for name, value in rows))
+    return text
+
+
+def retention_table(report: ProgressReport) -> RenderableType:
+    # The title is a separate Text: Textual measures a Table's height without its title.
+    table = Table(box=None, padding=(0, 2, 0, 0))
+    table.add_column("")
+    table.add_column("7 days", justify="right")
+    table.add_column("30 days", justify="right")
+    week, month = report.retention_7, report.retention_30
+    table.add_row(
+        "Young",
+        rate_text(week.young_passed, week.young_total),
+        rate_text(month.young_passed, month.young_total),
+    )
+    table.add_row(
+        "Mature",
+        rate_text(week.mature_passed, week.mature_total),
+        rate_text(month.mature_passed, month.mature_total),
+    )
+    return Group(Text("Retention (graded 3 or more)", style="bold"), table)
+
+
+def hardest_table(
+    report: ProgressReport, terms: dict[str, str], deck_names: dict[str, str]
+) -> RenderableType:
+    title = Text("Hardest cards", style="bold")
+    if not report.hardest:
+        return Group(title, Text("None yet: cards you forget show up here."))
+    table = Table(box=None, padding=(0, 2, 0, 0), expand=False)
+    table.add_column("Term", overflow="fold", max_width=40)
+    table.add_column("Deck", overflow="ellipsis", no_wrap=True, max_width=20)
+    table.add_column("Lapses", justify="right")
+    table.add_column("Ease", justify="right")
+    for status in report.hardest:
+        table.add_row(
+            Text(visible(card_label(status.card_id, terms))),
+            Text(visible(deck_names.get(status.deck, status.deck))),
+            str(status.state.lapses),
+            f"{status.state.easiness:.2f}",
+        )
+    return Group(title, table, Text("h: quiz the hardest cards", style="dim"))
+
+
+def quiz_table(report: ProgressReport, deck_names: dict[str, str]) -> RenderableType:
+    title = Text("Quiz history", style="bold")
+    if not report.quiz_history:
+        return Group(title, Text("No quizzes taken yet."))
+    table = Table(box=None, padding=(0, 2, 0, 0))
+    table.add_column("Deck", overflow="ellipsis", no_wrap=True, max_width=24)
+    table.add_column("Quizzes", justify="right")
+    table.add_column("Last", justify="right")
+    table.add_column("Best", justify="right")
+    table.add_column("Average", justify="right")
+    for deck, series in report.quiz_history.items():
+        scores = [score for _, score in series]
+        table.add_row(
+            Text(visible(deck_names.get(deck, deck))),
+            str(len(scores)),
+            f"{scores[-1]:.0f}%",
+            f"{max(scores):.0f}%",
+            f"{sum(scores) / len(scores):.0f}%" if scores else NO_DATA,
+        )
+    return Group(title, table)
+
+
+def plot_days(
+    widget: PlotextPlot, series: list[tuple[dt.date, float]], title: str, today: dt.date
+) -> None:
+    """A per-day series as bars; past a month and a half they touch, one per dot column."""
+    plt = widget.plt
+    plt.clear_figure()
+    ys = [value for _, value in series]
+    # Zero days are left out: plotext would still draw a sliver for a zero bar.
+    shown = [(x, y) for x, y in enumerate(ys) if y > 0]
+    if shown:
+        xs, heights = zip(*shown, strict=True)
+        width = 0.5 if len(series) <= 45 else 1
+        plt.bar(list(xs), list(heights), width=width, marker="hd")
+    if series:
+        plt.xticks(*_date_ticks([day for day, _ in series], today))
+        plt.xlim(-0.5, len(series) - 0.5)
+    ticks, labels = _value_ticks(max(ys, default=0))
+    plt.yticks(ticks, labels)
+    plt.ylim(0, ticks[-1])
+    plt.title(title)
+    widget.refresh()
+
+
+def _date_ticks(days: list[dt.date], today: dt.date, count: int = 4) -> tuple[list[int], list[str]]:
+    last = len(days) - 1
+    positions = sorted({round(last * step / count) for step in range(count + 1)})
+    labels = ["today" if days[p] == today else f"{days[p]:%b %d}" for p in positions]
+    return positions, labels
+
+
+def _value_ticks(top: float, count: int = 4) -> tuple[list[float], list[str]]:
+    """Round ticks from 0 to the first at or above ``top``, 1, 2 or 5 powers of ten apart."""
+    if top <= 0:
+        return [0.0, 1.0], ["0", "1"]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    if top >= 1:
+        step = max(step, 1)
+    ticks = [round(step * i, 10) for i in range(math.ceil(top / step - 1e-9) + 1)]
+    return ticks, [f"{tick:g}" for tick in ticks]

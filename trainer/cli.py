@@ -337,18 +337,32 @@ def run_due(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
+    from trainer.progress import card_terms
+
     trainer = open_trainer(args)
     try:
         decks = trainer.resolve_decks(args.deck)
         report = trainer.progress(decks, days=args.days)
+        terms = card_terms(trainer, report.hardest)
+        leeches = trainer.store.leeches(decks)
     finally:
         trainer.close()
     if args.json:
-        print_json(report.to_dict())
+        data = report.to_dict()
+        for card in data.get("hardest", []):
+            card["term"] = terms.get(card["card_id"])
+        data["leeches"] = [
+            {"card_id": card_id, "term": term, "suspended": suspended}
+            for card_id, term, suspended in leeches
+        ]
+        print_json(data)
         return EXIT_OK
     from trainer.report import render_report
 
-    render_report(report)
+    render_report(report, terms=terms)
+    if leeches:
+        names = ", ".join(visible(term) for _, term, _ in leeches)
+        print(f"Leeches ({len(leeches)}): {names}")
     return EXIT_OK
 
 

@@ -174,7 +174,7 @@ def test_text_report_shows_the_key_figures(cli: Callable[..., Result], history: 
         "2 days",
         "50% (1/2)",  # young retention over 7 and 30 days
         "Hardest cards",
-        "gamma",
+        "Gamma",  # the term, not the normalized id
         "Quiz history",
         "80%",
         "Next 30 days",

@@ -98,6 +98,7 @@ INDEXES = {
         "idx_reviews_day": ["day"],
         "idx_reviews_card_id_direction_answered_at": ["card_id", "direction", "answered_at"],
         "idx_reviews_answered_at": ["answered_at"],
+        "idx_reviews_card_id_day": ["card_id", "day"],
     },
     "quiz_attempts": {"idx_quiz_attempts_day": ["day"]},
 }

@@ -207,3 +207,19 @@ async def test_leech_is_marked_announced_once_and_listed(make_trainer, clock) ->
     rows, _ = trainer.browse("alpha")
     assert rows[0].leech and "leech" in rows[0].state + ", leech"
     assert "small/alpha" not in [e.card_id for e in trainer.queue()]
+
+
+async def test_leeches_are_listed_in_progress_and_stats(make_trainer, clock, capsys) -> None:
+    from trainer.tui.screens.progress import leech_text
+
+    trainer = make_trainer(settings=Settings(leech_lapses=1))
+    trainer.record_answer("small/beta", Direction.FORWARD, 5, Mode.STUDY)
+    clock.advance(days=1)
+    trainer.record_answer("small/beta", Direction.FORWARD, 0, Mode.STUDY)
+    assert trainer.store.leeches() == [("small/beta", "Beta", False)]
+    assert leech_text(trainer.store.leeches()).plain == "Leeches (1): Beta"
+    assert leech_text([]).plain == "Leeches: none"
+    app = TrainerApp(trainer, start="progress")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        assert app.screen.leeches == [("small/beta", "Beta", False)]

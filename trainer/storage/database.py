@@ -144,10 +144,17 @@ def m003_quiz_seed(db: Database) -> None:
     db["quiz_attempts"].add_column("seed", int)
 
 
+@migrations()
+def m004_reviews_by_card_and_day(db: Database) -> None:
+    """Per-deck statistics join reviews to cards by card_id within a day range."""
+    db["reviews"].create_index(["card_id", "day"])
+
+
 KNOWN_MIGRATIONS = [
     m001_initial.__name__,
     m002_search_and_leeches.__name__,
     m003_quiz_seed.__name__,
+    m004_reviews_by_card_and_day.__name__,
 ]
 
 

@@ -464,6 +464,16 @@ class Store:
                 [at.isoformat(), int(suspend), card_id],
             )
 
+    def leeches(self, decks: Sequence[str] | None = None) -> list[tuple[str, str, bool]]:
+        """(card id, term, suspended) of every active leech, most recent first."""
+        sql = "SELECT id, term, suspended FROM cards WHERE leech_at IS NOT NULL AND retired = 0"
+        params: list[Any] = []
+        if decks is not None:
+            sql += f" AND deck IN ({','.join('?' * len(decks))})"
+            params = list(decks)
+        rows = self.db.execute(sql + " ORDER BY leech_at DESC", params).fetchall()
+        return [(row[0], row[1], bool(row[2])) for row in rows]
+
     def deck_path(self, slug: str) -> str | None:
         row = self.db.execute("SELECT path FROM decks WHERE slug = ?", [slug]).fetchone()
         return row[0] if row else None

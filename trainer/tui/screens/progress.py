@@ -146,6 +146,7 @@ class ProgressScreen(Screen[None]):
         self.inputs: ProgressInputs | None = None
         self.report: ProgressReport | None = None
         self.terms: dict[str, str] = {}
+        self.leeches: list[tuple[str, str, bool]] = []
         self.deck_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -186,6 +187,7 @@ class ProgressScreen(Screen[None]):
         self.deck_names = {row.slug: row.name for row in trainer.decks()}
         self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
         self.terms = card_terms(trainer, hardest(self.inputs.statuses))
+        self.leeches = trainer.store.leeches(self.decks)
         self.redraw()
 
     def redraw(self) -> None:
@@ -208,7 +210,10 @@ class ProgressScreen(Screen[None]):
             self._draw_forecast(report)
             self._draw_quiz(report)
             self.query_one("#progress-hardest", Static).update(
-                hardest_table(report, self.terms, self.deck_names)
+                Group(
+                    hardest_table(report, self.terms, self.deck_names),
+                    leech_text(self.leeches),
+                )
             )
             self.query_one("#progress-quiz", Static).update(quiz_table(report, self.deck_names))
         self.refresh_bindings()
@@ -400,6 +405,16 @@ def hardest_table(
             f"{status.state.easiness:.2f}",
         )
     return Group(title, table, Text("h: quiz the hardest cards", style="dim"))
+
+
+def leech_text(leeches: Sequence[tuple[str, str, bool]]) -> Text:
+    """Leeches (cards that reached the lapse limit), named so they can be reworded."""
+    if not leeches:
+        return Text("Leeches: none", style="dim")
+    names = ", ".join(
+        visible(term) + (" (suspended)" if suspended else "") for _, term, suspended in leeches
+    )
+    return Text(f"Leeches ({len(leeches)}): {names}", style="bold red")
 
 
 def quiz_table(report: ProgressReport, deck_names: dict[str, str]) -> RenderableType:

@@ -239,28 +239,27 @@ class Trainer:
         return self.store.card_statuses(self.deck_directions(), decks)
 
     def deck_summaries(self) -> list[DeckSummary]:
+        """Per-deck counts, aggregated in SQL; the limits are applied as a queue would."""
         today = self.today()
         directions = self.deck_directions()
-        by_deck: dict[str, list[CardStatus]] = {}
-        for status in self.store.card_statuses(directions):
-            if not status.suspended:
-                by_deck.setdefault(status.deck, []).append(status)
-        today_log = self._today_log()
+        counts = self.store.deck_counts(directions, today)
+        log = self._today_log()
+        review_room = max(0, self.settings.reviews_per_day - log.reviews_studied)
+        new_room = max(0, self.settings.new_per_day - log.new_studied)
         summaries = []
         for row in self.store.decks():
-            mine = by_deck.get(row.slug, [])
-            queue = build_queue(mine, today, today_log, self._limits())
+            new, due, learning = counts.get(row.slug, (0, 0, 0))
             summaries.append(
                 DeckSummary(
                     slug=row.slug,
                     name=row.name,
                     cards=row.cards,
-                    new=sum(1 for s in mine if s.state.is_new),
-                    due=sum(1 for e in queue if e.kind is QueueKind.REVIEW),
-                    learning=sum(1 for s in mine if not s.state.is_new and s.state.repetitions < 2),
+                    new=new,
+                    due=min(due, review_room),
+                    learning=learning,
                     directions=directions.get(row.slug, (Direction.FORWARD,)),
                     path=row.path,
-                    new_today=sum(1 for e in queue if e.kind is QueueKind.NEW),
+                    new_today=min(new, new_room),
                 )
             )
         return summaries
@@ -289,8 +288,24 @@ class Trainer:
         return summarize_today(self.store.reviews_on(self.today()), self.today())
 
     def queue(self, decks: Sequence[str] | None = None) -> list[QueueEntry]:
-        """What is left to study today, in order, for the chosen decks."""
-        return build_queue(self.statuses(decks), self.today(), self._today_log(), self._limits())
+        """What is left to study today, in order, for the chosen decks.
+
+        Storage hands over only the candidates within today's limits; the pure
+        ``build_queue`` still decides the order and the limits, so the rules live
+        in one place and the cost does not grow with the size of the collection.
+        """
+        today = self.today()
+        log = self._today_log()
+        limits = self._limits()
+        candidates = self.store.queue_statuses(
+            self.deck_directions(),
+            decks,
+            today,
+            review_limit=max(0, limits.reviews_per_day - log.reviews_studied),
+            new_limit=max(0, limits.new_per_day - log.new_studied),
+            extra=log.drills_pending,
+        )
+        return build_queue(candidates, today, log, limits)
 
     def card(self, card_id: str) -> StoredCard:
         cards = self.store.cards([card_id])

@@ -234,6 +234,119 @@ class Store:
             for direction in directions.get(deck, (Direction.FORWARD,))
         ]
 
+    def queue_statuses(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str] | None,
+        today: dt.date,
+        review_limit: int,
+        new_limit: int,
+        extra: Sequence[tuple[str, Direction]] = (),
+    ) -> list[CardStatus]:
+        """Just the statuses a queue can use: the most overdue reviews, the next new
+        cards in deck order, and the ``extra`` items (today's drills), each within
+        its limit, so building a queue costs the same on 100 cards and on 100,000.
+        """
+        slugs = sorted(directions if decks is None else [d for d in decks if d in directions])
+        if not slugs:
+            return []
+        due = self._due_statuses(directions, slugs, today, review_limit)
+        new = self._new_statuses(directions, slugs, new_limit)
+        wanted = [key for key in extra if key not in {(s.card_id, s.direction) for s in due}]
+        chosen = {slug: directions[slug] for slug in slugs}
+        return due + new + self._statuses_of(chosen, wanted)
+
+    def _due_statuses(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        slugs: Sequence[str],
+        today: dt.date,
+        limit: int,
+    ) -> list[CardStatus]:
+        if limit <= 0:
+            return []
+        pairs = [f"{slug}:{d}" for slug in slugs for d in directions[slug]]
+        rows = self.db.execute(
+            f"""SELECT s.card_id, c.deck, s.direction, s.repetitions, s.easiness, s.interval,
+                       s.due, s.lapses
+                FROM card_state s JOIN cards c ON c.id = s.card_id
+                WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
+                  AND c.deck || ':' || s.direction IN ({",".join("?" * len(pairs))})
+                ORDER BY s.due, s.card_id, s.direction
+                LIMIT ?""",
+            [today.isoformat(), *pairs, limit],
+        ).fetchall()
+        return [CardStatus(row[0], row[1], Direction(row[2]), _state(row[3:8])) for row in rows]
+
+    def _new_statuses(
+        self, directions: dict[str, tuple[Direction, ...]], slugs: Sequence[str], limit: int
+    ) -> list[CardStatus]:
+        """New card directions in deck, position, direction order, read lazily."""
+        found: list[CardStatus] = []
+        for slug in slugs:
+            wanted = directions[slug]
+            cursor = self.db.execute(
+                """SELECT c.id, (SELECT group_concat(s.direction) FROM card_state s
+                                 WHERE s.card_id = c.id)
+                   FROM cards c
+                   WHERE c.deck = ? AND c.retired = 0 AND c.suspended = 0
+                     AND (SELECT count(*) FROM card_state s WHERE s.card_id = c.id) < ?
+                   ORDER BY c.position""",
+                [slug, len(wanted)],
+            )
+            for card_id, studied in cursor:
+                done = set((studied or "").split(","))
+                for direction in wanted:
+                    if len(found) >= limit:
+                        cursor.close()
+                        return found
+                    if str(direction) not in done:
+                        found.append(CardStatus(card_id, slug, direction))
+        return found
+
+    def _statuses_of(
+        self, directions: dict[str, tuple[Direction, ...]], keys: Sequence[tuple[str, Direction]]
+    ) -> list[CardStatus]:
+        found = []
+        for card_id, direction in keys:
+            row = self.db.execute(
+                f"""SELECT c.deck, {", ".join(f"s.{name}" for name in STATE_FIELDS)}
+                    FROM cards c LEFT JOIN card_state s
+                      ON s.card_id = c.id AND s.direction = ?
+                    WHERE c.id = ? AND c.retired = 0 AND c.suspended = 0""",
+                [str(direction), card_id],
+            ).fetchone()
+            if row and direction in directions.get(row[0], ()):
+                state = _state(row[1:6]) if row[1] is not None else SM2State()
+                found.append(CardStatus(card_id, row[0], direction, state))
+        return found
+
+    def deck_counts(
+        self, directions: dict[str, tuple[Direction, ...]], today: dt.date
+    ) -> dict[str, tuple[int, int, int]]:
+        """(new, due, learning) card directions per deck, suspended cards left out."""
+        active = dict(
+            self.db.execute(
+                "SELECT deck, count(*) FROM cards WHERE retired = 0 AND suspended = 0 GROUP BY deck"
+            ).fetchall()
+        )
+        studied: dict[tuple[str, str], tuple[int, int, int]] = {
+            (row[0], row[1]): (row[2], row[3], row[4])
+            for row in self.db.execute(
+                """SELECT c.deck, s.direction, count(*), sum(s.due <= ?), sum(s.repetitions < 2)
+                   FROM card_state s JOIN cards c ON c.id = s.card_id
+                   WHERE c.retired = 0 AND c.suspended = 0
+                   GROUP BY c.deck, s.direction""",
+                [today.isoformat()],
+            ).fetchall()
+        }
+        result = {}
+        for slug, wanted in directions.items():
+            rows = [studied.get((slug, str(d)), (0, 0, 0)) for d in wanted]
+            new = active.get(slug, 0) * len(wanted) - sum(r[0] for r in rows)
+            result[slug] = (new, sum(r[1] for r in rows), sum(r[2] for r in rows))
+        return result
+
     def state_of(self, card_id: str, direction: Direction) -> SM2State:
         row = self.db.execute(
             f"SELECT {', '.join(STATE_FIELDS)} FROM card_state WHERE card_id = ? AND direction = ?",

@@ -1,0 +1,60 @@
+"""Queue and deck counts from bounded SQL equal the same computed from every card."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from trainer.config import Settings
+from trainer.core.model import Direction, Mode
+from trainer.core.queue import QueueKind, build_queue
+
+
+def deck_text(name: str, count: int, both: bool) -> str:
+    lines = [f"name: {name}"]
+    if both:
+        lines.append("directions: [forward, reverse]")
+    lines.append("cards:")
+    for i in range(count):
+        lines += [f"  - term: {name} term {i}", f"    definition: {name} definition {i}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bounded_queue_matches_the_full_computation(make_trainer, clock, tmp_path: Path, seed):
+    rng = random.Random(seed)
+    folder = tmp_path / f"decks{seed}"
+    folder.mkdir()
+    (folder / "one.yaml").write_text(deck_text("one", 25, both=False), encoding="utf-8")
+    (folder / "two.yaml").write_text(deck_text("two", 15, both=True), encoding="utf-8")
+    settings = Settings(new_per_day=rng.randint(0, 12), reviews_per_day=rng.randint(0, 30))
+    trainer = make_trainer(settings=settings, deck_dirs=[folder])
+    all_cards = [(s.card_id, s.direction) for s in trainer.statuses()]
+    for _day in range(12):
+        for _ in range(rng.randint(0, 15)):
+            card, direction = rng.choice(all_cards)
+            mode = rng.choice([Mode.STUDY, Mode.STUDY, Mode.DRILL])
+            record = trainer.record_answer(card, direction, rng.randint(0, 5), mode)
+            if rng.random() < 0.1:
+                trainer.undo(record.id)
+        if rng.random() < 0.3:
+            trainer.set_suspended(rng.choice(all_cards)[0], rng.random() < 0.7)
+        for decks in (None, ["one"], ["two"], ["two", "one"]):
+            expected = build_queue(
+                trainer.statuses(decks), trainer.today(), trainer._today_log(), trainer._limits()
+            )
+            assert trainer.queue(decks) == expected
+        for summary in trainer.deck_summaries():
+            mine = [s for s in trainer.statuses([summary.slug]) if not s.suspended]
+            queue = build_queue(mine, trainer.today(), trainer._today_log(), trainer._limits())
+            kinds = [entry.kind for entry in queue]
+            assert summary.new == sum(1 for s in mine if s.state.is_new)
+            assert summary.due == kinds.count(QueueKind.REVIEW)
+            assert summary.new_today == kinds.count(QueueKind.NEW)
+            assert summary.learning == sum(
+                1 for s in mine if not s.state.is_new and s.state.repetitions < 2
+            )
+        clock.advance(days=rng.choice([1, 1, 2, 5]))
+    assert Direction.REVERSE in {d for _, d in all_cards}

@@ -320,11 +320,11 @@ def run_due(args: argparse.Namespace) -> int:
     trainer = open_trainer(args)
     try:
         today = trainer.today()
-        summaries = trainer.deck_summaries()
+        summary = trainer.due_summary()
         queue = trainer.queue()
     finally:
         trainer.close()
-    rows = [{"deck": s.slug, "name": s.name, "due": s.due, "new": s.new_today} for s in summaries]
+    rows = [{"deck": d.slug, "name": d.name, "due": due, "new": new} for d, due, new in summary]
     due = sum(1 for e in queue if e.kind is QueueKind.REVIEW)
     new = sum(1 for e in queue if e.kind is QueueKind.NEW)
     if args.json:

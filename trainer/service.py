@@ -264,6 +264,18 @@ class Trainer:
             )
         return summaries
 
+    def due_summary(self) -> list[tuple[DeckRow, int, int]]:
+        """(deck, due, new) for each deck as today's queue offers them: what a shell
+        prompt shows, computed without counting every card."""
+        log = self._today_log()
+        counts = self.store.due_counts(
+            self.deck_directions(),
+            self.today(),
+            review_room=max(0, self.settings.reviews_per_day - log.reviews_studied),
+            new_room=max(0, self.settings.new_per_day - log.new_studied),
+        )
+        return [(row, *counts.get(row.slug, (0, 0))) for row in self.store.decks()]
+
     def today_overview(self) -> TodayOverview:
         """Today's totals for Home: what is left, what was done, the streak."""
         from trainer.core.stats import streaks

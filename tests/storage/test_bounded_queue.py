@@ -56,5 +56,7 @@ def test_bounded_queue_matches_the_full_computation(make_trainer, clock, tmp_pat
             assert summary.learning == sum(
                 1 for s in mine if not s.state.is_new and s.state.repetitions < 2
             )
+        quick = {deck.slug: (due, new) for deck, due, new in trainer.due_summary()}
+        assert quick == {s.slug: (s.due, s.new_today) for s in trainer.deck_summaries()}
         clock.advance(days=rng.choice([1, 1, 2, 5]))
     assert Direction.REVERSE in {d for _, d in all_cards}

@@ -223,3 +223,22 @@ async def test_leeches_are_listed_in_progress_and_stats(make_trainer, clock, cap
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         assert app.screen.leeches == [("small/beta", "Beta", False)]
+
+
+async def test_edit_the_card_on_screen_from_study(make_trainer, tmp_path: Path) -> None:
+    folder = tmp_path / "own"
+    folder.mkdir()
+    (folder / "small.yaml").write_text(COMMENTED_DECK, encoding="utf-8")
+    trainer = make_trainer(deck_dirs=[folder])
+    app = TrainerApp(trainer, start="study")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "e")
+        assert isinstance(app.screen, CardForm)
+        app.screen.query_one("#form-aliases", Input).value = "first"
+        app.screen.query_one("#form-term", Input).value = "Alpha!"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, StudyScreen)
+        assert str(app.screen.query_one("#front", Static).render()) == "Alpha!"
+        assert str(app.screen.query_one("#back", Static).render()).startswith("The first")
+        await pilot.press("5")
+    assert [r["card_id"] for r in trainer.store.db["reviews"].rows] == ["small/alpha"]

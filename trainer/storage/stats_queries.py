@@ -132,6 +132,10 @@ def study_days(db: Database, decks: Sequence[str] | None = None) -> list[dt.date
     """The study days with at least one answer that counts (drills included), sorted."""
     if decks is not None and not decks:
         return []
+    if decks is None:
+        from trainer.storage.store import Store
+
+        return Store(db).study_days()
     where, params = _review_filter(decks, None, None)
     rows = db.execute(
         f"SELECT DISTINCT r.day FROM reviews r WHERE {where} ORDER BY r.day", params

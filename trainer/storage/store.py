@@ -321,6 +321,33 @@ class Store:
                 found.append(CardStatus(card_id, row[0], direction, state))
         return found
 
+    def due_counts(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        today: dt.date,
+        review_room: int,
+        new_room: int,
+    ) -> dict[str, tuple[int, int]]:
+        """(due, new) per deck as today's queue would offer them, reading only due
+        rows (through the due index) and at most ``new_room`` new cards per deck."""
+        due: dict[str, int] = {}
+        for deck, direction, count in self.db.execute(
+            """SELECT c.deck, s.direction, count(*)
+               FROM card_state s JOIN cards c ON c.id = s.card_id
+               WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
+               GROUP BY c.deck, s.direction""",
+            [today.isoformat()],
+        ):
+            if Direction(direction) in directions.get(deck, ()):
+                due[deck] = due.get(deck, 0) + count
+        return {
+            slug: (
+                min(due.get(slug, 0), review_room),
+                len(self._new_statuses(directions, [slug], new_room)),
+            )
+            for slug in directions
+        }
+
     def deck_counts(
         self, directions: dict[str, tuple[Direction, ...]], today: dt.date
     ) -> dict[str, tuple[int, int, int]]:
@@ -447,10 +474,25 @@ class Store:
         return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
 
     def study_days(self) -> list[dt.date]:
-        rows = self.db.execute(
-            f"SELECT DISTINCT day FROM reviews r WHERE {NOT_UNDONE} ORDER BY day"
+        """Days with at least one answer that counts, sorted.
+
+        Read straight from the day index; only the few days that saw an undo are
+        checked row by row (an undo can empty a day), which keeps this cheap on a
+        million reviews.
+        """
+        days = [row[0] for row in self.db.execute("SELECT DISTINCT day FROM reviews ORDER BY day")]
+        touched = self.db.execute(
+            "SELECT DISTINCT r.day FROM review_undos u JOIN reviews r ON r.id = u.review_id"
         ).fetchall()
-        return [dt.date.fromisoformat(row[0]) for row in rows]
+        emptied = {
+            day
+            for (day,) in touched
+            if self.db.execute(
+                f"SELECT 1 FROM reviews r WHERE r.day = ? AND {NOT_UNDONE} LIMIT 1", [day]
+            ).fetchone()
+            is None
+        }
+        return [dt.date.fromisoformat(day) for day in days if day not in emptied]
 
     def rebuild_card_state(self) -> int:
         """Replay the whole log through SM-2 and replace the cached states."""

@@ -41,11 +41,13 @@ class HomeScreen(Screen[None]):
         table.add_column("Deck", key="deck")
         for name in ("Cards", "New", "Due", "Learning"):
             table.add_column(name, key=name.lower())
-        self.refresh_counts()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.refresh_counts()
+        """Counts are read whenever Home is shown, and only then: on start, and
+        after every session or quiz, never while another screen covers it."""
+        if self.app.screen is self:
+            self.refresh_counts()
 
     def refresh_counts(self) -> None:
         trainer = self.app.trainer

@@ -50,6 +50,7 @@ class StudyScreen(Screen[None]):
         self.prompt: Prompt | None = None
         self.revealed = False
         self.shown_at = time.monotonic()
+        self.left_for_other_screen = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -190,6 +191,7 @@ class StudyScreen(Screen[None]):
             if saved:
                 self.redraw_current()
 
+        self.left_for_other_screen = True
         form = CardForm(
             f"Edit card in {self.prompt.card.deck}", edit_from_card(self.prompt.card.card), save
         )
@@ -197,11 +199,13 @@ class StudyScreen(Screen[None]):
 
     def action_browse(self) -> None:
         if self.prompt is not None:
+            self.left_for_other_screen = True
             self.app.open_browse([self.prompt.card.deck], self.prompt.card.card.term)
 
     def on_screen_resume(self) -> None:
         """Back from Browse or an edit: the card may have changed or been suspended."""
-        if self.session is not None and self.prompt is not None:
+        if self.left_for_other_screen and self.session is not None and self.prompt is not None:
+            self.left_for_other_screen = False
             self.redraw_current()
 
     def redraw_current(self) -> None:

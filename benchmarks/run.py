@@ -1,0 +1,693 @@
+"""The benchmark runner behind ``python -m benchmarks``.
+
+For every size N (cards) and history R (reviews) it measures one trainer
+figure and the same work done with plain ``sqlite3`` (``benchmarks.floor``),
+prints them side by side with their ratio and the issue's target, then the
+growth of each figure from the smallest to the largest N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from benchmarks import floor, generate
+from benchmarks.generate import DATA_DIR, DECK_NAME, NOW, TODAY, format_count, parse_count
+
+REPO = Path(__file__).resolve().parent.parent
+WORK_DIR = DATA_DIR / "work"
+TIMES = "\u00d7"  # multiplication sign
+FIGURES = ("import", "due", "stats", "queue", "first_card", "answer", "session", "memory")
+
+
+@dataclass(frozen=True)
+class Target:
+    limit: float
+    unit: str  # "s" or "MB"
+
+
+#: The issue's targets, at 100k cards / 1M reviews (import: 100k terms).
+TARGETS = {
+    "import_tsv": Target(2.5, "s"),
+    "import_tsv_process": Target(2.5, "s"),
+    "due_cold": Target(0.25, "s"),
+    "first_card": Target(1.0, "s"),
+    "first_card_process": Target(1.0, "s"),
+    "queue": Target(0.010, "s"),
+    "answer_mean": Target(0.001, "s"),
+    "answer_p95": Target(0.002, "s"),
+    "stats": Target(0.300, "s"),
+    "memory": Target(150, "MB"),
+}
+TARGET_CARDS, TARGET_REVIEWS = 100_000, 1_000_000
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    cards: int
+    reviews: int | None
+    trainer: float | None
+    floor: float | None
+    unit: str = "s"
+    runs: str = ""
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.trainer is None or not self.floor:
+            return None
+        return self.trainer / self.floor
+
+
+@dataclass(frozen=True)
+class Plan:
+    seed: int
+    due_runs: int = 5
+    stats_runs: int = 3
+    queue_runs: int = 20
+    first_card_runs: int = 3
+    answers: int = 1000
+    session_answers: int = 20
+    memory_answers: int = 100
+    import_runs: int = 3
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+# ------------------------------------------------------------------ processes
+
+
+def trainer_command() -> list[str]:
+    script = Path(sys.executable).with_name("trainer")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "trainer"]
+
+
+def environment(work: Path, db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        TRAINER_HOME=str(work / "home"),
+        TRAINER_DB=str(db),
+        TRAINER_NOW=NOW.isoformat(),
+        TRAINER_CONFIG=str(work / "settings.toml"),
+        TZ="UTC",
+    )
+    return env
+
+
+def write_settings(work: Path) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "settings.toml").write_text('timezone = "UTC"\n', encoding="utf-8")
+
+
+class ProcessFailed(RuntimeError):
+    pass
+
+
+def run_process(command: Sequence[str], env: dict[str, str]) -> tuple[float, str]:
+    """Wall time of a whole process, and its stdout; raises ProcessFailed on failure."""
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        lines = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()
+        raise ProcessFailed(f"exit {done.returncode} after {elapsed:.2f}s: {lines[-1][:160]}")
+    return elapsed, done.stdout
+
+
+def time_to_ready(command: Sequence[str], env: dict[str, str]) -> float:
+    """Wall time from spawning a process until it prints READY."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    _out, err = process.communicate(timeout=600)
+    if line.strip() != "READY":
+        raise ProcessFailed(f"no READY (exit {process.returncode}): {err.strip()[-300:]}")
+    return elapsed
+
+
+def peak_memory(command: Sequence[str], env: dict[str, str]) -> tuple[float, dict]:
+    """Peak RSS (VmHWM, MB) a child process reports for itself, and its JSON report."""
+    _, out = run_process(command, env)
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["peak_kb"] / 1024, result
+
+
+def guarded(key: str, label: str, cards: int, reviews: int | None, unit: str = "s"):  # type: ignore[no-untyped-def]
+    """Decorator-free helper: build a Figure from a measuring function, keeping errors."""
+
+    def measure(work: Callable[[], tuple[float | None, float | None, str]]) -> Figure:
+        try:
+            mine, base, runs = work()
+            return Figure(key, label, cards, reviews, mine, base, unit, runs)
+        except Exception as error:  # report and keep going: one broken figure is a result too
+            log(f"    {label}: FAILED: {error}")
+            return Figure(key, label, cards, reviews, None, None, unit, error=str(error))
+
+    return measure
+
+
+# --------------------------------------------------------------- in-process
+
+
+def open_trainer(db: Path, deck_dirs: Sequence[Path] | None = None):  # type: ignore[no-untyped-def]
+    from trainer.config import Settings
+    from trainer.core.clock import FixedClock
+    from trainer.service import Trainer
+
+    return Trainer.open(
+        db,
+        clock=FixedClock(NOW),
+        settings=Settings(timezone="UTC"),
+        tz=dt.UTC,
+        deck_dirs=deck_dirs,
+    )
+
+
+def first_card_in_process(make_app: Callable[[], object]) -> float:
+    """From app construction to #front showing text, under Pilot (headless)."""
+    marks: list[float] = []
+
+    async def go() -> None:
+        started = time.perf_counter()
+        app = make_app()
+        await floor.wait_for_front(app, lambda: marks.append(time.perf_counter() - started))
+
+    asyncio.run(go())
+    return marks[0]
+
+
+# ------------------------------------------------------------------- imports
+
+
+def fresh_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    (path / "decks").mkdir(parents=True)
+    return path
+
+
+def bench_import(n: int, plan: Plan) -> list[Figure]:
+    from trainer.deckfile import parse_deck_text
+    from trainer.storage import open_database
+
+    tsv, yaml_path = generate.glossary_files(n, plan.seed)
+    base = WORK_DIR / f"import-n{n}"
+    runs = plan.import_runs if n <= 20_000 else 1
+    figures: list[Figure] = []
+    log(f"  import of {format_count(n)} terms ({runs} run(s) each)")
+
+    def import_tsv() -> tuple[float, float, str]:
+        mine, floors = [], []
+        for _ in range(runs):
+            work = fresh_dir(base / "trainer")
+            trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
+            mine.append(
+                timed(
+                    lambda trainer=trainer: trainer.import_glossary(
+                        tsv,
+                        deck_name=DECK_NAME,
+                        out=None,
+                        fmt=None,
+                        refuse_missing_terms=False,
+                        overwrite=True,
+                    )
+                )
+            )
+            assert trainer.store.db.execute("SELECT count(*) FROM cards").fetchone()[0] == n
+            trainer.close()
+            work = fresh_dir(base / "floor")
+            open_database(work / "trainer.db").conn.close()  # schema: not timed
+            floors.append(
+                timed(
+                    lambda work=work: floor.import_tsv(
+                        tsv, work / "decks" / "glossary.yaml", work / "trainer.db", "glossary"
+                    )
+                )
+            )
+        return median(mine), median(floors), f"median of {runs}"
+
+    figures.append(guarded("import_tsv", "import TSV glossary (in-process)", n, None)(import_tsv))
+
+    def import_process() -> tuple[float, float, str]:
+        work = fresh_dir(base / "process")
+        write_settings(work)
+        db = work / "trainer.db"
+        env = environment(work, db)
+        mine, _ = run_process(
+            [*trainer_command(), "--db", str(db), "import", str(tsv), "--deck", DECK_NAME], env
+        )
+        work = fresh_dir(base / "floor-process")
+        open_database(work / "trainer.db").conn.close()
+        floor_db = work / "trainer.db"
+        out_yaml = work / "decks" / "glossary.yaml"
+        command = [sys.executable, "-m", "benchmarks.floor", "import", str(floor_db)]
+        base_time, _ = run_process([*command, TODAY.isoformat(), str(tsv), str(out_yaml)], env)
+        return mine, base_time, "1 run"
+
+    figures.append(
+        guarded("import_tsv_process", "trainer import FILE (whole process)", n, None)(
+            import_process
+        )
+    )
+
+    def sync_yaml() -> tuple[float, float, str]:
+        rows = [
+            (generate.card_id(generate.DECK_SLUG, term), generate.DECK_SLUG, term, definition, i)
+            for i, (term, definition) in enumerate(generate.glossary(n, plan.seed))
+        ]
+        mine, floors = [], []
+        for _ in range(runs):
+            work = fresh_dir(base / "sync")
+            shutil.copy2(yaml_path, work / "decks" / "glossary.yaml")
+            trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
+            report = None
+
+            def sync(trainer=trainer) -> None:  # type: ignore[no-untyped-def]
+                nonlocal report
+                report = trainer.sync_decks()
+
+            mine.append(timed(sync))
+            assert report is not None and report.parsed == ["glossary"], report
+            trainer.close()
+            work = fresh_dir(base / "floor-sync")
+            open_database(work / "trainer.db").conn.close()
+            floors.append(timed(lambda work=work: floor.insert_cards(work / "trainer.db", rows)))
+        return median(mine), median(floors), f"median of {runs}"
+
+    figures.append(
+        guarded("sync_yaml", "load N-card YAML deck into empty DB (sync_decks)", n, None)(sync_yaml)
+    )
+
+    def parse_yaml() -> tuple[float, float, str]:
+        import yaml
+
+        text = yaml_path.read_text(encoding="utf-8")
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        mine = timed(lambda: parse_deck_text(text, "glossary", str(yaml_path)))
+        base_time = timed(lambda: yaml.load(text, Loader=loader))
+        return mine, base_time, "1 run; floor = bare yaml.load(CSafeLoader)"
+
+    figures.append(
+        guarded("parse_yaml", "  of which: YAML parse + validate (parse_deck_text)", n, None)(
+            parse_yaml
+        )
+    )
+    return figures
+
+
+# ------------------------------------------------------------------ histories
+
+
+def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
+    from trainer.core.model import Mode
+    from trainer.session import StudySession
+
+    cached = generate.database(n, r, plan.seed)
+    work = WORK_DIR / f"n{n}-r{r}"
+    db = generate.working_copy(cached, work / "db")
+    write_settings(work)
+    env = environment(work, db)
+    today = TODAY.isoformat()
+    due_command = [*trainer_command(), "--db", str(db), "due", "--json"]
+    figures: list[Figure] = []
+    log(f"  {format_count(n)} cards / {format_count(r)} reviews ({work})")
+
+    # Warm-up: the first run re-hashes the copied deck file (its path moved) and
+    # loads the bundled decks; every later command finds the database current.
+    _, out = run_process(due_command, env)
+    log(f"    warm-up due: {json.loads(out)['due']} due, {json.loads(out)['new']} new")
+
+    def measure(key: str, label: str, unit: str = "s"):  # type: ignore[no-untyped-def]
+        return guarded(key, label, n, r, unit)
+
+    if "due" in wanted:
+
+        def due() -> tuple[float, float, str]:
+            mine = [run_process(due_command, env)[0] for _ in range(plan.due_runs)]
+            command = [sys.executable, "-m", "benchmarks.floor", "due", str(db), today]
+            base = [run_process(command, env)[0] for _ in range(plan.due_runs)]
+            return median(mine), median(base), f"median of {plan.due_runs}"
+
+        figures.append(measure("due_cold", "trainer due --json (cold process)")(due))
+
+    if "stats" in wanted:
+
+        def stats() -> tuple[float, float, str]:
+            command = [*trainer_command(), "--db", str(db), "stats", "--json"]
+            mine = [run_process(command, env)[0] for _ in range(plan.stats_runs)]
+            command = [sys.executable, "-m", "benchmarks.floor", "stats", str(db), today]
+            base = [run_process(command, env)[0] for _ in range(plan.stats_runs)]
+            return median(mine), median(base), f"median of {plan.stats_runs}"
+
+        figures.append(measure("stats", "trainer stats --json (whole history)")(stats))
+
+    trainer = open_trainer(db)
+    trainer.sync_decks()
+    conn = floor.connect(db)
+
+    if "queue" in wanted:
+
+        def queue() -> tuple[float, float, str]:
+            mine = [timed(trainer.queue) for _ in range(plan.queue_runs)]
+            base = [timed(lambda: floor.queue(conn, today)) for _ in range(plan.queue_runs)]
+            return median(mine), median(base), f"median of {plan.queue_runs}"
+
+        figures.append(measure("queue", "build today's queue (Trainer.queue)")(queue))
+
+    if "first_card" in wanted:
+        from trainer.tui.app import TrainerApp
+
+        def first_card() -> tuple[float, float, str]:
+            runs = plan.first_card_runs
+            mine = [
+                first_card_in_process(lambda: TrainerApp(trainer, start="study"))
+                for _ in range(runs)
+            ]
+            base = [
+                first_card_in_process(lambda: floor.first_card_app(str(db), today))
+                for _ in range(runs)
+            ]
+            return median(mine), median(base), f"median of {runs}; floor = 1-Static Textual app"
+
+        figures.append(measure("first_card", "first card on study screen (in-process)")(first_card))
+
+        def first_card_process() -> tuple[float, float, str]:
+            runs = plan.first_card_runs
+            command = [sys.executable, "-m", "benchmarks.child", "first-card"]
+            mine = [time_to_ready(command, env) for _ in range(runs)]
+            command = [sys.executable, "-m", "benchmarks.floor", "first-card", str(db), today]
+            base = [time_to_ready(command, env) for _ in range(runs)]
+            return median(mine), median(base), f"median of {runs}; floor = 1-Static Textual app"
+
+        figures.append(
+            measure("first_card_process", "first card, whole process (headless)")(
+                first_card_process
+            )
+        )
+
+    if "answer" in wanted:
+        entries = trainer.queue()
+        rng = random.Random(plan.seed)
+        grades = [rng.choice((5, 4, 4, 4, 3, 2)) for _ in range(plan.answers)]
+        mine_times: list[float] = []
+        base_times: list[float] = []
+
+        def answers() -> None:
+            clock = trainer.clock
+            for i, grade in enumerate(grades):
+                entry = entries[i % len(entries)]
+                clock.advance(seconds=3)  # type: ignore[attr-defined]
+                started = time.perf_counter()
+                trainer.record_answer(entry.card_id, entry.direction, grade, Mode.STUDY, 4000)
+                mine_times.append(time.perf_counter() - started)
+            for i, grade in enumerate(grades):
+                entry = entries[i % len(entries)]
+                at = (NOW + dt.timedelta(hours=2, seconds=3 * i)).isoformat()
+                started = time.perf_counter()
+                floor.answer(conn, entry.card_id, str(entry.direction), grade, at, today)
+                base_times.append(time.perf_counter() - started)
+
+        error = None
+        try:
+            answers()
+        except Exception as failure:
+            error = str(failure)
+            log(f"    answers: FAILED: {failure}")
+        runs = f"{plan.answers} answers, each its own transaction"
+        if error is None:
+            figures.append(
+                Figure(
+                    "answer_mean",
+                    "record one answer, mean",
+                    n,
+                    r,
+                    statistics.fmean(mine_times),
+                    statistics.fmean(base_times),
+                    runs=runs,
+                )
+            )
+            figures.append(
+                Figure(
+                    "answer_p95",
+                    "record one answer, p95",
+                    n,
+                    r,
+                    p95(mine_times),
+                    p95(base_times),
+                    runs=runs,
+                )
+            )
+        else:
+            figures.append(
+                Figure("answer_mean", "record one answer", n, r, None, None, error=error)
+            )
+
+    if "session" in wanted:
+
+        def session() -> tuple[float, float, str]:
+            study = StudySession(trainer)
+            mine = []
+            for i in range(plan.session_answers):
+                trainer.clock.advance(seconds=3)  # type: ignore[attr-defined]
+                mine.append(
+                    timed(lambda i=i: (study.answer((5, 4, 3)[i % 3], 3000), study.current()))
+                )
+            base = []
+            for i in range(plan.session_answers):
+                at = (NOW + dt.timedelta(hours=4, seconds=3 * i)).isoformat()
+
+                def step(i: int = i, at: str = at) -> None:
+                    _, card, direction = floor.queue(conn, today)[0]
+                    floor.answer(conn, card, direction, (5, 4, 3)[i % 3], at, today)
+                    floor.first_due_text(conn, today)
+
+                base.append(timed(step))
+            return (
+                statistics.fmean(mine),
+                statistics.fmean(base),
+                (f"mean of {plan.session_answers}: answer + next card"),
+            )
+
+        figures.append(
+            measure("session_next", "study session: answer -> next card (StudySession)")(session)
+        )
+
+    trainer.close()
+    conn.close()
+
+    if "memory" in wanted:
+
+        def memory() -> tuple[float, float, str]:
+            command = [sys.executable, "-m", "benchmarks.child", "memory", str(plan.memory_answers)]
+            mine, result = peak_memory(command, env)
+            answered = result["answers"]
+            command = [sys.executable, "-m", "benchmarks.floor", "memory", str(db), today]
+            base, _ = peak_memory([*command, str(plan.memory_answers)], env)
+            return mine, base, f"TUI session start + {answered} answers; peak RSS (VmHWM)"
+
+        figures.append(measure("memory", "peak memory, study session (child)", "MB")(memory))
+    return figures
+
+
+# --------------------------------------------------------------------- report
+
+
+def show(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 0.01:
+        return f"{value * 1000:.0f} ms"
+    return f"{value * 1000:.2f} ms"
+
+
+def target_mark(figure: Figure) -> str:
+    target = TARGETS.get(figure.key)
+    if target is None:
+        return ""
+    text = f"≤ {show(target.limit, target.unit)}"
+    at_target = figure.cards == TARGET_CARDS and figure.reviews in (None, TARGET_REVIEWS)
+    if at_target and figure.trainer is not None:
+        text += "  ok" if figure.trainer <= target.limit else "  MISSED"
+    return text
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(w) if i in right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
+
+
+def report(figures: Sequence[Figure]) -> str:
+    rows = []
+    for f in figures:
+        ratio = f"{f.ratio:.1f}{TIMES}" if f.ratio is not None else ""
+        mine = show(f.trainer, f.unit) if f.error is None else "FAILED"
+        rows.append(
+            [
+                f.label,
+                format_count(f.cards),
+                format_count(f.reviews) if f.reviews else "-",
+                mine,
+                show(f.floor, f.unit),
+                ratio,
+                target_mark(f),
+            ]
+        )
+    out = [
+        table(
+            ["figure", "cards", "reviews", "trainer", "sqlite3 floor", "trainer/floor", "target"],
+            rows,
+            {1, 2, 3, 4, 5},
+        )
+    ]
+    failures = [f for f in figures if f.error]
+    if failures:
+        out.append("\nfailures:")
+        out += [f"  {f.label} ({format_count(f.cards)}): {f.error}" for f in failures]
+    out.append("\n" + growth(figures))
+    return "\n".join(out)
+
+
+def growth(figures: Sequence[Figure]) -> str:
+    sizes = sorted({f.cards for f in figures})
+    if len(sizes) < 2:
+        return "(growth: needs two sizes)"
+    low, high = sizes[0], sizes[-1]
+    by_key = {(f.key, f.cards, f.reviews): f for f in figures}
+    rows = []
+    for f in figures:
+        if f.cards != low:
+            continue
+        other = by_key.get((f.key, high, f.reviews))
+        if other is None:
+            continue
+        grown = (
+            f"{other.trainer / f.trainer:.1f}{TIMES}"
+            if other.trainer is not None and f.trainer
+            else "—"
+        )
+        floor_grown = f"{other.floor / f.floor:.1f}{TIMES}" if other.floor and f.floor else "—"
+        rows.append(
+            [
+                f.label,
+                format_count(f.reviews) if f.reviews else "-",
+                show(f.trainer, f.unit),
+                show(other.trainer, other.unit),
+                grown,
+                floor_grown,
+            ]
+        )
+    title = f"growth {format_count(low)} → {format_count(high)} cards ({high // low}{TIMES} cards)"
+    headers = ["figure", "reviews", format_count(low), format_count(high), "trainer", "floor"]
+    return title + "\n" + table(headers, rows, {1, 2, 3, 4, 5})
+
+
+# ----------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="trainer at scale: each figure beside the same work in plain sqlite3.",
+    )
+    parser.add_argument("--sizes", help="card counts, comma separated (default 10k,100k)")
+    parser.add_argument("--reviews", help="review-history sizes (default 100k,1m)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1k cards, 10k reviews")
+    parser.add_argument(
+        "--figures",
+        default=",".join(FIGURES),
+        help=f"subset to measure (default all: {','.join(FIGURES)})",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    args = parser.parse_args(argv)
+
+    sizes = [
+        parse_count(s) for s in (args.sizes or ("1k" if args.quick else "10k,100k")).split(",")
+    ]
+    histories = [
+        parse_count(s) for s in (args.reviews or ("10k" if args.quick else "100k,1m")).split(",")
+    ]
+    wanted = {name.strip() for name in args.figures.split(",") if name.strip()}
+    unknown = wanted - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures {sorted(unknown)} (known: {', '.join(FIGURES)})")
+    plan = Plan(seed=args.seed)
+    if args.quick:
+        plan = Plan(
+            seed=args.seed,
+            due_runs=3,
+            stats_runs=1,
+            queue_runs=5,
+            first_card_runs=1,
+            answers=200,
+            session_answers=5,
+            memory_answers=20,
+            import_runs=1,
+        )
+
+    started = time.perf_counter()
+    log(f"generating / reusing data in {generate.CACHE_DIR}")
+    for n in sizes:
+        for r in histories:
+            generate.database(n, r, args.seed)
+    figures: list[Figure] = []
+    if "import" in wanted:
+        for n in sizes:
+            figures += bench_import(n, plan)
+    for n in sizes:
+        for r in histories:
+            figures += bench_history(n, r, plan, wanted)
+    text = report(figures)
+    print(text)
+    elapsed = time.perf_counter() - started
+    print(f"\n(total {elapsed:.0f}s; seed {args.seed}; python {sys.version.split()[0]})")
+    destination = args.json or DATA_DIR / "results.json"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(json.dumps([asdict(f) for f in figures], indent=2), encoding="utf-8")
+    return 0

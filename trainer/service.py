@@ -227,7 +227,7 @@ class Trainer:
         return slugs
 
     def deck_directions(self) -> dict[str, tuple[Direction, ...]]:
-        directions = {row.slug: row.directions for row in self.store.decks()}
+        directions = self.store.deck_directions()
         directions.update(
             (slug, value)
             for slug, value in self.settings.deck_directions.items()

@@ -164,6 +164,11 @@ class Store:
             self.db.execute("UPDATE decks SET retired = 1 WHERE slug = ?", [slug])
             self.db.execute("UPDATE cards SET retired = 1 WHERE deck = ?", [slug])
 
+    def deck_directions(self) -> dict[str, tuple[Direction, ...]]:
+        """Each active deck's studied directions, without counting its cards."""
+        rows = self.db.execute("SELECT slug, directions FROM decks WHERE retired = 0")
+        return {slug: tuple(Direction(d) for d in json.loads(value)) for slug, value in rows}
+
     def decks(self) -> list[DeckRow]:
         rows = self.db.execute(
             """SELECT d.slug, d.name, d.description, d.source, d.directions, d.path,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from trainer.core.model import CardStatus
 from trainer.core.stats import (
+    CardsSummary,
     DayActivity,
     ProgressReport,
     QuizAttemptSummary,
@@ -83,7 +84,7 @@ class ProgressInputs:
     today: dt.date
     decks: tuple[str, ...] | None
     since: dt.date
-    statuses: tuple[CardStatus, ...]
+    cards: CardsSummary
     activity: tuple[DayActivity, ...]
     study_days: tuple[dt.date, ...]
     quiz_attempts: tuple[QuizAttemptSummary, ...]
@@ -93,7 +94,7 @@ class ProgressInputs:
         _check_days(days)
         if self.today - dt.timedelta(days=days - 1) < self.since:
             raise ValueError(f"a {days}-day window reaches before the fetched {self.since}")
-        report = progress_report(self.statuses, self.activity, self.quiz_attempts, self.today, days)
+        report = progress_report(self.cards, self.activity, self.quiz_attempts, self.today, days)
         return replace(
             report,
             streak=streaks(self.study_days, self.today),
@@ -129,7 +130,7 @@ def load_progress(
         today=today,
         decks=tuple(chosen) if chosen is not None else None,
         since=since,
-        statuses=tuple(trainer.statuses(chosen)),
+        cards=stats_queries.cards_summary(db, trainer.deck_directions(), chosen, today),
         activity=tuple(stats_queries.daily_activity(db, chosen, since=since, until=today)),
         study_days=tuple(stats_queries.study_days(db, chosen)),
         quiz_attempts=tuple(stats_queries.quiz_attempt_summaries(db, chosen)),

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from trainer.config import Settings
-from trainer.core.model import Direction, Mode
+from trainer.core.model import CardStatus, Direction, Mode
 from trainer.core.queue import QueueKind, build_queue
+from trainer.core.stats import summarize_cards
+from trainer.storage.stats_queries import cards_summary
 
 
 def deck_text(name: str, count: int, both: bool) -> str:
@@ -56,7 +58,30 @@ def test_bounded_queue_matches_the_full_computation(make_trainer, clock, tmp_pat
             assert summary.learning == sum(
                 1 for s in mine if not s.state.is_new and s.state.repetitions < 2
             )
+        if _day == 6:  # a card leaves its deck file: retired, history kept
+            (folder / "one.yaml").write_text(deck_text("one", 24, both=False), encoding="utf-8")
+            trainer.sync_decks()
+        assert_cards_summary_matches(trainer)
         quick = {deck.slug: (due, new) for deck, due, new in trainer.due_summary()}
         assert quick == {s.slug: (s.due, s.new_today) for s in trainer.deck_summaries()}
         clock.advance(days=rng.choice([1, 1, 2, 5]))
     assert Direction.REVERSE in {d for _, d in all_cards}
+
+
+def assert_cards_summary_matches(trainer) -> None:
+    """The SQL card summary equals the pure one over every status, retired included."""
+    directions = trainer.deck_directions()
+    retired = [
+        CardStatus(c.id, c.deck, d, trainer.store.state_of(c.id, d), retired=True)
+        for deck in directions
+        for c in trainer.store.cards(deck=deck)
+        if c.retired
+        for d in directions[deck]
+    ]
+    for decks in (None, ["one"], ["two"]):
+        statuses = trainer.statuses(decks) + [
+            s for s in retired if decks is None or s.deck in decks
+        ]
+        expected = summarize_cards(statuses, trainer.today())
+        actual = cards_summary(trainer.store.db, directions, decks, trainer.today())
+        assert actual == expected

@@ -93,7 +93,10 @@ PRIMARY_KEYS = {
 
 INDEXES = {
     "cards": {"idx_cards_deck_position": ["deck", "position"]},
-    "card_state": {"idx_card_state_due": ["due"]},
+    "card_state": {
+        "idx_card_state_due": ["due"],
+        "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
+    },
     "reviews": {
         "idx_reviews_day": ["day"],
         "idx_reviews_card_id_direction_answered_at": ["card_id", "direction", "answered_at"],

@@ -389,9 +389,7 @@ def test_record_and_list_quiz_attempts(trainer: Trainer) -> None:
     assert trainer.store.quiz_attempts() == [attempt]
 
 
-def test_study_days_leave_out_a_day_whose_only_answers_were_undone(
-    trainer: Trainer, clock
-) -> None:
+def test_study_days_leave_out_a_day_whose_only_answers_were_undone(trainer: Trainer, clock) -> None:
     first = trainer.record_answer("small/alpha", Direction.FORWARD, 4, Mode.STUDY)
     trainer.undo(first.id)
     clock.advance(days=1)

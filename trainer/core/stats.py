@@ -30,6 +30,7 @@ from trainer.core.sm2 import PASSING_QUALITY
 __all__ = [
     "MATURE_INTERVAL_DAYS",
     "CardCategory",
+    "CardsSummary",
     "DayActivity",
     "ProgressReport",
     "QuizAttemptSummary",
@@ -46,6 +47,7 @@ __all__ = [
     "retention",
     "reviews_per_day",
     "streaks",
+    "summarize_cards",
     "time_per_day",
 ]
 
@@ -355,6 +357,40 @@ def _hardness_key(status: CardStatus) -> tuple[int, float, str, str]:
     return (-state.lapses, state.easiness, status.card_id, status.direction.value)
 
 
+@dataclass(frozen=True)
+class CardsSummary:
+    """What progress needs from the card states, small whatever the collection size.
+
+    Storage computes the same with SQL aggregates (``stats_queries.cards_summary``)
+    so a report never loads 100k card states into Python; ``summarize_cards`` is
+    the reference it is tested against.
+    """
+
+    counts: Mapping[CardCategory, int]
+    #: scheduled (studied, active, unsuspended) card directions per due day,
+    #: overdue ones counted on today, for today .. today + horizon - 1
+    due_by_day: Mapping[dt.date, int]
+    hardest: tuple[CardStatus, ...]
+
+
+FORECAST_DAYS = 30
+HARDEST_COUNT = 10
+
+
+def summarize_cards(
+    statuses: Iterable[CardStatus],
+    today: dt.date,
+    horizon: int = FORECAST_DAYS,
+    n: int = HARDEST_COUNT,
+) -> CardsSummary:
+    cards = list(statuses)
+    return CardsSummary(
+        counts=counts_by_category(cards),
+        due_by_day={day: count for day, count in forecast(cards, today, horizon) if count},
+        hardest=tuple(hardest(cards, n)),
+    )
+
+
 # --------------------------------------------------------------------------- quizzes
 
 
@@ -448,7 +484,7 @@ def _hard_card_dict(status: CardStatus) -> dict[str, Any]:
 
 
 def progress_report(
-    statuses: Iterable[CardStatus],
+    statuses: Iterable[CardStatus] | CardsSummary,
     activity: Iterable[DayActivity],
     quiz_attempts: Iterable[QuizAttemptSummary],
     today: dt.date,
@@ -458,23 +494,26 @@ def progress_report(
 
     Inputs are materialized once because each is read by several statistics.
     """
-    cards = list(statuses)
+    cards = statuses if isinstance(statuses, CardsSummary) else summarize_cards(statuses, today)
     daily = list(activity)
     history = quiz_history(quiz_attempts)
     per_day = reviews_per_day(daily, today, days)
     return ProgressReport(
         today=today,
         days=days,
-        counts=counts_by_category(cards),
+        counts=dict(cards.counts),
         reviews_today=_reviews_by_day(daily)[today],
         total_reviews=sum(count for _, count in per_day),
         reviews_per_day=tuple(per_day),
         time_per_day=tuple(time_per_day(daily, today, days)),
-        forecast=tuple(forecast(cards, today, 30)),
+        forecast=tuple(
+            (day, cards.due_by_day.get(day, 0))
+            for day in (today + dt.timedelta(days=offset) for offset in range(FORECAST_DAYS))
+        ),
         retention_7=retention(daily, today, 7),
         retention_30=retention(daily, today, 30),
         streak=streaks((entry.day for entry in daily if entry.reviews > 0), today),
-        hardest=tuple(hardest(cards)),
+        hardest=cards.hardest,
         quiz_history={deck: tuple(series) for deck, series in history.items()},
         is_empty=not any(entry.reviews > 0 for entry in daily) and not history,
     )

@@ -150,11 +150,21 @@ def m004_reviews_by_card_and_day(db: Database) -> None:
     db["reviews"].create_index(["card_id", "day"])
 
 
+@migrations()
+def m005_hardest_cards(db: Database) -> None:
+    """Progress lists the hardest cards by reading this index from its start."""
+    db.execute(
+        "CREATE INDEX idx_card_state_hardest ON card_state "
+        "(lapses DESC, easiness, card_id, direction)"
+    )
+
+
 KNOWN_MIGRATIONS = [
     m001_initial.__name__,
     m002_search_and_leeches.__name__,
     m003_quiz_seed.__name__,
     m004_reviews_by_card_and_day.__name__,
+    m005_hardest_cards.__name__,
 ]
 
 

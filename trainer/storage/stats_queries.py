@@ -27,14 +27,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
-from trainer.core.model import SCHEDULING_MODES
-from trainer.core.sm2 import PASSING_QUALITY
-from trainer.core.stats import MATURE_INTERVAL_DAYS, DayActivity, QuizAttemptSummary
+from trainer.core.model import SCHEDULING_MODES, CardStatus, Direction
+from trainer.core.sm2 import PASSING_QUALITY, SM2State
+from trainer.core.stats import (
+    FORECAST_DAYS,
+    HARDEST_COUNT,
+    MATURE_INTERVAL_DAYS,
+    CardCategory,
+    CardsSummary,
+    DayActivity,
+    QuizAttemptSummary,
+)
 
 __all__ = [
     "ALL_DECKS",
@@ -186,3 +194,121 @@ def _attempt_deck(stored: str | None) -> str:
     if isinstance(value, list) and value:
         return " + ".join(str(slug) for slug in value)
     return ALL_DECKS
+
+
+def cards_summary(
+    db: Database,
+    directions: Mapping[str, Sequence[Direction]],
+    decks: Sequence[str] | None,
+    today: dt.date,
+    horizon: int = FORECAST_DAYS,
+    n: int = HARDEST_COUNT,
+) -> CardsSummary:
+    """``core.stats.summarize_cards`` over the stored cards, as SQL aggregates.
+
+    Card directions are those each deck studies now; a state row for a direction
+    a deck no longer studies is left out, as the statuses would leave it out.
+    Rows are grouped by (deck, direction) in SQL and the groups filtered here,
+    which is cheaper than testing every row against the wanted pairs.
+    """
+    slugs = sorted(directions if decks is None else [d for d in decks if d in directions])
+    if not slugs:
+        return CardsSummary({category: 0 for category in CardCategory}, {}, ())
+    wanted = {(slug, str(d)) for slug in slugs for d in directions[slug]}
+    return CardsSummary(
+        counts=_category_counts(db, directions, slugs, wanted),
+        due_by_day=_due_by_day(db, wanted, today, horizon),
+        hardest=_hardest(db, wanted, n),
+    )
+
+
+def _category_counts(
+    db: Database,
+    directions: Mapping[str, Sequence[Direction]],
+    slugs: Sequence[str],
+    wanted: set[tuple[str, str]],
+) -> dict[CardCategory, int]:
+    counts = {category: 0 for category in CardCategory}
+    for deck, retired, cards in db.execute(
+        f"""SELECT deck, retired, count(*) FROM cards WHERE deck IN ({_placeholders(slugs)})
+            GROUP BY deck, retired""",
+        list(slugs),
+    ):
+        key = CardCategory.RETIRED if retired else CardCategory.NEW
+        counts[key] += cards * len(directions[deck])
+    # A card's id starts with its deck's slug, so the states can be grouped by
+    # deck without joining 100k rows to cards; retired cards are few, and their
+    # states are taken off afterwards.
+    by_pair = """SELECT substr(card_id, 1, instr(card_id, '/') - 1) AS deck, direction,
+                         sum(repetitions < 2), sum(repetitions >= 2 AND interval < ?),
+                         sum(repetitions >= 2 AND interval >= ?)
+                  FROM card_state {where} GROUP BY deck, direction"""
+    limits = [MATURE_INTERVAL_DAYS, MATURE_INTERVAL_DAYS]
+    active = db.execute(by_pair.format(where=""), limits).fetchall()
+    retired = db.execute(
+        by_pair.format(where="WHERE card_id IN (SELECT id FROM cards WHERE retired = 1)"), limits
+    ).fetchall()
+    for rows, sign in ((active, 1), (retired, -1)):
+        for deck, direction, learning, young, mature in rows:
+            if (deck, direction) in wanted:
+                counts[CardCategory.LEARNING] += sign * learning
+                counts[CardCategory.YOUNG] += sign * young
+                counts[CardCategory.MATURE] += sign * mature
+                counts[CardCategory.NEW] -= sign * (learning + young + mature)
+    return counts
+
+
+def _due_by_day(
+    db: Database, wanted: set[tuple[str, str]], today: dt.date, horizon: int
+) -> dict[dt.date, int]:
+    if horizon <= 0:
+        return {}
+    last = today + dt.timedelta(days=horizon - 1)
+    due: dict[dt.date, int] = {}
+    for deck, direction, day, count in db.execute(
+        """SELECT c.deck, s.direction, max(s.due, ?) AS day, count(*)
+           FROM card_state s JOIN cards c ON c.id = s.card_id
+           WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
+           GROUP BY c.deck, s.direction, day""",
+        [today.isoformat(), last.isoformat()],
+    ):
+        if (deck, direction) in wanted:
+            key = dt.date.fromisoformat(day)
+            due[key] = due.get(key, 0) + count
+    return due
+
+
+def _hardest(db: Database, wanted: set[tuple[str, str]], n: int) -> tuple[CardStatus, ...]:
+    """Walks card states hardest first (an index on lapses, easiness) until n fit."""
+    found: list[CardStatus] = []
+    if n <= 0:
+        return ()
+    cursor = db.execute(
+        """SELECT s.card_id, c.deck, s.direction, c.suspended, s.repetitions, s.easiness,
+                  s.interval, s.due, s.lapses
+           FROM card_state s JOIN cards c ON c.id = s.card_id
+           WHERE c.retired = 0
+           ORDER BY s.lapses DESC, s.easiness, s.card_id, s.direction"""
+    )
+    for row in cursor:
+        if (row[1], row[2]) not in wanted:
+            continue
+        found.append(
+            CardStatus(
+                card_id=row[0],
+                deck=row[1],
+                direction=Direction(row[2]),
+                state=SM2State(
+                    repetitions=row[4],
+                    easiness=row[5],
+                    interval=row[6],
+                    due=dt.date.fromisoformat(row[7]),
+                    lapses=row[8],
+                ),
+                suspended=bool(row[3]),
+            )
+        )
+        if len(found) == n:
+            break
+    cursor.close()
+    return tuple(found)

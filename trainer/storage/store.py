@@ -485,9 +485,9 @@ class Store:
         checked row by row (an undo can empty a day), which keeps this cheap on a
         million reviews.
         """
-        days = [row[0] for row in self.db.execute("SELECT DISTINCT day FROM reviews ORDER BY day")]
+        days = self._distinct_days()
         touched = self.db.execute(
-            "SELECT DISTINCT r.day FROM review_undos u JOIN reviews r ON r.id = u.review_id"
+            "SELECT DISTINCT day FROM reviews WHERE id IN (SELECT review_id FROM review_undos)"
         ).fetchall()
         emptied = {
             day
@@ -498,6 +498,16 @@ class Store:
             is None
         }
         return [dt.date.fromisoformat(day) for day in days if day not in emptied]
+
+    def _distinct_days(self) -> list[str]:
+        """Distinct review days by hopping along the day index: one seek per day
+        (a few hundred) instead of reading a million index entries."""
+        days: list[str] = []
+        row = self.db.execute("SELECT min(day) FROM reviews").fetchone()
+        while row and row[0] is not None:
+            days.append(row[0])
+            row = self.db.execute("SELECT min(day) FROM reviews WHERE day > ?", [row[0]]).fetchone()
+        return days
 
     def rebuild_card_state(self) -> int:
         """Replay the whole log through SM-2 and replace the cached states."""

@@ -27,7 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from trainer.core.stats import CardCategory, ProgressReport, hardest
+from trainer.core.stats import CardCategory, ProgressReport
 from trainer.core.text import visible
 from trainer.progress import (
     HEATMAP_WEEKS,
@@ -186,7 +186,7 @@ class ProgressScreen(Screen[None]):
         trainer = self.app.trainer
         self.deck_names = {row.slug: row.name for row in trainer.decks()}
         self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
-        self.terms = card_terms(trainer, hardest(self.inputs.statuses))
+        self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.store.leeches(self.decks)
         self.redraw()
 

@@ -12,7 +12,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -450,13 +450,21 @@ class Trainer:
         """Write a deck file from a glossary document and load it, in one pass."""
         return _import_glossary(self, file, **options)  # type: ignore[arg-type]
 
-    def sync_deck_file(self, path: Path) -> None:
-        """Load a deck file that lives outside the deck folders (``import --out``)."""
+    def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
+        """Load one deck file now (it may live outside the deck folders).
+
+        ``deck`` is the file's content when the caller has just written it, so
+        an import does not parse back the YAML it produced.
+        """
         from trainer.deckfile import read_deck_file
 
-        deck = read_deck_file(path)
+        raw = path.read_bytes()
+        if deck is None:
+            deck = read_deck_file(path)
+        elif deck.slug != path.stem:
+            deck = replace(deck, slug=path.stem)
         stat = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(raw).hexdigest()
         signature = DeckSignature(str(path), stat.st_size, stat.st_mtime_ns, digest)
         self.store.sync_deck(deck, signature, self.now())
 
@@ -494,7 +502,7 @@ def _excerpt(text: str, width: int = 60) -> str:
 def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) -> tuple[Deck, str]:
     """A Deck of the complete entries plus the YAML of the whole import, drafts included."""
     from trainer.core.model import Card, normalize_term
-    from trainer.deckfile import deck_to_data, dump_data
+    from trainer.deckfile import deck_to_data, dump_deck_fast
 
     seen: set[str] = set()
     cards: list[Card] = []
@@ -521,7 +529,7 @@ def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) 
     deck = Deck(slug=slug, name=name, cards=tuple(cards), source=note)
     data = deck_to_data(deck)
     data["cards"] = data["cards"] + drafts
-    return deck, dump_data(data)
+    return deck, dump_deck_fast(data)
 
 
 def _import_glossary(
@@ -565,7 +573,7 @@ def _import_glossary(
     previous = path.read_bytes() if path.exists() else None
     write_text_atomically(path, text_out)
     try:
-        trainer.sync_deck_file(path)
+        trainer.sync_deck_file(path, deck)
     except BaseException as error:
         _put_back(path, previous)  # the file and the database must agree
         if isinstance(error, DeckError):

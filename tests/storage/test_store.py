@@ -397,3 +397,34 @@ def test_study_days_leave_out_a_day_whose_only_answers_were_undone(trainer: Trai
     undone = trainer.record_answer("small/gamma", Direction.FORWARD, 4, Mode.STUDY)
     trainer.undo(undone.id)
     assert trainer.store.study_days() == [kept.day]
+
+
+def test_a_large_deck_is_indexed_for_search_in_one_pass(
+    make_trainer: Callable[..., Trainer], tmp_path: Path
+) -> None:
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    count = BULK_SYNC_ROWS + 10
+    lines = ["name: Big", "cards:"]
+    for i in range(count):
+        lines += [f"  - term: word{i}", f"    definition: meaning number {i} zebra{i}"]
+    (folder / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    trainer = make_trainer(deck_dirs=[folder])
+    rows, total = trainer.browse(f"zebra{count - 1}")
+    assert (total, rows[0].term) == (1, f"word{count - 1}")
+    assert trainer.browse("meaning")[1] == count
+    triggers = {
+        row[0]
+        for row in trainer.store.db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+    }
+    assert {"cards_ai", "cards_ad", "cards_au"} <= triggers
+    # a later small change goes through the restored triggers
+    (folder / "big.yaml").write_text(
+        "\n".join(lines[:4] + ["  - term: extra", "    definition: quokka"]) + "\n",
+        encoding="utf-8",
+    )
+    trainer.sync_decks()
+    assert [r.term for r in trainer.browse("quokka")[0]] == ["extra"]
+    assert trainer.browse("meaning")[1] == 1  # retired cards leave the results

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,8 @@ from trainer.core.model import (
 )
 from trainer.core.sm2 import SM2State, review
 
+#: from this many cards, a deck sync rebuilds the search index in one pass
+BULK_SYNC_ROWS = 5000
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
 NOT_UNDONE = "NOT EXISTS (SELECT 1 FROM review_undos u WHERE u.review_id = r.id)"
 
@@ -120,31 +122,66 @@ class Store:
                 },
                 pk="slug",
             )
-            existing = {
-                row[0]: row[1]
-                for row in self.db.execute(
-                    "SELECT id, added_at FROM cards WHERE deck = ?", [deck.slug]
-                ).fetchall()
-            }
             stamp = now.isoformat()
             rows = [
-                {
-                    "id": card.id_in(deck.slug),
-                    "deck": deck.slug,
-                    "term": card.term,
-                    "definition": card.definition,
-                    "aliases": json.dumps(list(card.aliases), ensure_ascii=False),
-                    "tags": json.dumps(list(card.tags), ensure_ascii=False),
-                    "example": card.example,
-                    "position": position,
-                    "retired": 0,
-                    "added_at": existing.get(card.id_in(deck.slug)) or stamp,
-                }
+                (
+                    card.id_in(deck.slug),
+                    deck.slug,
+                    card.term,
+                    card.definition,
+                    _json_list(card.aliases),
+                    _json_list(card.tags),
+                    card.example,
+                    position,
+                    stamp,
+                )
                 for position, card in enumerate(deck.cards)
             ]
-            self.db["cards"].upsert_all(rows, pk="id")
-            present = [row["id"] for row in rows]
-            self._retire_cards_not_in(deck.slug, present)
+            # One statement per card, and an update only where something changed:
+            # re-syncing an edited deck leaves untouched rows (and their search
+            # index entries) alone, and a card's added_at and suspension survive.
+            bulk = self._search_index_paused() if len(rows) >= BULK_SYNC_ROWS else nullcontext()
+            with bulk:
+                self._upsert_cards(rows)
+                self._retire_cards_not_in(deck.slug, [row[0] for row in rows])
+
+    def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.db.conn.executemany(
+            """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
+                                      position, retired, suspended, added_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+                   ON CONFLICT (id) DO UPDATE SET
+                       deck = excluded.deck, term = excluded.term,
+                       definition = excluded.definition, aliases = excluded.aliases,
+                       tags = excluded.tags, example = excluded.example,
+                       position = excluded.position, retired = 0
+                   WHERE (cards.deck, cards.term, cards.definition, cards.aliases, cards.tags,
+                          cards.example, cards.position, cards.retired)
+                      IS NOT (excluded.deck, excluded.term, excluded.definition,
+                              excluded.aliases, excluded.tags, excluded.example,
+                              excluded.position, 0)""",
+            rows,
+        )
+
+    @contextmanager
+    def _search_index_paused(self) -> Iterator[None]:
+        """For a large sync: index the cards in one pass instead of row by row.
+
+        The triggers that keep ``cards_fts`` current cost more than the insert
+        itself on 100k cards; inside the caller's transaction they are dropped,
+        the index is rebuilt from the table once, and they are put back, so a
+        failure anywhere rolls all of it back.
+        """
+        triggers = self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cards' "
+            "AND name IN ('cards_ai', 'cards_ad', 'cards_au')"
+        ).fetchall()
+        for name in ("cards_ai", "cards_ad", "cards_au"):
+            self.db.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        yield
+        self.db.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
+        for (sql,) in triggers:
+            self.db.execute(sql)
 
     def _retire_cards_not_in(self, slug: str, present: Sequence[str]) -> None:
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
@@ -719,6 +756,10 @@ REVIEW_COLUMNS = (
     + ", "
     + ", ".join(f"r.{name}" for name in STATE_FIELDS)
 )
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
 def _state(values: Sequence[Any]) -> SM2State:

@@ -422,7 +422,7 @@ def test_a_large_deck_is_indexed_for_search_in_one_pass(
     assert {"cards_ai", "cards_ad", "cards_au"} <= triggers
     # a later small change goes through the restored triggers
     (folder / "big.yaml").write_text(
-        "\n".join(lines[:4] + ["  - term: extra", "    definition: quokka"]) + "\n",
+        "\n".join([*lines[:4], "  - term: extra", "    definition: quokka"]) + "\n",
         encoding="utf-8",
     )
     trainer.sync_decks()

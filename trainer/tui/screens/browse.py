@@ -19,6 +19,7 @@ from trainer.core.text import visible
 from trainer.deckedit import CardEdit, edit_from_card
 from trainer.storage.store import BrowseRow
 from trainer.tui.screens.card_form import CardForm
+from trainer.tui.widgets.tables import cursor_row_key
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -134,14 +135,7 @@ class BrowseScreen(Screen[None]):
         self.show_definition()
 
     def selected_id(self) -> str | None:
-        table = self.query_one("#cards", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # the cursor sits outside a cleared table
-            return None
-        return str(key.value) if key.value is not None else None
+        return cursor_row_key(self.query_one("#cards", DataTable))
 
     def show_definition(self) -> None:
         row = self.rows.get(self.selected_id() or "")

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from trainer.core.text import visible
+from trainer.tui.widgets.tables import cursor_row_key
 
 if TYPE_CHECKING:
     from trainer.service import DeckSummary
@@ -80,14 +81,7 @@ class HomeScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(selected))
 
     def selected_deck(self) -> str | None:
-        table = self.query_one("#decks", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # the cursor sits outside a cleared table
-            return None
-        return str(key.value) if key.value is not None else None
+        return cursor_row_key(self.query_one("#decks", DataTable))
 
     def action_study_selected(self) -> None:
         deck = self.selected_deck()

@@ -264,6 +264,13 @@ class Trainer:
             )
         return summaries
 
+    def upcoming(self, decks: Sequence[str] | None = None) -> tuple[dt.date | None, int]:
+        """The next day after today with something due, and how many are due tomorrow."""
+        today = self.today()
+        return self.store.upcoming(
+            self.deck_directions(), decks, today, today + dt.timedelta(days=1)
+        )
+
     def due_summary(self) -> list[tuple[DeckRow, int, int]]:
         """(deck, due, new) for each deck as today's queue offers them: what a shell
         prompt shows, computed without counting every card."""

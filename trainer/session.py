@@ -135,20 +135,13 @@ class StudySession:
         seconds = sum((r.response_ms or 0) for r in self.answers) / 1000
         new_learned = sum(1 for r in self.answers if r.mode is Mode.STUDY and r.before.is_new)
         drills = sum(1 for r in self.answers if r.mode is Mode.DRILL)
-        statuses = self.trainer.statuses(self.decks)
-        today = self.trainer.today()
-        upcoming = [
-            s.state.due
-            for s in statuses
-            if s.state.due is not None and s.state.due > today and not s.suspended
-        ]
-        tomorrow = today + dt.timedelta(days=1)
+        next_due, due_tomorrow = self.trainer.upcoming(self.decks)
         return Summary(
             answered=answered,
             correct=correct,
             seconds=seconds,
             new_learned=new_learned,
             drills=drills,
-            next_due=min(upcoming) if upcoming else None,
-            due_tomorrow=sum(1 for due in upcoming if due <= tomorrow),
+            next_due=next_due,
+            due_tomorrow=due_tomorrow,
         )

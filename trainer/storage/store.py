@@ -390,6 +390,29 @@ class Store:
             for slug in directions
         }
 
+    def upcoming(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str] | None,
+        today: dt.date,
+        tomorrow: dt.date,
+    ) -> tuple[dt.date | None, int]:
+        """(earliest due day after today, count due tomorrow) of the active cards."""
+        slugs = set(directions if decks is None else decks)
+        first: str | None = None
+        count = 0
+        for deck, direction, earliest, on_tomorrow in self.db.execute(
+            """SELECT c.deck, s.direction, min(s.due), sum(s.due = ?)
+               FROM card_state s JOIN cards c ON c.id = s.card_id
+               WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0
+               GROUP BY c.deck, s.direction""",
+            [tomorrow.isoformat(), today.isoformat()],
+        ):
+            if deck in slugs and Direction(direction) in directions.get(deck, ()):
+                first = earliest if first is None else min(first, earliest)
+                count += on_tomorrow
+        return (dt.date.fromisoformat(first) if first else None), count
+
     def deck_counts(
         self, directions: dict[str, tuple[Direction, ...]], today: dt.date
     ) -> dict[str, tuple[int, int, int]]:

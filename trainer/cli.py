@@ -51,7 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", run_home)
     try:
-        return handler(args)
+        code = handler(args)
+        # A deck file that could not be read was skipped and named on stderr; the
+        # command still did its work with the other decks, but says so in its status.
+        return EXIT_ERROR if code == EXIT_OK and getattr(args, "deck_problems", None) else code
     except KeyboardInterrupt:
         print("trainer: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -246,8 +249,9 @@ def open_trainer(args: argparse.Namespace) -> Trainer:
 
     trainer = Trainer.open(getattr(args, "db", None))
     report = trainer.sync_decks()
-    for error in report.errors:
-        print(f"trainer: warning: {visible(str(error))} (deck skipped)", file=sys.stderr)
+    args.deck_problems = [f"{visible(str(error))} (deck skipped)" for error in report.errors]
+    for problem in args.deck_problems:
+        print(f"trainer: warning: {problem}", file=sys.stderr)
     return trainer
 
 
@@ -276,6 +280,7 @@ def run_tui(args: argparse.Namespace, start: str) -> int:
         from trainer.tui.app import TrainerApp, launch_options
 
         app = TrainerApp(trainer, **launch_options(start, decks, args))
+        app.startup_warnings = list(args.deck_problems)
         app.run()
         return app.return_code or EXIT_OK
     finally:

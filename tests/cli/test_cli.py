@@ -143,7 +143,7 @@ def test_a_bad_user_deck_is_a_warning_and_the_others_still_list(
         encoding="utf-8",
     )
     result = cli("decks")
-    assert result.code == 0
+    assert result.code == 1  # said on stderr, and in the exit status
     assert "Traceback" not in result.err
     warnings = result.err.strip().splitlines()
     assert len(warnings) == 1

@@ -54,9 +54,14 @@ class TrainerApp(App[int]):
         self.start = start
         self.start_decks = list(decks) if decks else None
         self.start_quiz = quiz
+        #: problems found before the screen opened (a deck file that was skipped)
+        self.startup_warnings: list[str] = []
 
     def on_mount(self) -> None:
         from trainer.tui.screens.home import HomeScreen
+
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Deck skipped", severity="warning", timeout=15)
 
         self.push_screen(HomeScreen())
         if self.start == "study":

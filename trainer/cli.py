@@ -489,7 +489,10 @@ def open_editor(path: Path, identity: str) -> int:
 
     line = card_line(path, identity)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    command = [*shlex.split(editor), f"+{line}", str(path)]
+    try:
+        command = [*shlex.split(editor), f"+{line}", str(path)]
+    except ValueError as error:
+        raise CliError(f"cannot read the editor command {editor!r}: {error}") from None
     try:
         return subprocess.call(command)
     except OSError as error:

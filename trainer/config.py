@@ -7,6 +7,7 @@ override the deck file's own ``directions``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -84,7 +85,7 @@ def parse_value(key: str, value: Any, source: str = "setting") -> Any:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
         number = int(value)
     if number is None or not low <= number <= high:
         raise SettingsError(f"{source}: {key} must be a whole number {low}-{high}, got {value!r}")
@@ -98,7 +99,7 @@ def _timezone(name: str, source: str) -> str:
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise SettingsError(f"{source}: unknown timezone {name!r}") from None
     return name
 

@@ -34,6 +34,17 @@ class _LineLoader(SafeLoader):  # type: ignore[misc, valid-type]
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+    """A mapping that knows its line, and refuses a key given twice: PyYAML would
+    keep the last silently, losing a definition typed over by a hand edit."""
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str | int | float | bool) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} appears twice", key_node.start_mark
+            )
+        if isinstance(key, str | int | float | bool):
+            seen.add(key)
     mapping = LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
     return mapping

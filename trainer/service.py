@@ -87,9 +87,12 @@ def clock_from_environment(tz: dt.tzinfo) -> Clock:
     if not value:
         return SystemClock()
     try:
-        return FixedClock(parse_instant(value, tz))
-    except ValueError:
+        instant = parse_instant(value, tz)
+    except (ValueError, OverflowError):
         raise UserError(f"TRAINER_NOW: not an ISO timestamp: {value!r}") from None
+    if not 1970 <= instant.year <= 9000:
+        raise UserError(f"TRAINER_NOW: {value!r} is outside the years 1970 to 9000")
+    return FixedClock(instant)
 
 
 class Trainer:
@@ -465,6 +468,7 @@ class Trainer:
         """
         from trainer.deckfile import read_deck_file
 
+        path = path.resolve()
         raw = path.read_bytes()
         if deck is None:
             deck = read_deck_file(path)
@@ -570,10 +574,13 @@ def _import_glossary(
             "nothing written (use --missing-terms flag to import them for filling in)"
         )
     name = deck_name or file.stem.replace("_", " ").replace("-", " ").strip() or "Imported deck"
-    slug = out.stem if out else slugify(name)
-    path = out or trainer.user_decks / f"{slug}.yaml"
+    path = out.expanduser().resolve() if out else trainer.user_decks / f"{slugify(name)}.yaml"
+    slug = path.stem
+    if path == file.resolve():
+        raise UserError(f"{path}: is the glossary being imported; choose another --out")
     if path.exists() and not overwrite:
         raise UserError(f"{path}: already exists (use --force to replace it)")
+    _refuse_slug_taken(trainer, slug, path)
     deck, text_out = glossary_to_deck(result, slug, name, source)
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")
@@ -587,6 +594,16 @@ def _import_glossary(
             raise UserError(str(error)) from None
         raise
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
+
+
+def _refuse_slug_taken(trainer: Trainer, slug: str, path: Path) -> None:
+    """A deck is known by its file name: two files with one name would fight."""
+    existing = trainer.store.deck_path(slug)
+    if existing and Path(existing).resolve() != path and Path(existing).exists():
+        raise UserError(
+            f"{path}: a deck named {slug!r} already comes from {existing}; "
+            "choose another file name with --out"
+        )
 
 
 def _put_back(path: Path, previous: bytes | None) -> None:

@@ -332,9 +332,10 @@ class Store:
                                  WHERE s.card_id = c.id)
                    FROM cards c
                    WHERE c.deck = ? AND c.retired = 0 AND c.suspended = 0
-                     AND (SELECT count(*) FROM card_state s WHERE s.card_id = c.id) < ?
-                   ORDER BY c.position""",
-                [slug, len(wanted)],
+                     AND (SELECT count(*) FROM card_state s
+                          WHERE s.card_id = c.id AND s.direction IN ({marks})) < ?
+                   ORDER BY c.position""".format(marks=",".join("?" * len(wanted))),
+                [slug, *(str(d) for d in wanted), len(wanted)],
             )
             for card_id, studied in cursor:
                 done = set((studied or "").split(","))
@@ -467,6 +468,12 @@ class Store:
             self.db["review_undos"].insert({"review_id": review_id, "undone_at": now.isoformat()})
             if record.mode in SCHEDULING_MODES:
                 self._restore_state(record)
+            # the answer that made the card a leech: its mark and suspension go too
+            # (a card in study or a quiz is never suspended before that answer)
+            self.db.execute(
+                "UPDATE cards SET leech_at = NULL, suspended = 0 WHERE id = ? AND leech_at = ?",
+                [record.card_id, _instant(record.answered_at)],
+            )
         return record
 
     def _restore_state(self, record: ReviewRecord) -> None:
@@ -691,7 +698,7 @@ class Store:
             self.db.execute(
                 "UPDATE cards SET leech_at = coalesce(leech_at, ?), "
                 "suspended = CASE WHEN ? THEN 1 ELSE suspended END WHERE id = ?",
-                [at.isoformat(), int(suspend), card_id],
+                [_instant(at), int(suspend), card_id],
             )
 
     def leeches(self, decks: Sequence[str] | None = None) -> list[tuple[str, str, bool]]:
@@ -781,6 +788,11 @@ REVIEW_COLUMNS = (
 )
 
 
+def _instant(moment: dt.datetime) -> str:
+    """Stored instants: UTC, fixed microsecond precision, so text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
@@ -811,7 +823,7 @@ def _review_row(record: ReviewRecord) -> dict[str, Any]:
         "id": record.id,
         "card_id": record.card_id,
         "direction": str(record.direction),
-        "answered_at": record.answered_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "answered_at": _instant(record.answered_at),
         "day": record.day.isoformat(),
         "grade": record.grade,
         "mode": str(record.mode),

@@ -61,7 +61,7 @@ class TrainerApp(App[int]):
         from trainer.tui.screens.home import HomeScreen
 
         for warning in self.startup_warnings:
-            self.notify(warning, title="Deck skipped", severity="warning", timeout=15)
+            self.notify(warning, title="Deck skipped", severity="warning", timeout=15, markup=False)
 
         self.push_screen(HomeScreen())
         if self.start == "study":

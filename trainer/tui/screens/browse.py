@@ -196,7 +196,8 @@ class BrowseScreen(Screen[None]):
         suspended = not self.rows[card_id].suspended
         self.app.trainer.set_suspended(card_id, suspended)
         self.notify(
-            f"{'Suspended' if suspended else 'Unsuspended'}: {visible(self.rows[card_id].term)}"
+            f"{'Suspended' if suspended else 'Unsuspended'}: {visible(self.rows[card_id].term)}",
+            markup=False,
         )
         self.reload(keep=card_id)
 

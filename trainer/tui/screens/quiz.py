@@ -256,6 +256,11 @@ class QuizScreen(Screen[None]):
                 self.action_choose(node.index)
                 return
 
+    def on_unmount(self) -> None:
+        """Closing the app (ctrl+q, a closed browser tab) still keeps what was answered."""
+        if self.run is not None and self.run.results:
+            self.run.finish()
+
     def finish(self) -> None:
         """Save what was answered (once) and show the results, or go Home if nothing was."""
         if self.run is None:

@@ -145,6 +145,7 @@ class StudyScreen(Screen[None]):
                 title="Could not save the answer",
                 severity="error",
                 timeout=10,
+                markup=False,
             )
             return
         if self.app.trainer.is_new_leech(record):
@@ -163,6 +164,7 @@ class StudyScreen(Screen[None]):
             title="Leech",
             severity="warning",
             timeout=8,
+            markup=False,
         )
 
     def action_undo(self) -> None:

@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> Any:
         sub = commands.add_parser(
             name,
-            help=text,
+            help=text.split(". ")[0].split(": ")[0],  # the list shows the gist; -h the rest
             description=text,
             epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -191,8 +191,9 @@ def add_quiz_command(command: Callable[..., Any]) -> None:
         "quiz",
         run_quiz,
         "take a multiple-choice quiz in the TUI. A wrong answer on a card you have already "
-        "studied is also logged as a review (grade 2, mode quiz), so the card comes back "
-        "tomorrow; right answers and never-studied cards leave the schedule alone.",
+        "studied is also logged as a review (grade 2, mode quiz): the card is drilled again "
+        "today and comes back tomorrow; right answers and never-studied cards leave the "
+        "schedule alone.",
     )
     sub.add_argument("--deck", action="append", metavar="NAME", help="quiz this deck (repeatable)")
     sub.add_argument("--questions", type=positive_int, default=10, metavar="N", help="(10)")

@@ -10,11 +10,12 @@ Design decisions:
   generator prefers the question's own deck.
 - A wrong answer on a card already studied is a real lapse: it is logged at once
   as a review (grade 2, mode ``quiz``) so the scheduler brings the card back
-  tomorrow. Right answers and never-studied cards leave the schedule alone; a
-  quiz is not the place to start scheduling a card nobody has studied.
+  tomorrow, and today's study session drills it like any grade below 4. Right
+  answers and never-studied cards leave the schedule alone; a quiz is not the
+  place to start scheduling a card nobody has studied.
 - The attempt row is written once, by ``finish()``, with the answered questions
-  only: leaving early keeps what was answered, and leaving before the first
-  answer writes nothing. Its ``seconds`` is the sum of the answer times the
+  only: leaving early (or closing the app) keeps what was answered, and leaving
+  before the first answer writes nothing. Its ``seconds`` is the sum of the answer times the
   caller measured, not wall time, so reading the feedback is not counted.
 - The interface measures time (``response_ms``); this layer reads no clock but
   ``trainer.now()``.

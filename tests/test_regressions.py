@@ -133,3 +133,19 @@ def test_an_editor_command_that_cannot_be_split_is_a_plain_error(monkeypatch, ca
     assert main(["edit", "Epoch"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("trainer: cannot read the editor command") and os.linesep in err
+
+
+def test_a_card_becomes_a_leech_on_its_eighth_lapse_by_default(trainer, clock) -> None:
+    """A simulated history: learned, then forgotten eight times on later days."""
+    card = "small/alpha"
+    trainer.record_answer(card, Direction.FORWARD, 5, Mode.STUDY)
+    for lapse in range(1, 9):
+        clock.advance(days=1)
+        record = trainer.record_answer(card, Direction.FORWARD, 1, Mode.STUDY)
+        assert trainer.is_new_leech(record) == (lapse == 8)
+        assert bool(trainer.store.leeches()) == (lapse == 8)
+        clock.advance(days=1)
+        trainer.record_answer(card, Direction.FORWARD, 5, Mode.STUDY)
+    rows, _ = trainer.browse("alpha")
+    assert rows[0].leech and rows[0].lapses == 8
+    assert not rows[0].suspended  # leech_action defaults to "mark"

@@ -92,7 +92,7 @@ PRIMARY_KEYS = {
 }
 
 INDEXES = {
-    "cards": {"idx_cards_deck_position": ["deck", "position"]},
+    "cards": {"idx_cards_deck_position": ["deck", "position"], "idx_cards_term": ["term"]},
     "card_state": {
         "idx_card_state_due": ["due"],
         "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],

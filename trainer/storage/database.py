@@ -159,12 +159,19 @@ def m005_hardest_cards(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_browse_by_term(db: Database) -> None:
+    """Browse lists cards by term by default: an index serves its first page."""
+    db.execute("CREATE INDEX idx_cards_term ON cards (term COLLATE NOCASE)")
+
+
 KNOWN_MIGRATIONS = [
     m001_initial.__name__,
     m002_search_and_leeches.__name__,
     m003_quiz_seed.__name__,
     m004_reviews_by_card_and_day.__name__,
     m005_hardest_cards.__name__,
+    m006_browse_by_term.__name__,
 ]
 
 

@@ -639,18 +639,28 @@ class Store:
         if column is None:
             raise ValueError(f"cannot sort by {sort!r}")
         direction = "DESC" if descending else "ASC"
+        # Two steps: pick the page's cards (sorting on one correlated lookup at
+        # most), then aggregate the states of those cards only.
+        order = (
+            f"{column} {direction}"  # terms are never null: lets the term index serve it
+            if sort == "term"
+            else f"{column} {direction} NULLS LAST, c.term COLLATE NOCASE"
+        )
+        page = f"SELECT c.rowid FROM cards c WHERE {condition} ORDER BY {order} LIMIT ?"
+        states = ", ".join(
+            _per_card(aggregate)
+            for aggregate in (
+                "min(s.repetitions)",
+                "max(s.interval)",
+                "min(s.easiness)",
+                "max(s.lapses)",
+                "min(s.due)",
+            )
+        )
         rows = self.db.execute(
-            f"""SELECT c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
-                       s.repetitions, s.interval, s.easiness, s.lapses, s.due
-                FROM cards c
-                LEFT JOIN (
-                    SELECT card_id, min(repetitions) AS repetitions, max(interval) AS interval,
-                           min(easiness) AS easiness, max(lapses) AS lapses, min(due) AS due
-                    FROM card_state GROUP BY card_id
-                ) s ON s.card_id = c.id
-                WHERE {condition}
-                ORDER BY {column} {direction} NULLS LAST, c.term COLLATE NOCASE
-                LIMIT ?""",
+            f"""SELECT c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at, {states}
+                FROM ({page}) p JOIN cards c ON c.rowid = p.rowid
+                ORDER BY {order}""",
             [*params, limit],
         ).fetchall()
         return [_browse_row(row) for row in rows], total
@@ -724,14 +734,19 @@ class Store:
         return list(self.db["quiz_attempts"].rows_where(order_by="started_at"))
 
 
+def _per_card(aggregate: str) -> str:
+    return f"(SELECT {aggregate} FROM card_state s WHERE s.card_id = c.id)"
+
+
+#: ORDER BY expressions per column; the same expressions work in both browse steps
 BROWSE_SORTS = {
     "term": "c.term COLLATE NOCASE",
     "deck": "c.deck",
-    "state": "coalesce(s.repetitions, -1)",
-    "due": "s.due",
-    "interval": "s.interval",
-    "easiness": "s.easiness",
-    "lapses": "s.lapses",
+    "state": f"coalesce({_per_card('min(s.repetitions)')}, -1)",
+    "due": _per_card("min(s.due)"),
+    "interval": _per_card("max(s.interval)"),
+    "easiness": _per_card("min(s.easiness)"),
+    "lapses": _per_card("max(s.lapses)"),
 }
 
 

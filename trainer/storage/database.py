@@ -10,6 +10,7 @@ before it is migrated, so an upgrade can always be undone by hand.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -234,9 +235,25 @@ def _check_is_database(db: Database, path: Path | str) -> None:
 
 
 def _enable_wal(db: Database, path: Path | str) -> None:
-    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
-    if mode != "wal":
-        db.execute("PRAGMA journal_mode = WAL")
+    """Switch to WAL, waiting for other processes as any write would.
+
+    Changing the journal mode needs the database to itself, and SQLite can
+    answer "database is locked" at once instead of calling the busy handler
+    (two processes creating a new database together), so this retries for up
+    to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
     db.execute("PRAGMA synchronous = NORMAL")
 
 

@@ -261,21 +261,23 @@ def _category_counts(
 def _due_by_day(
     db: Database, wanted: set[tuple[str, str]], today: dt.date, horizon: int
 ) -> dict[dt.date, int]:
+    """Like the category counts: grouped by the deck prefix of the card id, with
+    the (few) retired or suspended cards' states taken off afterwards."""
     if horizon <= 0:
         return {}
     last = today + dt.timedelta(days=horizon - 1)
+    by_day = """SELECT substr(card_id, 1, instr(card_id, '/') - 1) AS deck, direction,
+                       max(due, ?) AS day, count(*)
+                FROM card_state WHERE due <= ? {extra} GROUP BY deck, direction, day"""
+    params = [today.isoformat(), last.isoformat()]
+    hidden = "AND card_id IN (SELECT id FROM cards WHERE retired = 1 OR suspended = 1)"
     due: dict[dt.date, int] = {}
-    for deck, direction, day, count in db.execute(
-        """SELECT c.deck, s.direction, max(s.due, ?) AS day, count(*)
-           FROM card_state s JOIN cards c ON c.id = s.card_id
-           WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
-           GROUP BY c.deck, s.direction, day""",
-        [today.isoformat(), last.isoformat()],
-    ):
-        if (deck, direction) in wanted:
-            key = dt.date.fromisoformat(day)
-            due[key] = due.get(key, 0) + count
-    return due
+    for extra, sign in (("", 1), (hidden, -1)):
+        for deck, direction, day, count in db.execute(by_day.format(extra=extra), params):
+            if (deck, direction) in wanted:
+                key = dt.date.fromisoformat(day)
+                due[key] = due.get(key, 0) + sign * count
+    return {day: count for day, count in due.items() if count}
 
 
 def _hardest(db: Database, wanted: set[tuple[str, str]], n: int) -> tuple[CardStatus, ...]:

@@ -191,11 +191,3 @@ def dump_deck_fast(data: dict[str, Any]) -> str:
             lines.append(f"{prefix}{key}: {_scalar_or_list(value)}")
             prefix = "    "
     return "\n".join(lines) + "\n"
-
-
-def write_deck_file(deck: Deck, path: Path) -> None:
-    """Write atomically: a crash mid-write never leaves a half deck behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(dump_deck(deck), encoding="utf-8")
-    temporary.replace(path)

@@ -78,11 +78,13 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            conn.execute("COMMIT")
         except BaseException:
+            # also when COMMIT itself fails: never leave a transaction open that
+            # later writes would nest into and never commit
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def close(self) -> None:
         self.db.conn.close()
@@ -577,15 +579,19 @@ class Store:
         return days
 
     def rebuild_card_state(self) -> int:
-        """Replay the whole log through SM-2 and replace the cached states."""
+        """Replay the whole log through SM-2 and replace the cached states.
+
+        The log is read inside the write transaction, so an answer another
+        process records meanwhile waits, and is not lost from the cache.
+        """
         states: dict[tuple[str, Direction], tuple[SM2State, dt.datetime]] = {}
-        for record in self.all_reviews():
-            if record.mode not in SCHEDULING_MODES:
-                continue
-            key = (record.card_id, record.direction)
-            before = states.get(key, (SM2State(), record.answered_at))[0]
-            states[key] = (review(before, record.grade, record.day), record.answered_at)
         with self.write():
+            for record in self.all_reviews():
+                if record.mode not in SCHEDULING_MODES:
+                    continue
+                key = (record.card_id, record.direction)
+                before = states.get(key, (SM2State(), record.answered_at))[0]
+                states[key] = (review(before, record.grade, record.day), record.answered_at)
             self.db.execute("DELETE FROM card_state")
             self.db["card_state"].insert_all(
                 (

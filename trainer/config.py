@@ -147,10 +147,9 @@ def settings_to_data(settings: Settings) -> dict[str, Any]:
 def save_settings(settings: Settings, path: Path) -> None:
     import tomli_w
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(tomli_w.dumps(settings_to_data(settings)), encoding="utf-8")
-    temporary.replace(path)
+    from trainer.files import write_atomically
+
+    write_atomically(path, tomli_w.dumps(settings_to_data(settings)))
 
 
 def change_setting(settings: Settings, key: str, value: str) -> Settings:

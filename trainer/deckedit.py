@@ -15,6 +15,7 @@ from typing import Any
 
 from trainer.core.deck import DeckError
 from trainer.core.model import Card, normalize_term
+from trainer.files import write_atomically
 
 
 class DeckEditError(ValueError):
@@ -63,10 +64,8 @@ def _load(path: Path) -> tuple[Any, Any]:
 def _save(yaml: Any, document: Any, path: Path) -> None:
     buffer = io.StringIO()
     yaml.dump(document, buffer)
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        temporary.write_text(buffer.getvalue(), encoding="utf-8")
-        temporary.replace(path)
+        write_atomically(path, buffer.getvalue())
     except OSError as error:
         raise DeckEditError(f"{path}: cannot write: {error.strerror}") from None
 

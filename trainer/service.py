@@ -618,10 +618,9 @@ def _put_back(path: Path, previous: bytes | None) -> None:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
+    from trainer.files import write_atomically
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        write_atomically(path, text)
     except OSError as error:
         raise UserError(f"{path}: cannot write: {error.strerror}") from None

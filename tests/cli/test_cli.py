@@ -14,12 +14,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BUNDLED_DECKS, REPO, SMALL_DECK
+from tests.support import Result
 from trainer.cli import main
 from trainer.config import load_settings
 from trainer.core.model import Direction, Mode
@@ -29,22 +29,6 @@ from trainer.service import Trainer
 DAY1 = "2026-03-04T09:00:00+00:00"
 DAY2 = "2026-03-05T09:00:00+00:00"
 BUNDLED_COUNTS = [13, 31]
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        """The single stderr line of a failed command, checked to be just that."""
-        assert self.code == 1, (self.code, self.out, self.err)
-        assert "Traceback" not in self.err
-        lines = self.err.strip().splitlines()
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("trainer: ")
-        return lines[0]
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SMALL_DECK
+from tests.support import Result
 from trainer.cli import main
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode
@@ -30,21 +30,6 @@ from trainer.report import EMPTY_MESSAGE
 from trainer.service import Trainer
 
 NOW = "2026-03-05T10:00:00+00:00"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        assert self.code == 1, (self.code, self.out, self.err)
-        assert "Traceback" not in self.err
-        lines = self.err.strip().splitlines()
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("trainer: ")
-        return lines[0]
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import datetime as dt
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
+from tests.support import Result
 from trainer.cli import describe_error
 from trainer.config import Settings
 from trainer.core.clock import FixedClock
@@ -50,21 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--force", action="store_true")
     add_package_import_options(sub)
     return parser
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        assert self.code == 1, (self.code, self.out, self.err)
-        assert "Traceback" not in self.err
-        lines = self.err.strip().splitlines()
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("trainer: ")
-        return lines[0]
 
 
 @pytest.fixture

@@ -30,3 +30,8 @@ _TABLE = {
 def visible(text: str) -> str:
     """The text with every control character made visible."""
     return text.translate(_TABLE)
+
+
+def one_line(text: str) -> str:
+    """All whitespace runs, line breaks included, folded to single spaces."""
+    return " ".join(text.split())

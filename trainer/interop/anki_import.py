@@ -54,6 +54,7 @@ from trainer.core.model import (
     slugify,
 )
 from trainer.core.sm2 import SM2State, review
+from trainer.core.text import one_line
 from trainer.interop.anki import AnkiCollection, AnkiNote, Limits, Notetype, read_package
 from trainer.interop.html import html_to_text
 
@@ -175,12 +176,8 @@ def _readable(anki_name: str) -> str:
     return " / ".join(parts) or "Anki deck"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _excerpt(text: str, width: int = 40) -> str:
-    text = _one_line(text)
+    text = one_line(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -211,7 +208,7 @@ def _plan(
         values = list(note.fields) + [""] * (len(notetype.fields) - len(note.fields))
         term_text = html_to_text(values[term_at])
         definition_text = html_to_text(values[definition_at])
-        term = _one_line(term_text.text)
+        term = one_line(term_text.text)
         anki_deck = collection.decks.get(note_cards[0][1], "Default")
         plan_name = deck_name or anki_deck
         deck = decks.get(plan_name)
@@ -499,6 +496,7 @@ def _anki_name(plan: _Plan, slug: str) -> str:
 
 def _write_all(writes: Sequence[tuple[Path, str, Deck, bool]]) -> None:
     """Write every changed deck file, or none: a failure puts back what was there."""
+    from trainer.files import write_atomically
     from trainer.service import UserError
 
     done: list[tuple[Path, bytes | None]] = []
@@ -507,10 +505,7 @@ def _write_all(writes: Sequence[tuple[Path, str, Deck, bool]]) -> None:
             if not changed:
                 continue
             previous = target.read_bytes() if target.exists() else None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(target)
+            write_atomically(target, text)
             done.append((target, previous))
     except OSError as error:
         for target, previous in reversed(done):

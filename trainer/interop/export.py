@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.core.model import Card, Deck, Direction
+from trainer.core.text import one_line
 
 if TYPE_CHECKING:
     from trainer.service import Trainer
@@ -152,15 +153,12 @@ def _deck_file_bytes(deck: Deck, deck_path: str) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    from trainer.files import write_atomically
     from trainer.service import UserError
 
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        write_atomically(path, data)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UserError(f"{path}: cannot write: {error.strerror}") from None
 
 
@@ -177,7 +175,7 @@ def render_tsv(deck: Deck) -> str:
     buffer = io.StringIO()
     buffer.write("#separator:tab\n#html:false\n")
     buffer.write(f"#notetype:{notetype}\n")
-    buffer.write(f"#deck:{_one_line(deck.name)}\n")
+    buffer.write(f"#deck:{one_line(deck.name)}\n")
     buffer.write("#tags column:3\n")
     buffer.write("#columns:Front\tBack\tTags\n")
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -204,17 +202,13 @@ def render_csv(deck: Deck) -> str:
 
 
 def render_markdown(deck: Deck) -> str:
-    lines = [f"# {_one_line(deck.name)}", ""]
+    lines = [f"# {one_line(deck.name)}", ""]
     if deck.description:
         lines += [deck.description, ""]
     for card in deck.cards:
         definition = "\n  ".join(line for line in card.definition.splitlines() if line.strip())
-        lines += [f"**{_one_line(card.term)}**: {definition}", ""]
+        lines += [f"**{one_line(card.term)}**: {definition}", ""]
     return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 # ------------------------------------------------------------------------ apkg

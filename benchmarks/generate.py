@@ -396,9 +396,9 @@ def history(card_ids: Sequence[str], reviews: int, seed: int) -> History:
 
 def schema_tag() -> str:
     """A short tag of trainer's schema steps: a new migration means a new cache entry."""
-    from trainer.storage.database import KNOWN_MIGRATIONS
+    from trainer.storage.database import known_steps
 
-    return hashlib.sha256(",".join(KNOWN_MIGRATIONS).encode()).hexdigest()[:8]
+    return hashlib.sha256(",".join(known_steps()).encode()).hexdigest()[:8]
 
 
 def cache_key(n: int, reviews: int, seed: int) -> str:

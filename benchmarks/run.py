@@ -115,6 +115,9 @@ def trainer_command() -> list[str]:
 
 def environment(work: Path, db: Path) -> dict[str, str]:
     env = dict(os.environ)
+    # A user's Python caches compiled modules; a sandbox that forbids it would
+    # charge every whole-process figure for compiling trainer again (~30 ms).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         TRAINER_HOME=str(work / "home"),
         TRAINER_DB=str(db),

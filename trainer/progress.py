@@ -125,7 +125,7 @@ def load_progress(
     if weeks > 0:
         since = min(since, heatmap_start(today, weeks))
     chosen = list(decks) if decks is not None else None
-    db = trainer.store.db
+    db = trainer.store.conn
     return ProgressInputs(
         today=today,
         decks=tuple(chosen) if chosen is not None else None,

@@ -32,7 +32,7 @@ from trainer.core.queue import (
 )
 from trainer.core.sm2 import became_leech, review
 from trainer.core.text import visible
-from trainer.storage import Store, open_database
+from trainer.storage import Store, open_connection
 
 if TYPE_CHECKING:
     from trainer.core.glossary import GlossaryImport
@@ -136,7 +136,7 @@ class Trainer:
         user_decks = locations.user_decks_dir(path)
         if deck_dirs is None:
             deck_dirs = [locations.bundled_decks_dir(), user_decks]
-        store = Store(open_database(path))
+        store = Store(open_connection(path))
         return cls(
             store, clock=clock, settings=settings, tz=tz, deck_dirs=deck_dirs, user_decks=user_decks
         )
@@ -163,8 +163,6 @@ class Trainer:
 
     def sync_decks(self) -> SyncReport:
         """Bring the database up to date with the deck files; parse only changed ones."""
-        from trainer.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
-
         report = SyncReport()
         known = self.store.deck_signatures()
         files = self.deck_files()
@@ -184,6 +182,9 @@ class Trainer:
                 stat.st_mtime_ns,
             ):
                 continue
+            # imported here, past the unchanged files: PyYAML costs every command 12 ms
+            from trainer.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
+
             if stat.st_size > MAX_DECK_BYTES:
                 report.errors.append(
                     DeckError(str(path), None, f"deck file is too large ({stat.st_size} bytes)")

@@ -16,7 +16,7 @@ from tests.interop.conftest import Result, database_dump
 from trainer.core.model import Direction, Mode
 from trainer.interop.backup import backup_database, restore_database
 from trainer.service import Trainer
-from trainer.storage.database import KNOWN_MIGRATIONS
+from trainer.storage.database import known_steps
 
 NOW = "2026-12-01T09:00:00+00:00"
 STAMP = "20261201T090000Z"
@@ -73,7 +73,7 @@ def test_backup_while_a_write_transaction_is_open_elsewhere(
     writer.close()
     assert result.code == 0, result.err
     assert result.out.startswith(f"backed up to {out} (2 reviews, ")
-    assert facts(out) == ("ok", "delete", 2, KNOWN_MIGRATIONS)  # committed answers only
+    assert facts(out) == ("ok", "delete", 2, known_steps())  # committed answers only
     assert facts(database)[2] == 3
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
     with _open(out) as copy:
@@ -171,7 +171,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_replaced_file(
         f"the previous database is kept in {replaced}",
         f"restored {database} from {backup} (2 reviews)",
     ]
-    assert facts(replaced) == ("ok", "delete", 3, KNOWN_MIGRATIONS)
+    assert facts(replaced) == ("ok", "delete", 3, known_steps())
     assert database_dump(replaced) == before
     assert facts(database)[:3] == ("ok", "wal", 2)
     # a trainer that had the database open all along sees the restored content

@@ -276,19 +276,19 @@ def test_an_older_schema_is_migrated_in_a_private_copy(
     from trainer.storage import database as storage
     from trainer.storage.store import Store
 
-    if len(storage.KNOWN_MIGRATIONS) < 2:
+    if len(storage.known_steps()) < 2:
         pytest.skip("only one schema step exists: nothing older to simulate")
     a, _ = devices
     older = tmp_path / "older.db"
     db = Database(str(older))
-    getattr(storage, storage.KNOWN_MIGRATIONS[0])(db)
+    getattr(storage, storage.known_steps()[0])(db)
     db.execute(
         "CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT, "
         "name TEXT, applied_at TEXT)"
     )
     db.execute(
         "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
-        ["trainer", storage.KNOWN_MIGRATIONS[0], "2026-01-01 00:00:00+00:00"],
+        ["trainer", storage.known_steps()[0], "2026-01-01 00:00:00+00:00"],
     )
     at = START - dt.timedelta(days=3)
     db.execute(

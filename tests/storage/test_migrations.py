@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from trainer.storage import database
 from trainer.storage.database import DatabaseError, open_database
@@ -92,10 +91,16 @@ PRIMARY_KEYS = {
 }
 
 INDEXES = {
-    "cards": {"idx_cards_deck_position": ["deck", "position"], "idx_cards_term": ["term"]},
+    "cards": {
+        "idx_cards_deck_position": ["deck", "position"],
+        "idx_cards_term": ["term"],
+        "idx_cards_deck_retired": ["deck", "retired", "suspended"],
+    },
     "card_state": {
         "idx_card_state_due": ["due"],
         "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
+        # the first column is the deck read off card_id (an expression: no name)
+        "idx_card_state_deck": [None, "direction", "repetitions", "interval"],
     },
     "reviews": {
         "idx_reviews_day": ["day"],
@@ -133,7 +138,7 @@ def test_migrations_create_every_table(where: str, db_path: Path) -> None:
     db = open_database(db_path if where == "file" else ":memory:")
     try:
         assert set(db.table_names()) == TRAINER_TABLES | FTS_TABLES | {"_sqlite_migrations"}
-        assert [m.name for m in database.migrations.applied(db)] == database.KNOWN_MIGRATIONS
+        assert database.applied_steps(db.conn) == database.known_steps()
     finally:
         close(db)
 
@@ -172,7 +177,7 @@ def test_reopening_runs_nothing_and_backs_nothing_up(db_path: Path) -> None:
     close(open_database(db_path))
     db = open_database(db_path)
     try:
-        assert db["_sqlite_migrations"].count == len(database.KNOWN_MIGRATIONS)
+        assert db["_sqlite_migrations"].count == len(database.SCHEMA_STEPS)
     finally:
         close(db)
     assert list(db_path.parent.glob("*.bak")) == []
@@ -258,15 +263,10 @@ def upgrade(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Turn the program into its next version, one with a second schema step."""
 
     def apply() -> None:
-        upgraded = Migrations("trainer")
-        upgraded()(database.m001_initial)
-
-        @upgraded()
         def m002_card_notes(db: Database) -> None:
             db["cards"].add_column("note", str)
 
-        monkeypatch.setattr(database, "migrations", upgraded)
-        monkeypatch.setattr(database, "KNOWN_MIGRATIONS", ["m001_initial", "m002_card_notes"])
+        monkeypatch.setattr(database, "SCHEMA_STEPS", (database.m001_initial, m002_card_notes))
 
     return apply
 
@@ -275,7 +275,7 @@ def build_old_database(path: Path) -> None:
     """A database written by the first release, which only had the first schema step."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = Database(database.connect(path))
-    database.migrations.apply(db, stop_before="m002_search_and_leeches")
+    database.migration_set().apply(db, stop_before="m002_search_and_leeches")
     db["decks"].insert({"slug": "old", "name": "Old deck", "directions": '["forward"]'})
     insert_review(db)
     close(db)
@@ -289,7 +289,7 @@ def test_an_old_database_is_backed_up_then_migrated(
     db = open_database(db_path)
     try:
         assert "note" in fresh_columns(db, "cards")
-        assert [m.name for m in database.migrations.applied(db)] == [
+        assert database.applied_steps(db.conn) == [
             "m001_initial",
             "m002_card_notes",
         ]

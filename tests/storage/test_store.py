@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -404,22 +405,21 @@ def test_a_large_deck_is_indexed_for_search_in_one_pass(
 ) -> None:
     from trainer.storage.store import BULK_SYNC_ROWS
 
-    folder = tmp_path / "big"
-    folder.mkdir()
+    empty = make_trainer(deck_dirs=[])
+    schema_before = card_schema(empty)
+    empty.close()
     count = BULK_SYNC_ROWS + 10
-    lines = ["name: Big", "cards:"]
-    for i in range(count):
-        lines += [f"  - term: word{i}", f"    definition: meaning number {i} zebra{i}"]
-    (folder / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder, lines = write_big_deck(tmp_path, count)
     trainer = make_trainer(deck_dirs=[folder])
     rows, total = trainer.browse(f"zebra{count - 1}")
     assert (total, rows[0].term) == (1, f"word{count - 1}")
     assert trainer.browse("meaning")[1] == count
-    triggers = {
-        row[0]
-        for row in trainer.store.db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
-    }
-    assert {"cards_ai", "cards_ad", "cards_au"} <= triggers
+    # every index and trigger is back, and the bulk settings are undone
+    assert card_schema(trainer) == schema_before
+    assert {"cards_ai", "cards_ad", "cards_au"} <= {name for _, name, _ in schema_before}
+    config = dict(trainer.store.conn.execute("SELECT k, v FROM cards_fts_config"))
+    assert config.get("hashsize", 1024 * 1024) == 1024 * 1024
+    assert trainer.store.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
     # a later small change goes through the restored triggers
     (folder / "big.yaml").write_text(
         "\n".join([*lines[:4], "  - term: extra", "    definition: quokka"]) + "\n",
@@ -428,3 +428,48 @@ def test_a_large_deck_is_indexed_for_search_in_one_pass(
     trainer.sync_decks()
     assert [r.term for r in trainer.browse("quokka")[0]] == ["extra"]
     assert trainer.browse("meaning")[1] == 1  # retired cards leave the results
+
+
+def write_big_deck(tmp_path: Path, count: int) -> tuple[Path, list[str]]:
+    folder = tmp_path / "big"
+    folder.mkdir(exist_ok=True)
+    lines = ["name: Big", "cards:"]
+    for i in range(count):
+        lines += [f"  - term: word{i}", f"    definition: meaning number {i} zebra{i}"]
+    (folder / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder, lines
+
+
+def card_schema(trainer: Trainer) -> set[tuple[str, str, str]]:
+    """The indexes and triggers on cards, with their SQL."""
+    return set(
+        trainer.store.conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
+            "AND type IN ('index', 'trigger')"
+        )
+    )
+
+
+def test_a_large_sync_that_fails_leaves_the_cards_and_their_indexes_as_they_were(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    before = card_schema(trainer), trainer.store.conn.execute("SELECT * FROM cards").fetchall()
+    found = trainer.browse("alpha")
+    assert found[1] >= 1
+    folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
+    trainer.deck_dirs.append(folder)
+    upsert = Store._upsert_cards
+
+    def upsert_then_fail(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
+        upsert(store, rows)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Store, "_upsert_cards", upsert_then_fail)
+    with pytest.raises(sqlite3.OperationalError):
+        trainer.sync_decks()
+    after = card_schema(trainer), trainer.store.conn.execute("SELECT * FROM cards").fetchall()
+    assert after == before
+    assert trainer.store.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    assert trainer.browse("alpha") == found  # the search index is whole

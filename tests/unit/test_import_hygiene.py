@@ -67,3 +67,22 @@ def test_scripting_commands_never_load_textual(command: list[str], tmp_path: Pat
     )
     heavy = loaded_after(code, tmp_path)
     assert not {name for name in heavy if name.split(".")[0] == "textual"}
+
+
+@pytest.mark.parametrize("command", [["due", "--json"], ["stats", "--json"], ["decks"]])
+def test_read_only_commands_on_a_current_database_parse_no_yaml_and_skip_sqlite_utils(
+    command: list[str], tmp_path: Path
+) -> None:
+    """Once the schema and the decks are current, reading needs only sqlite3.
+
+    The first run creates the database (migrations use sqlite-utils) and loads
+    the bundled decks (YAML); the second must need neither.
+    """
+    code = (
+        "import contextlib, io\n"
+        "from trainer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({command!r}) == 0\n"
+    )
+    assert {"yaml", "sqlite_utils"} <= {m.split(".")[0] for m in loaded_after(code, tmp_path)}
+    assert loaded_after(code, tmp_path) == set()

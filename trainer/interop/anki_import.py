@@ -337,7 +337,7 @@ def _new_records(trainer: Trainer, answers: Sequence[_Answer]) -> list[ReviewRec
     ids = [answer.id for answer in answers]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = store.db.execute(
+        rows = store.conn.execute(
             f"SELECT id FROM reviews WHERE id IN ({','.join('?' * len(chunk))})", chunk
         ).fetchall()
         present.update(row[0] for row in rows)

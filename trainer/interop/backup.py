@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.storage.database import KNOWN_MIGRATIONS, connect
+from trainer.storage.database import MIGRATION_SET, connect, known_steps
 from trainer.storage.store import Store
 
 __all__ = [
@@ -58,7 +58,6 @@ REQUIRED_TABLES = frozenset(
     {"decks", "cards", "card_state", "reviews", "review_undos", "quiz_attempts"}
 )
 MIGRATIONS_TABLE = "_sqlite_migrations"
-MIGRATION_SET = "trainer"
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,8 @@ def _check(conn: sqlite3.Connection, label: Path) -> list[str]:
         if "malformed" in str(error):
             raise _user_error(f"{label}: the database is damaged ({error})") from None
         raise _user_error(f"{label}: not a trainer database, or the file is corrupt") from None
-    unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
+    known = known_steps()
+    unknown = [name for name in applied if name not in known]
     if unknown:
         raise _user_error(
             f"{label}: written by a newer version of trainer (schema step {unknown[-1]!r}); "
@@ -165,7 +165,7 @@ def _check(conn: sqlite3.Connection, label: Path) -> list[str]:
         )
     if not applied:
         raise _user_error(f"{label}: not a trainer database")
-    if set(applied) == set(KNOWN_MIGRATIONS) and not tables >= REQUIRED_TABLES:
+    if set(applied) == set(known) and not tables >= REQUIRED_TABLES:
         missing = ", ".join(sorted(REQUIRED_TABLES - tables))
         raise _user_error(f"{label}: not a complete trainer database (missing {missing})")
     return applied
@@ -306,11 +306,11 @@ def merge_database(store: Store, database: Path, other: Path) -> MergeOutcome:
             applied = _check(conn, other)
         finally:
             conn.close()
-        if set(applied) != set(KNOWN_MIGRATIONS):  # an older schema: migrate the private copy
-            from trainer.storage.database import DatabaseError, open_database
+        if set(applied) != set(known_steps()):  # an older schema: migrate the private copy
+            from trainer.storage.database import DatabaseError, open_connection
 
             try:
-                open_database(staged, backup_before_migrating=False).conn.close()
+                open_connection(staged, backup_before_migrating=False).close()
             except DatabaseError as error:
                 raise _user_error(f"{other}: {error}") from None
         conn = sqlite3.connect(str(staged))

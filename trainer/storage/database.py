@@ -5,6 +5,11 @@ Migrations are an ordered list of small named functions (sqlite-utils
 A database that has run a migration this program does not know comes from a
 newer version and is refused untouched; an older one is copied beside itself
 before it is migrated, so an upgrade can always be undone by hand.
+
+Importing sqlite-utils costs about 60 ms, more than all the SQL of ``trainer
+due``; so the connection is opened and checked with the standard library, and
+sqlite-utils is imported only when a migration is pending or a caller wants
+its table API (``as_database``).
 """
 
 from __future__ import annotations
@@ -12,20 +17,21 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_SECONDS = 30
-
-migrations = Migrations("trainer")
+#: The name sqlite-utils files this program's schema steps under.
+MIGRATION_SET = "trainer"
 
 
 class DatabaseError(RuntimeError):
     """A database that cannot be opened or used, with a message fit for the user."""
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     db["decks"].create(
         {
@@ -124,7 +130,6 @@ def _forbid_rewriting_reviews(db: Database) -> None:
         )
 
 
-@migrations()
 def m002_search_and_leeches(db: Database) -> None:
     """Full-text search over cards for Browse, and the leech mark.
 
@@ -139,19 +144,16 @@ def m002_search_and_leeches(db: Database) -> None:
     )
 
 
-@migrations()
 def m003_quiz_seed(db: Database) -> None:
     """Keep each quiz's seed so the same quiz can be asked again."""
     db["quiz_attempts"].add_column("seed", int)
 
 
-@migrations()
 def m004_reviews_by_card_and_day(db: Database) -> None:
     """Per-deck statistics join reviews to cards by card_id within a day range."""
     db["reviews"].create_index(["card_id", "day"])
 
 
-@migrations()
 def m005_hardest_cards(db: Database) -> None:
     """Progress lists the hardest cards by reading this index from its start."""
     db.execute(
@@ -160,20 +162,65 @@ def m005_hardest_cards(db: Database) -> None:
     )
 
 
-@migrations()
 def m006_browse_by_term(db: Database) -> None:
     """Browse lists cards by term by default: an index serves its first page."""
     db.execute("CREATE INDEX idx_cards_term ON cards (term COLLATE NOCASE)")
 
 
-KNOWN_MIGRATIONS = [
-    m001_initial.__name__,
-    m002_search_and_leeches.__name__,
-    m003_quiz_seed.__name__,
-    m004_reviews_by_card_and_day.__name__,
-    m005_hardest_cards.__name__,
-    m006_browse_by_term.__name__,
-]
+#: A card's deck, read off its id ("<deck>/<term>"): card_state has no deck column.
+DECK_OF_CARD_ID = "substr(card_id, 1, instr(card_id, '/') - 1)"
+
+
+def m007_statistics_indexes(db: Database) -> None:
+    """Statistics count cards per deck from indexes alone instead of sorting 100k rows.
+
+    The expression index lists card states already grouped by deck and
+    direction, with the columns that decide their category; queries must spell
+    the deck exactly as ``DECK_OF_CARD_ID`` does for SQLite to use it.
+    """
+    db.execute("CREATE INDEX idx_cards_deck_retired ON cards (deck, retired, suspended)")
+    db.execute(
+        f"CREATE INDEX idx_card_state_deck ON card_state "
+        f"({DECK_OF_CARD_ID}, direction, repetitions, interval)"
+    )
+
+
+#: The schema steps in the order they are applied; never reorder or rename one.
+SCHEMA_STEPS = (
+    m001_initial,
+    m002_search_and_leeches,
+    m003_quiz_seed,
+    m004_reviews_by_card_and_day,
+    m005_hardest_cards,
+    m006_browse_by_term,
+    m007_statistics_indexes,
+)
+
+
+def known_steps() -> list[str]:
+    """The names of the schema steps this version of trainer knows, in order."""
+    return [step.__name__ for step in SCHEMA_STEPS]
+
+
+def migration_set() -> Migrations:
+    """The steps as a sqlite-utils ``Migrations``, built only when something is pending."""
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for step in SCHEMA_STEPS:
+        migrations()(step)
+    return migrations
+
+
+def as_database(conn: sqlite3.Connection) -> Database:
+    """sqlite-utils' API over an open connection.
+
+    Plugins are not run: an installed sqlite-utils plugin must not change what
+    our connection does, and finding plugins scans every installed package.
+    """
+    from sqlite_utils import Database
+
+    return Database(conn, execute_plugins=False)
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -182,10 +229,20 @@ def connect(path: Path | str) -> sqlite3.Connection:
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
     conn.execute("PRAGMA foreign_keys = ON")
+    # what sqlite-utils sets on the connections it opens, so a delete trigger
+    # fires the same whether or not its API has been used on this connection
+    conn.execute("PRAGMA recursive_triggers = ON")
     return conn
 
 
 def open_database(path: Path | str, *, backup_before_migrating: bool = True) -> Database:
+    """Open (creating if needed) and migrate the database at ``path``, with sqlite-utils' API."""
+    return as_database(open_connection(path, backup_before_migrating=backup_before_migrating))
+
+
+def open_connection(
+    path: Path | str, *, backup_before_migrating: bool = True
+) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at ``path``."""
     memory = str(path) == ":memory:"
     if not memory:
@@ -199,19 +256,18 @@ def open_database(path: Path | str, *, backup_before_migrating: bool = True) -> 
     conn: sqlite3.Connection | None = None
     try:
         conn = connect(path)
-        db = Database(conn)
-        _check_is_database(db, path)
-        _refuse_newer(db, path)  # before anything is written, even the journal mode
+        _check_is_database(conn, path)
+        _refuse_newer(conn, path)  # before anything is written, even the journal mode
         if not memory:
-            _enable_wal(db, path)
-        _migrate(db, path, backup_before_migrating and not memory)
+            _enable_wal(conn, path)
+        _migrate(conn, path, backup_before_migrating and not memory)
     except BaseException as error:
         if conn is not None:
             conn.close()
         if isinstance(error, sqlite3.DatabaseError):
             raise DatabaseError(f"{path}: {_describe(error)}") from None
         raise
-    return db
+    return conn
 
 
 def _describe(error: sqlite3.Error) -> str:
@@ -227,14 +283,28 @@ def _describe(error: sqlite3.Error) -> str:
     return text
 
 
-def _check_is_database(db: Database, path: Path | str) -> None:
-    db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    tables = set(db.table_names())
+def _check_is_database(conn: sqlite3.Connection, path: Path | str) -> None:
+    tables = _table_names(conn)
     if tables and "_sqlite_migrations" not in tables:
         raise DatabaseError(f"{path}: this SQLite file is not a trainer database")
 
 
-def _enable_wal(db: Database, path: Path | str) -> None:
+def _table_names(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def applied_steps(conn: sqlite3.Connection) -> list[str]:
+    """The names of the schema steps this database has run, in the order they ran."""
+    if "_sqlite_migrations" not in _table_names(conn):
+        return []
+    rows = conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATION_SET],
+    )
+    return [row[0] for row in rows]
+
+
+def _enable_wal(conn: sqlite3.Connection, path: Path | str) -> None:
     """Switch to WAL, waiting for other processes as any write would.
 
     Changing the journal mode needs the database to itself, and SQLite can
@@ -246,21 +316,22 @@ def _enable_wal(db: Database, path: Path | str) -> None:
     delay = 0.005
     while True:
         try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
             break
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
-    db.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
 
 
-def _refuse_newer(db: Database, path: Path | str) -> list[str]:
+def _refuse_newer(conn: sqlite3.Connection, path: Path | str) -> list[str]:
     """The schema steps already applied; refuses a database from a newer trainer."""
-    applied = [m.name for m in migrations.applied(db)]
-    unknown = [name for name in applied if name not in KNOWN_MIGRATIONS]
+    applied = applied_steps(conn)
+    known = set(known_steps())
+    unknown = [name for name in applied if name not in known]
     if unknown:
         raise DatabaseError(
             f"{path}: this database was written by a newer version of trainer "
@@ -269,7 +340,7 @@ def _refuse_newer(db: Database, path: Path | str) -> list[str]:
     return applied
 
 
-def _migrate(db: Database, path: Path | str, backup: bool) -> None:
+def _migrate(conn: sqlite3.Connection, path: Path | str, backup: bool) -> None:
     """Apply pending steps holding the write lock, so two first opens cannot race.
 
     The cheap check runs without a lock; when something is pending, the check is
@@ -277,24 +348,24 @@ def _migrate(db: Database, path: Path | str, backup: bool) -> None:
     second process that lost the race finds the work done instead of failing with
     "database is locked" or "table already exists".
     """
-    if not migrations.pending(db):
+    if set(applied_steps(conn)) >= set(known_steps()):
         return
-    conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        applied = _refuse_newer(db, path)
-        pending = migrations.pending(db)
+        applied = _refuse_newer(conn, path)
+        pending = [name for name in known_steps() if name not in applied]
         if pending and applied and backup:
             # A second connection: SQLite will not back up through one that holds
             # the write lock, and this lock keeps the copy equal to what is migrated.
             source = connect(path)
             try:
-                name = f"{Path(path).name}.before-{pending[0].name}.bak"
-                backup_copy(Database(source), Path(path).with_name(name))
+                backup_copy(
+                    source, Path(path).with_name(f"{Path(path).name}.before-{pending[0]}.bak")
+                )
             finally:
                 source.close()
         if pending:
-            migrations.apply(db)
+            migration_set().apply(as_database(conn))
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -302,12 +373,12 @@ def _migrate(db: Database, path: Path | str, backup: bool) -> None:
     conn.execute("COMMIT")
 
 
-def backup_copy(db: Database, destination: Path) -> Path:
+def backup_copy(conn: sqlite3.Connection, destination: Path) -> Path:
     """A consistent copy of a live database (SQLite's online backup API)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     target = sqlite3.connect(str(destination))
     try:
-        db.conn.backup(target)
+        conn.backup(target)
     finally:
         target.close()
     return destination

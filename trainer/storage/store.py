@@ -14,9 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from trainer.core.model import (
     SCHEDULING_MODES,
@@ -28,9 +26,18 @@ from trainer.core.model import (
     ReviewRecord,
 )
 from trainer.core.sm2 import SM2State, review
+from trainer.storage.database import as_database
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 #: from this many cards, a deck sync rebuilds the search index in one pass
 BULK_SYNC_ROWS = 5000
+#: page cache during a bulk sync, in KiB as PRAGMA cache_size takes it (negative)
+BULK_CACHE_SIZE = -64 * 1024
+#: FTS5 "hashsize" during a bulk rebuild, and FTS5's own default
+BULK_SEARCH_BUFFER = 16 * 1024 * 1024
+FTS5_DEFAULT_BUFFER = 1024 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
 NOT_UNDONE = "NOT EXISTS (SELECT 1 FROM review_undos u WHERE u.review_id = r.id)"
 
@@ -64,13 +71,31 @@ class StoredCard:
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    """Queries run on the plain connection; sqlite-utils' table API (``db``) is
+    built on first use, so read-only commands never import it."""
+
+    def __init__(self, connection: sqlite3.Connection | Database) -> None:
+        self._db: Database | None = None
+        if isinstance(connection, sqlite3.Connection):
+            self.conn = connection
+        else:
+            self.conn = connection.conn
+            self._db = connection
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = as_database(self.conn)
+        return self._db
+
+    def prepare_writes(self) -> None:
+        """Import sqlite-utils now, while the user reads, not on their first answer."""
+        _ = self.db
 
     # ----------------------------------------------------------- transactions
     @contextmanager
     def write(self) -> Iterator[None]:
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             with self.db.atomic():
                 yield
@@ -87,11 +112,11 @@ class Store:
             raise
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     # ------------------------------------------------------------------ decks
     def deck_signatures(self) -> dict[str, DeckSignature]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT slug, path, size, mtime_ns, sha256 FROM decks WHERE retired = 0"
         ).fetchall()
         return {
@@ -101,7 +126,7 @@ class Store:
 
     def touch_deck(self, slug: str, signature: DeckSignature) -> None:
         with self.write():
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE decks SET path = ?, size = ?, mtime_ns = ? WHERE slug = ?",
                 [signature.path, signature.size, signature.mtime_ns, slug],
             )
@@ -142,13 +167,17 @@ class Store:
             # One statement per card, and an update only where something changed:
             # re-syncing an edited deck leaves untouched rows (and their search
             # index entries) alone, and a card's added_at and suspension survive.
-            bulk = self._search_index_paused() if len(rows) >= BULK_SYNC_ROWS else nullcontext()
+            had_cards = self.conn.execute(
+                "SELECT 1 FROM cards WHERE deck = ? LIMIT 1", [deck.slug]
+            ).fetchone()
+            bulk = self._bulk_card_writes() if len(rows) >= BULK_SYNC_ROWS else nullcontext()
             with bulk:
                 self._upsert_cards(rows)
-                self._retire_cards_not_in(deck.slug, [row[0] for row in rows])
+                if had_cards:  # a first import has nothing to retire
+                    self._retire_cards_not_in(deck.slug, [row[0] for row in rows])
 
     def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        self.db.conn.executemany(
+        self.conn.executemany(
             """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
                                       position, retired, suspended, added_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
@@ -166,32 +195,47 @@ class Store:
         )
 
     @contextmanager
-    def _search_index_paused(self) -> Iterator[None]:
-        """For a large sync: index the cards in one pass instead of row by row.
+    def _bulk_card_writes(self) -> Iterator[None]:
+        """For a large sync: build the cards' indexes in one pass instead of row by row.
 
-        The triggers that keep ``cards_fts`` current cost more than the insert
-        itself on 100k cards; inside the caller's transaction they are dropped,
-        the index is rebuilt from the table once, and they are put back, so a
-        failure anywhere rolls all of it back.
+        On 100k cards, keeping the search index current through its triggers
+        costs more than the insert itself, and inserting into three secondary
+        indexes in term order costs as much again as sorting them afresh. Inside
+        the caller's transaction the triggers and indexes are dropped, then
+        rebuilt from the table and put back, so a failure anywhere rolls all of
+        it back. FTS5 gets a larger buffer for the rebuild (fewer segments to
+        merge), and SQLite a larger page cache; both are set back afterwards.
         """
-        triggers = self.db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cards' "
-            "AND name IN ('cards_ai', 'cards_ad', 'cards_au')"
+        schema = self.conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
+            "AND sql IS NOT NULL AND (type = 'index' OR "
+            "(type = 'trigger' AND name IN ('cards_ai', 'cards_ad', 'cards_au')))"
         ).fetchall()
-        for name in ("cards_ai", "cards_ad", "cards_au"):
-            self.db.execute(f'DROP TRIGGER IF EXISTS "{name}"')
-        yield
-        self.db.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
-        for (sql,) in triggers:
-            self.db.execute(sql)
+        for kind, name, _ in schema:
+            self.conn.execute(f'DROP {kind.upper()} "{name}"')
+        cache_size = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = {BULK_CACHE_SIZE}")
+        try:
+            yield
+            for _, _, sql in schema:
+                self.conn.execute(sql)
+            self._rebuild_search_index()
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+    def _rebuild_search_index(self) -> None:
+        set_buffer = "INSERT INTO cards_fts (cards_fts, rank) VALUES ('hashsize', ?)"
+        self.conn.execute(set_buffer, [BULK_SEARCH_BUFFER])
+        self.conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
+        self.conn.execute(set_buffer, [FTS5_DEFAULT_BUFFER])
 
     def _retire_cards_not_in(self, slug: str, present: Sequence[str]) -> None:
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM temp.keep_ids")
-        self.db.conn.executemany(
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.keep_ids")
+        self.conn.executemany(
             "INSERT OR IGNORE INTO temp.keep_ids VALUES (?)", [(i,) for i in present]
         )
-        self.db.execute(
+        self.conn.execute(
             "UPDATE cards SET retired = 1 WHERE deck = ? "
             "AND id NOT IN (SELECT id FROM temp.keep_ids)",
             [slug],
@@ -200,16 +244,16 @@ class Store:
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""
         with self.write():
-            self.db.execute("UPDATE decks SET retired = 1 WHERE slug = ?", [slug])
-            self.db.execute("UPDATE cards SET retired = 1 WHERE deck = ?", [slug])
+            self.conn.execute("UPDATE decks SET retired = 1 WHERE slug = ?", [slug])
+            self.conn.execute("UPDATE cards SET retired = 1 WHERE deck = ?", [slug])
 
     def deck_directions(self) -> dict[str, tuple[Direction, ...]]:
         """Each active deck's studied directions, without counting its cards."""
-        rows = self.db.execute("SELECT slug, directions FROM decks WHERE retired = 0")
+        rows = self.conn.execute("SELECT slug, directions FROM decks WHERE retired = 0")
         return {slug: tuple(Direction(d) for d in json.loads(value)) for slug, value in rows}
 
     def decks(self) -> list[DeckRow]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             """SELECT d.slug, d.name, d.description, d.source, d.directions, d.path,
                       (SELECT count(*) FROM cards c WHERE c.deck = d.slug AND c.retired = 0)
                FROM decks d WHERE d.retired = 0 ORDER BY d.name COLLATE NOCASE"""
@@ -244,7 +288,7 @@ class Store:
             sql += " WHERE deck = ?"
             params = [deck]
         sql += " ORDER BY deck, position"
-        return [_stored_card(row) for row in self.db.execute(sql, params).fetchall()]
+        return [_stored_card(row) for row in self.conn.execute(sql, params).fetchall()]
 
     def card_statuses(
         self, directions: dict[str, tuple[Direction, ...]], decks: Sequence[str] | None = None
@@ -261,7 +305,7 @@ class Store:
         sql += " ORDER BY c.deck, c.position"
         states: dict[tuple[str, str], SM2State] = {}
         order: list[tuple[str, str, bool]] = []
-        for row in self.db.execute(sql, params).fetchall():
+        for row in self.conn.execute(sql, params).fetchall():
             if not order or order[-1][0] != row[0]:
                 order.append((row[0], row[1], bool(row[2])))
             if row[3] is not None:
@@ -310,7 +354,7 @@ class Store:
         if limit <= 0:
             return []
         pairs = [f"{slug}:{d}" for slug in slugs for d in directions[slug]]
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"""SELECT s.card_id, c.deck, s.direction, s.repetitions, s.easiness, s.interval,
                        s.due, s.lapses
                 FROM card_state s JOIN cards c ON c.id = s.card_id
@@ -329,7 +373,7 @@ class Store:
         found: list[CardStatus] = []
         for slug in slugs:
             wanted = directions[slug]
-            cursor = self.db.execute(
+            cursor = self.conn.execute(
                 """SELECT c.id, (SELECT group_concat(s.direction) FROM card_state s
                                  WHERE s.card_id = c.id)
                    FROM cards c
@@ -354,7 +398,7 @@ class Store:
     ) -> list[CardStatus]:
         found = []
         for card_id, direction in keys:
-            row = self.db.execute(
+            row = self.conn.execute(
                 f"""SELECT c.deck, {", ".join(f"s.{name}" for name in STATE_FIELDS)}
                     FROM cards c LEFT JOIN card_state s
                       ON s.card_id = c.id AND s.direction = ?
@@ -376,7 +420,7 @@ class Store:
         """(due, new) per deck as today's queue would offer them, reading only due
         rows (through the due index) and at most ``new_room`` new cards per deck."""
         due: dict[str, int] = {}
-        for deck, direction, count in self.db.execute(
+        for deck, direction, count in self.conn.execute(
             """SELECT c.deck, s.direction, count(*)
                FROM card_state s JOIN cards c ON c.id = s.card_id
                WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
@@ -404,7 +448,7 @@ class Store:
         slugs = set(directions if decks is None else decks)
         first: str | None = None
         count = 0
-        for deck, direction, earliest, on_tomorrow in self.db.execute(
+        for deck, direction, earliest, on_tomorrow in self.conn.execute(
             """SELECT c.deck, s.direction, min(s.due), sum(s.due = ?)
                FROM card_state s JOIN cards c ON c.id = s.card_id
                WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0
@@ -421,13 +465,13 @@ class Store:
     ) -> dict[str, tuple[int, int, int]]:
         """(new, due, learning) card directions per deck, suspended cards left out."""
         active = dict(
-            self.db.execute(
+            self.conn.execute(
                 "SELECT deck, count(*) FROM cards WHERE retired = 0 AND suspended = 0 GROUP BY deck"
             ).fetchall()
         )
         studied: dict[tuple[str, str], tuple[int, int, int]] = {
             (row[0], row[1]): (row[2], row[3], row[4])
-            for row in self.db.execute(
+            for row in self.conn.execute(
                 """SELECT c.deck, s.direction, count(*), sum(s.due <= ?), sum(s.repetitions < 2)
                    FROM card_state s JOIN cards c ON c.id = s.card_id
                    WHERE c.retired = 0 AND c.suspended = 0
@@ -443,7 +487,7 @@ class Store:
         return result
 
     def state_of(self, card_id: str, direction: Direction) -> SM2State:
-        row = self.db.execute(
+        row = self.conn.execute(
             f"SELECT {', '.join(STATE_FIELDS)} FROM card_state WHERE card_id = ? AND direction = ?",
             [card_id, str(direction)],
         ).fetchone()
@@ -472,7 +516,7 @@ class Store:
                 self._restore_state(record)
             # the answer that made the card a leech: its mark and suspension go too
             # (a card in study or a quiz is never suspended before that answer)
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE cards SET leech_at = NULL, suspended = 0 WHERE id = ? AND leech_at = ?",
                 [record.card_id, _instant(record.answered_at)],
             )
@@ -480,7 +524,7 @@ class Store:
 
     def _restore_state(self, record: ReviewRecord) -> None:
         if record.before.is_new:
-            self.db.execute(
+            self.conn.execute(
                 "DELETE FROM card_state WHERE card_id = ? AND direction = ?",
                 [record.card_id, str(record.direction)],
             )
@@ -489,7 +533,7 @@ class Store:
             self._put_state(record.card_id, record.direction, record.before, previous)
 
     def _last_scheduling_review_at(self, card_id: str, direction: Direction) -> dt.datetime | None:
-        row = self.db.execute(
+        row = self.conn.execute(
             f"""SELECT max(answered_at) FROM reviews r WHERE card_id = ? AND direction = ?
                 AND mode != 'drill' AND {NOT_UNDONE}""",
             [card_id, str(direction)],
@@ -510,18 +554,18 @@ class Store:
         )
 
     def latest_answer_time(self) -> dt.datetime | None:
-        row = self.db.execute("SELECT max(answered_at) FROM reviews").fetchone()
+        row = self.conn.execute("SELECT max(answered_at) FROM reviews").fetchone()
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def review(self, review_id: str) -> ReviewRecord | None:
-        row = self.db.execute(
+        row = self.conn.execute(
             f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE id = ?", [review_id]
         ).fetchone()
         return _review_record(row) if row else None
 
     def is_undone(self, review_id: str) -> bool:
         return (
-            self.db.execute(
+            self.conn.execute(
                 "SELECT 1 FROM review_undos WHERE review_id = ?", [review_id]
             ).fetchone()
             is not None
@@ -529,7 +573,7 @@ class Store:
 
     def reviews_on(self, day: dt.date) -> list[ReviewRecord]:
         """One study day's answers, undone ones excluded, in answer order."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"""SELECT {REVIEW_COLUMNS} FROM reviews r WHERE day = ? AND {NOT_UNDONE}
                 ORDER BY answered_at, rowid""",
             [day.isoformat()],
@@ -538,14 +582,14 @@ class Store:
 
     def all_reviews(self) -> Iterator[ReviewRecord]:
         """Every answer that counts, in time order: the input of a replay."""
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             f"SELECT {REVIEW_COLUMNS} FROM reviews r WHERE {NOT_UNDONE} ORDER BY answered_at, rowid"
         )
         for row in cursor:
             yield _review_record(row)
 
     def count_reviews(self) -> int:
-        return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
 
     def study_days(self) -> list[dt.date]:
         """Days with at least one answer that counts, sorted.
@@ -555,13 +599,13 @@ class Store:
         million reviews.
         """
         days = self._distinct_days()
-        touched = self.db.execute(
+        touched = self.conn.execute(
             "SELECT DISTINCT day FROM reviews WHERE id IN (SELECT review_id FROM review_undos)"
         ).fetchall()
         emptied = {
             day
             for (day,) in touched
-            if self.db.execute(
+            if self.conn.execute(
                 f"SELECT 1 FROM reviews r WHERE r.day = ? AND {NOT_UNDONE} LIMIT 1", [day]
             ).fetchone()
             is None
@@ -572,10 +616,12 @@ class Store:
         """Distinct review days by hopping along the day index: one seek per day
         (a few hundred) instead of reading a million index entries."""
         days: list[str] = []
-        row = self.db.execute("SELECT min(day) FROM reviews").fetchone()
+        row = self.conn.execute("SELECT min(day) FROM reviews").fetchone()
         while row and row[0] is not None:
             days.append(row[0])
-            row = self.db.execute("SELECT min(day) FROM reviews WHERE day > ?", [row[0]]).fetchone()
+            row = self.conn.execute(
+                "SELECT min(day) FROM reviews WHERE day > ?", [row[0]]
+            ).fetchone()
         return days
 
     def rebuild_card_state(self) -> int:
@@ -592,7 +638,7 @@ class Store:
                 key = (record.card_id, record.direction)
                 before = states.get(key, (SM2State(), record.answered_at))[0]
                 states[key] = (review(before, record.grade, record.day), record.answered_at)
-            self.db.execute("DELETE FROM card_state")
+            self.conn.execute("DELETE FROM card_state")
             self.db["card_state"].insert_all(
                 (
                     {
@@ -608,7 +654,7 @@ class Store:
         return len(states)
 
     def cached_states(self) -> dict[tuple[str, str], SM2State]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"SELECT card_id, direction, {', '.join(STATE_FIELDS)} FROM card_state"
         ).fetchall()
         return {(row[0], row[1]): _state(row[2:]) for row in rows}
@@ -638,7 +684,7 @@ class Store:
             where.append(f"c.deck IN ({','.join('?' * len(decks))})")
             params += list(decks)
         condition = " AND ".join(where)
-        total = self.db.execute(
+        total = self.conn.execute(
             f"SELECT count(*) FROM cards c WHERE {condition}", params
         ).fetchone()[0]
         column = BROWSE_SORTS.get(sort)
@@ -663,7 +709,7 @@ class Store:
                 "min(s.due)",
             )
         )
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"""SELECT c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at, {states}
                 FROM ({page}) p JOIN cards c ON c.rowid = p.rowid
                 ORDER BY {order}""",
@@ -679,14 +725,14 @@ class Store:
 
         ids = {
             row[0]
-            for row in self.db.execute(
+            for row in self.conn.execute(
                 "SELECT id FROM cards WHERE substr(id, instr(id, '/') + 1) = ?", [normalized]
             ).fetchall()
         }
         if match := fts_query(normalized):
             ids |= {
                 row[0]
-                for row in self.db.execute(
+                for row in self.conn.execute(
                     "SELECT id FROM cards WHERE rowid IN "
                     "(SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)",
                     [match],
@@ -705,13 +751,13 @@ class Store:
 
     def set_suspended(self, card_id: str, suspended: bool) -> None:
         with self.write():
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE cards SET suspended = ? WHERE id = ?", [int(suspended), card_id]
             )
 
     def mark_leech(self, card_id: str, at: dt.datetime, suspend: bool) -> None:
         with self.write():
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE cards SET leech_at = coalesce(leech_at, ?), "
                 "suspended = CASE WHEN ? THEN 1 ELSE suspended END WHERE id = ?",
                 [_instant(at), int(suspend), card_id],
@@ -724,11 +770,11 @@ class Store:
         if decks is not None:
             sql += f" AND deck IN ({','.join('?' * len(decks))})"
             params = list(decks)
-        rows = self.db.execute(sql + " ORDER BY leech_at DESC", params).fetchall()
+        rows = self.conn.execute(sql + " ORDER BY leech_at DESC", params).fetchall()
         return [(row[0], row[1], bool(row[2])) for row in rows]
 
     def deck_path(self, slug: str) -> str | None:
-        row = self.db.execute("SELECT path FROM decks WHERE slug = ?", [slug]).fetchone()
+        row = self.conn.execute("SELECT path FROM decks WHERE slug = ?", [slug]).fetchone()
         return row[0] if row else None
 
     # ------------------------------------------------------------ quiz attempts

@@ -70,6 +70,7 @@ class TrainerApp(App[int]):
             self.open_quiz(self.start_quiz, self.start_decks)
         elif self.start == "progress":
             self.open_progress(self.start_decks)
+        self.call_after_refresh(self.trainer.store.prepare_writes)
 
     def open_study(self, decks: Sequence[str] | None) -> None:
         from trainer.tui.screens.study import StudyScreen

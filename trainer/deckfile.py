@@ -160,13 +160,22 @@ _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 def _quoted(text: str) -> str:
-    """A YAML double-quoted scalar: JSON's string syntax is a subset of it."""
+    """A YAML double-quoted scalar: JSON's string syntax is a subset of it.
+
+    Most text needs no escape at all, and then JSON's output is just the text
+    in quotes: every character either escapes is unprintable, except ``"`` and
+    ``\\``. Skipping ``json.dumps`` for it halves the cost of a large import.
+    """
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
     return _YAML_UNSAFE.sub(
         lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False)
     )
 
 
 def _scalar_or_list(value: Any) -> str:
+    if type(value) is str:  # the usual case first: cheaper than the checks below
+        return _quoted(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
@@ -190,4 +199,5 @@ def dump_deck_fast(data: dict[str, Any]) -> str:
         for key, value in card.items():
             lines.append(f"{prefix}{key}: {_scalar_or_list(value)}")
             prefix = "    "
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    return "\n".join(lines)

@@ -1,12 +1,20 @@
-"""The direct deck writer produces YAML that loads back to exactly what was written."""
+"""The direct deck writer produces YAML that loads back to exactly what was written.
+
+Its quoting has a fast path; it must write the very bytes the JSON-based
+quoting wrote, so the reference below is that original, kept verbatim.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.deckfile import dump_deck_fast
+from trainer.deckfile import _YAML_UNSAFE, SafeLoader, _quoted, dump_deck_fast
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 card = st.fixed_dictionaries(
@@ -28,3 +36,86 @@ def test_fast_dump_round_trips_through_the_safe_loader(data: dict) -> None:
 def test_values_yaml_would_reinterpret_stay_strings() -> None:
     data = {"name": "no", "cards": [{"term": "1e3", "definition": "key: value # not a comment"}]}
     assert yaml.safe_load(dump_deck_fast(data)) == data
+
+
+def reference_quoted(text: str) -> str:
+    """The original quoting, kept verbatim: JSON, then YAML's extra escapes."""
+    return _YAML_UNSAFE.sub(
+        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False)
+    )
+
+
+#: Strings a YAML writer can get wrong: indicators, look-alike scalars, spacing,
+#: escapes, and characters YAML forbids raw or reads as line breaks.
+HOSTILE = {
+    "empty": "",
+    "boolean words": "no",
+    "null word": "~",
+    "number": "1e3",
+    "octal": "0o17",
+    "date": "2026-03-04",
+    "leading space": " lead",
+    "trailing space": "trail ",
+    "only spaces": "   ",
+    "mapping": "key: value",
+    "comment": "# not a comment",
+    "inline comment": "a #b",
+    "sequence": "- item",
+    "flow": "{a: [b, c]}",
+    "anchor and alias": "&a *a",
+    "tag": "!!python/object:os.system",
+    "directive": "%YAML 1.2",
+    "document markers": "---\n...",
+    "block scalars": "| >",
+    "single quote": "it's",
+    "double quote": 'say "hi"',
+    "backslash": "C:\\path\\n",
+    "tab": "a\tb",
+    "newlines": "a\nb\r\nc\rd",
+    "next line": "a\x85b",
+    "line separator": "a\u2028b\u2029c",
+    "bom": "\ufeffa",
+    "control": "a\x00\x01\x1b\x7fb",
+    "c1 control": "a\x9fb",
+    "nbsp": "a\u00a0b",
+    "ideographic space": "\u3000",
+    "emoji": "🦜 pattern",
+    "combining": "e\u0301",
+    "right to left": "\u05e9\u05dc\u05d5\u05dd",
+    "long": "word " * 100,
+}
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_strings_round_trip(value: str) -> None:
+    data = {
+        "name": value,
+        "source": value,
+        "tags": [value, value],
+        "cards": [{"term": value, "definition": value, "aliases": [value]}],
+    }
+    text = dump_deck_fast(data)
+    assert yaml.safe_load(text) == data
+    assert yaml.load(text, Loader=SafeLoader) == data  # libyaml when present
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_quoting_is_unchanged_for_hostile_strings(value: str) -> None:
+    assert _quoted(value) == reference_quoted(value)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.characters()))
+def test_quoting_is_unchanged_for_any_text(value: str) -> None:
+    assert _quoted(value) == reference_quoted(value)
+
+
+def test_every_character_the_fast_path_leaves_raw_needs_no_escape() -> None:
+    """The fast path trusts ``isprintable``: no printable character but the quote
+    and the backslash is escaped by JSON or by the YAML pass."""
+    escaped = [
+        code
+        for code in range(sys.maxunicode + 1)
+        if chr(code).isprintable() and reference_quoted(chr(code)) != f'"{chr(code)}"'
+    ]
+    assert escaped == [ord('"'), ord("\\")]

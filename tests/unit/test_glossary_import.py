@@ -1,0 +1,118 @@
+"""What an import tells the user and writes, pinned exactly, and the GC it pauses.
+
+The expected messages and deck file are the output of the implementation
+before the large-import speed-ups; they must not change.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trainer.core.glossary import parse_glossary
+from trainer.service import Trainer, UserError, glossary_to_deck, import_messages
+
+GLOSSARY = (
+    "Term\tDefinition\tAliases\tTags\n"
+    "Learning Rate\tThe step size of each update.\tLR; step size\tbasics, training\n"
+    "learning  rate\tA second sense, kept for a human to resolve.\t\t\n"
+    "\tDirect Preference Optimization, a way to tune on pairs.\t\t\n"
+    "\tOne full pass through the training data.\t\t\n"
+    "Epoch\tOne full pass through the training data.\t\t\n"
+    "\tA fine-tuning method that nobody named.\t\t\n"
+    # "LEARNING RATE" in fullwidth letters, with a no-break space
+    + "".join(chr(ord(char) + 0xFEE0) for char in "LEARNING")
+    + "\u00a0RATE\tA third sense, in full width.\t\t\n"
+)
+#: A quote sends the table through the csv module instead of the plain split.
+QUOTE_ROW = 'Quote\tSays "hi" with a back\\slash.\t\t\n'
+
+MESSAGES = [
+    "g.tsv:4: term 'Direct Preference Optimization' recovered from definition",
+    "g.tsv:7: no term for: A fine-tuning method that nobody named.",
+    "g.tsv: duplicate term 'learning rate' on lines 2, 3, 8 (first kept)",
+]
+CARDS = [
+    {
+        "term": "Learning Rate",
+        "definition": "The step size of each update.",
+        "aliases": ["LR", "step size"],
+        "tags": ["basics", "training"],
+    },
+    {
+        "term": "Direct Preference Optimization",
+        "definition": "Direct Preference Optimization, a way to tune on pairs.",
+    },
+    {"term": "Epoch", "definition": "One full pass through the training data."},
+]
+QUOTE_CARD = {"term": "Quote", "definition": 'Says "hi" with a back\\slash.'}
+DRAFT = {"term": "", "missing_term": True, "definition": "A fine-tuning method that nobody named."}
+SOURCE_NOTE = (
+    "Imported by trainer from g.tsv (tsv layout). "
+    "1 cards have no term yet (missing_term: true): fill them in."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "cards"),
+    [(GLOSSARY, CARDS), (GLOSSARY + QUOTE_ROW, [*CARDS, QUOTE_CARD])],
+    ids=["plain table", "quoted table"],
+)
+def test_messages_and_deck_file_are_pinned(text: str, cards: list[dict[str, object]]) -> None:
+    result = parse_glossary(text, "g.tsv")
+    deck, document = glossary_to_deck(result, "g", "G", "g.tsv")
+
+    assert import_messages(result, "g.tsv") == MESSAGES
+    assert yaml.safe_load(document) == {
+        "name": "G",
+        "source": SOURCE_NOTE,
+        "cards": [*cards, DRAFT],
+    }
+    assert [card.id_in("g") for card in deck.cards] == [
+        f"g/{card['term']}".lower() for card in cards
+    ]
+
+
+@pytest.fixture
+def collector_state() -> Iterator[None]:
+    """Whatever a test does to the collector, the next test finds it as it was."""
+    was_enabled = gc.isenabled()
+    yield
+    if was_enabled:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+def glossary_file(tmp_path: Path, text: str = GLOSSARY) -> Path:
+    path = tmp_path / "glossary.tsv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_import(trainer: Trainer, file: Path) -> None:
+    trainer.import_glossary(
+        file, deck_name=None, out=None, fmt=None, refuse_missing_terms=True, overwrite=False
+    )
+
+
+@pytest.mark.usefixtures("collector_state")
+def test_an_import_turns_the_collector_back_on(trainer: Trainer, tmp_path: Path) -> None:
+    gc.enable()
+    with pytest.raises(UserError, match="definitions have no term"):
+        run_import(trainer, glossary_file(tmp_path))
+    assert gc.isenabled()
+
+    run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_state")
+def test_an_import_leaves_a_paused_collector_paused(trainer: Trainer, tmp_path: Path) -> None:
+    gc.disable()
+    run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
+    assert not gc.isenabled()

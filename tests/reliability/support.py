@@ -120,6 +120,20 @@ def integrity(path: Path) -> str:
         conn.close()
 
 
+def has_review_log(path: Path) -> bool:
+    """Whether the first migration has committed (a kill can land before it does)."""
+    conn = connect_plain(path)
+    try:
+        return (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviews'"
+            ).fetchone()
+            is not None
+        )
+    finally:
+        conn.close()
+
+
 def review_ids(path: Path) -> tuple[set[str], set[str]]:
     """(ids in the review log, ids marked undone); empty if the schema is not there yet."""
     conn = connect_plain(path)

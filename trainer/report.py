@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trainer.core.stats import CardCategory, ProgressReport, Retention
-from trainer.core.text import visible
+from trainer.core.text import duration_text, visible
 
 __all__ = [
     "EMPTY_MESSAGE",
@@ -46,18 +46,6 @@ FORECAST_DAYS = 7
 def count_text(count: int, unit: str) -> str:
     """``1 day``, ``3 days``: a count with its unit, plural when it should be."""
     return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
-def duration_text(seconds: float) -> str:
-    """A short duration: ``45s``, ``4m 05s``, ``1h 02m``."""
-    total = round(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes, secs = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
 
 
 def rate_text(passed: int, total: int) -> str:

@@ -168,7 +168,7 @@ async def test_a_whole_quiz_with_feedback_results_and_retake(qt: Trainer) -> Non
 
         assert isinstance(app.screen, QuizResultsScreen)
         assert text_of(app, "#results-title") == "Quiz complete"
-        assert text_of(app, "#results-score").startswith("Score 2 / 5 (40%)\nTime  0m ")
+        assert text_of(app, "#results-score").startswith("Score 2 / 5 (40%)\nTime  ")
         assert "--seed 3" in text_of(app, "#results-score")
         assert text_of(app, "#results-missed-title") == "Missed (3)"
         missed = app.screen.query(".missed-prompt")

@@ -35,3 +35,15 @@ def visible(text: str) -> str:
 def one_line(text: str) -> str:
     """All whitespace runs, line breaks included, folded to single spaces."""
     return " ".join(text.split())
+
+
+def duration_text(seconds: float) -> str:
+    """A short duration: ``45s``, ``4m 05s``, ``1h 02m``; every screen and report uses it."""
+    total = round(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"

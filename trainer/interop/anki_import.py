@@ -63,13 +63,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EASE_TO_GRADE",
-    "PACKAGE_SUFFIXES",
     "PackageImportOutcome",
     "import_package",
     "parse_fields",
 ]
 
-PACKAGE_SUFFIXES = (".apkg", ".colpkg")
 
 #: Anki's answer buttons onto SM-2 grades (documented in the module docstring and the help).
 EASE_TO_GRADE = {1: 1, 2: 3, 3: 4, 4: 5}

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from trainer.core.quiz import AnswerResult, Question, QuizDirection
-from trainer.core.text import visible
+from trainer.core.text import duration_text, visible
 from trainer.quizzing import RETAKE_SOURCE, QuizOptions, QuizRun
 from trainer.service import UserError
 
@@ -37,11 +37,6 @@ ASK = {
 FEEDBACK_WIDTH = 76
 RIGHT_MARK = "✓"
 WRONG_MARK = "✗"
-
-
-def format_seconds(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}m {rest:02d}s"
 
 
 class OptionRow(Horizontal):
@@ -314,7 +309,7 @@ class QuizResultsScreen(Screen[None]):
             answered = "" if score.total == total else f" ({score.total} of {total} answered)"
             lines = [
                 f"Score {score.correct} / {score.total} ({score.percent:.0f}%){answered}",
-                f"Time  {format_seconds(run.seconds)}",
+                f"Time  {duration_text(run.seconds)}",
             ]
             if run.source != RETAKE_SOURCE:
                 lines.append(f"Seed  {run.seed} (--seed {run.seed} asks this quiz again)")

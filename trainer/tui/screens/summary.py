@@ -8,17 +8,17 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from trainer.core.text import duration_text
 from trainer.session import Summary
 
 
 def summary_lines(summary: Summary) -> list[str]:
     accuracy = f"{summary.accuracy:.0%}" if summary.accuracy is not None else "-"
-    minutes, seconds = divmod(round(summary.seconds), 60)
     next_due = f"{summary.next_due:%a %d %b %Y}" if summary.next_due else "nothing scheduled"
     return [
         f"Cards answered      {summary.answered}",
         f"Accuracy (grade≥3)  {accuracy}",
-        f"Time spent          {minutes}m {seconds:02d}s",
+        f"Time spent          {duration_text(summary.seconds)}",
         f"New cards learned   {summary.new_learned}",
         f"Drill answers       {summary.drills}",
         f"Next due            {next_due}",

@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("due", run_due, "print what is due today per deck (fast; for shell prompts)")
     sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+    sub.epilog = (
+        "Each deck's numbers are what studying that deck alone would offer today;\n"
+        "the total is today's queue over all decks. The daily limits are shared,\n"
+        "so the decks' numbers can add up to more than the total."
+    )
 
     sub = command("stats", run_stats, "print progress statistics")
     sub.add_argument("--deck", action="append", metavar="NAME", help="only this deck (repeatable)")

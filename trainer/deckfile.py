@@ -155,8 +155,9 @@ def dump_data(data: dict[str, Any]) -> str:
     )
 
 
-#: Characters a YAML double-quoted scalar must not hold raw but JSON leaves alone.
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+#: Characters a YAML double-quoted scalar must not hold raw but JSON leaves alone
+#: (U+FFFE and U+FFFF are noncharacters: YAML's reader refuses them raw).
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 def _quoted(text: str) -> str:

@@ -75,6 +75,7 @@ HOSTILE = {
     "next line": "a\x85b",
     "line separator": "a\u2028b\u2029c",
     "bom": "\ufeffa",
+    "noncharacters": "a\ufffe\uffffb",
     "control": "a\x00\x01\x1b\x7fb",
     "c1 control": "a\x9fb",
     "nbsp": "a\u00a0b",

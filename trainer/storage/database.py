@@ -237,7 +237,12 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 def open_database(path: Path | str, *, backup_before_migrating: bool = True) -> Database:
     """Open (creating if needed) and migrate the database at ``path``, with sqlite-utils' API."""
-    return as_database(open_connection(path, backup_before_migrating=backup_before_migrating))
+    conn = open_connection(path, backup_before_migrating=backup_before_migrating)
+    try:
+        return as_database(conn)
+    except BaseException:
+        conn.close()
+        raise
 
 
 def open_connection(

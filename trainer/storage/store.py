@@ -204,7 +204,9 @@ class Store:
         the caller's transaction the triggers and indexes are dropped, then
         rebuilt from the table and put back, so a failure anywhere rolls all of
         it back. FTS5 gets a larger buffer for the rebuild (fewer segments to
-        merge), and SQLite a larger page cache; both are set back afterwards.
+        merge) and SQLite a larger page cache; afterwards the page cache is put
+        back and the buffer set to FTS5's default (which FTS5 then keeps as a
+        row of its config table).
         """
         schema = self.conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "

@@ -424,3 +424,12 @@ def card_lists(draw: st.DrawFn) -> tuple[Card, ...]:
 def test_dump_then_parse_round_trips_any_text(cards: tuple[Card, ...]) -> None:
     deck = Deck(slug="sample", name="Generated", cards=cards)
     assert strip_lines(parse(dump_deck(deck)).cards) == list(cards)
+
+
+@pytest.mark.parametrize("blank", ['""', '"   "', '"\\r"', '"\\t\\n"'])
+def test_a_blank_example_is_no_example_and_survives_a_round_trip(blank: str) -> None:
+    """Found by the fuzz test: '\\r' stripped to '' and was written back as nothing."""
+    deck = parse(f"name: D\ncards:\n  - term: a\n    definition: b\n    example: {blank}\n")
+    assert deck.cards[0].example is None
+    again = parse_deck_text(dump_deck(deck), deck.slug, "again.yaml")
+    assert again.cards[0].example is None

@@ -116,7 +116,7 @@ def _optional_text(node: Mapping[str, Any], key: str, source: str) -> str | None
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise DeckError(source, line_of(node), f"'{key}' must be text")
-    return str(value).strip()
+    return str(value).strip() or None  # a blank value is no value: files never write one
 
 
 def _text_list(node: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:

@@ -151,6 +151,11 @@ def test_backup_refusals(studied: Trainer, cli: Callable[..., Result], tmp_path:
     missing = tmp_path / "none" / "trainer.db"
     line = cli("backup", "--db", str(missing), str(tmp_path / "x.db")).one_line_error()
     assert line == f"trainer: {missing}: no database to back up"
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder", encoding="utf-8")
+    line = cli("backup", str(a_file / "backup.db")).one_line_error()
+    assert line.startswith(f"trainer: {a_file / 'backup.db'}: cannot write: ")
+    assert a_file.read_text(encoding="utf-8") == "not a folder"
 
 
 # ------------------------------------------------------------------- restore

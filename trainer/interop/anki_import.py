@@ -331,14 +331,7 @@ def _answers(collection: AnkiCollection, mapped: dict[int, _Mapped]) -> tuple[li
 def _new_records(trainer: Trainer, answers: Sequence[_Answer]) -> list[ReviewRecord]:
     """Review records for answers not yet logged, with modes and states from a replay."""
     store = trainer.store
-    present: set[str] = set()
-    ids = [answer.id for answer in answers]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = store.conn.execute(
-            f"SELECT id FROM reviews WHERE id IN ({','.join('?' * len(chunk))})", chunk
-        ).fetchall()
-        present.update(row[0] for row in rows)
+    present = store.present_review_ids([answer.id for answer in answers])
     fresh = [answer for answer in answers if answer.id not in present]
     if not fresh:
         return []

@@ -787,6 +787,22 @@ class Store:
     def quiz_attempts(self) -> list[dict[str, Any]]:
         return list(self.db["quiz_attempts"].rows_where(order_by="started_at"))
 
+    # ----------------------------------------------------------------- imports
+    def present_review_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these review ids the log already holds (undone ones too), so an
+        import that mints stable ids adds each answer once however often it runs.
+
+        Asked in chunks to stay under SQLite's limit on bound variables.
+        """
+        present: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.conn.execute(
+                f"SELECT id FROM reviews WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            present.update(row[0] for row in rows)
+        return present
+
 
 def _per_card(aggregate: str) -> str:
     return f"(SELECT {aggregate} FROM card_state s WHERE s.card_id = c.id)"

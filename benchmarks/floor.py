@@ -233,6 +233,20 @@ def import_tsv(tsv: str | Path, yaml_out: str | Path, db: str | Path, slug: str)
     return len(rows)
 
 
+def edit_definition(
+    yaml_path: str | Path, db: str | Path, card_id: str, old: str, new: str
+) -> None:
+    """Change one definition in a deck file as text, and its row: the least an edit does."""
+    path = Path(yaml_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(_yaml_string(old), _yaml_string(new), 1), encoding="utf-8")
+    conn = connect(db)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE cards SET definition = ? WHERE id = ?", [new, card_id])
+    conn.execute("COMMIT")
+    conn.close()
+
+
 def insert_cards(db: str | Path, rows: list[tuple[str, str, str, str, int]]) -> None:
     """executemany of N card rows into a trainer-schema database, one transaction."""
     conn = connect(db)

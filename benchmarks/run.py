@@ -288,6 +288,32 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         )
     )
 
+    def edit_one_card() -> tuple[float, float, str]:
+        work = fresh_dir(base / "edit")
+        trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
+        options = {"deck_name": DECK_NAME, "fmt": None, "refuse_missing_terms": False}
+        outcome = trainer.import_glossary(tsv, out=None, overwrite=True, **options)
+        card = trainer.store.cards(deck=outcome.slug)[n // 2]
+        from trainer.deckedit import CardEdit
+
+        changed = card.card.definition + " (edited)"
+        edit = CardEdit(card.card.term, changed, card.card.aliases, card.card.tags)
+        mine = timed(lambda: trainer.edit_card(card.id, edit))
+        assert trainer.card(card.id).card.definition == changed
+        trainer.close()
+        base_time = timed(
+            lambda: floor.edit_definition(
+                outcome.path, work / "trainer.db", card.id, changed, card.card.definition
+            )
+        )
+        return mine, base_time, "1 run; floor = replace one line of text + UPDATE one row"
+
+    figures.append(
+        guarded("edit_card", "edit one card of the imported deck (Trainer.edit_card)", n, None)(
+            edit_one_card
+        )
+    )
+
     def sync_yaml() -> tuple[float, float, str]:
         rows = [
             (generate.card_id(generate.DECK_SLUG, term), generate.DECK_SLUG, term, definition, i)

@@ -438,16 +438,16 @@ class Trainer:
 
         stored = self.card(card_id)
         path = self.editable_deck_path(stored.deck)
-        edit_card(path, card_id.split("/", 1)[1], edit)
-        self.sync_deck_file(path)
+        edited = edit_card(path, card_id.split("/", 1)[1], edit)
+        self.sync_deck_file(path, edited.deck)
 
     def add_card(self, deck: str, edit: CardEdit) -> str:
         from trainer.deckedit import add_card
 
         path = self.editable_deck_path(deck)
-        identity = add_card(path, edit)
-        self.sync_deck_file(path)
-        return f"{deck}/{identity}"
+        added = add_card(path, edit)
+        self.sync_deck_file(path, added.deck)
+        return f"{deck}/{added.identity}"
 
     def undo(self, review_id: str) -> ReviewRecord:
         return self.store.undo_review(review_id, self.now())

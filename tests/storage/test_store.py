@@ -473,3 +473,35 @@ def test_a_large_sync_that_fails_leaves_the_cards_and_their_indexes_as_they_were
     assert after == before
     assert trainer.store.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
     assert trainer.browse("alpha") == found  # the search index is whole
+
+
+def test_one_change_in_a_large_deck_writes_one_row_and_keeps_the_rest(
+    make_trainer: Callable[..., Trainer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    folder, lines = write_big_deck(tmp_path, BULK_SYNC_ROWS + 10)
+    trainer = make_trainer(deck_dirs=[folder])
+    trainer.store.conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'big/word7'")
+    before = dict(trainer.store.conn.execute("SELECT id, added_at FROM cards"))
+    lines[3] = "    definition: a wombat now"  # word0's definition
+    lines[5] = "    definition: still the same"  # and word1's
+    last = len(lines) // 2 - 2
+    del lines[-2:]  # the last card leaves the deck (no other card moves up)
+    (folder / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def no_bulk(store: Store) -> None:
+        raise AssertionError("three changed cards must not rebuild every index")
+
+    monkeypatch.setattr(Store, "_bulk_card_writes", no_bulk)
+    trainer.clock.advance(days=1)  # type: ignore[attr-defined]  # a re-add would show
+    report = trainer.sync_decks()
+    assert report.parsed == ["big"]
+    assert [r.term for r in trainer.browse("wombat")[0]] == ["word0"]
+    assert trainer.browse("zebra0")[1] == 0  # the old words are out of the index
+    assert trainer.browse(f"zebra{last}")[1] == 0  # retired
+    assert trainer.browse(f"zebra{last - 1}")[1] == 1
+    after = dict(trainer.store.conn.execute("SELECT id, added_at FROM cards"))
+    assert after == before  # nobody was re-added
+    suspended = trainer.store.conn.execute("SELECT suspended FROM cards WHERE id = 'big/word7'")
+    assert suspended.fetchone()[0] == 1

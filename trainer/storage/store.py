@@ -164,17 +164,33 @@ class Store:
                 )
                 for position, card in enumerate(deck.cards)
             ]
-            # One statement per card, and an update only where something changed:
-            # re-syncing an edited deck leaves untouched rows (and their search
-            # index entries) alone, and a card's added_at and suspension survive.
-            had_cards = self.conn.execute(
-                "SELECT 1 FROM cards WHERE deck = ? LIMIT 1", [deck.slug]
-            ).fetchone()
-            bulk = self._bulk_card_writes() if len(rows) >= BULK_SYNC_ROWS else nullcontext()
-            with bulk:
-                self._upsert_cards(rows)
-                if had_cards:  # a first import has nothing to retire
-                    self._retire_cards_not_in(deck.slug, [row[0] for row in rows])
+            # Only what changed is written: re-syncing an edited deck leaves the
+            # untouched rows (and their search index entries) alone, and a card's
+            # added_at and suspension survive. Many changes (a first import, say)
+            # rebuild the indexes in one pass instead.
+            stored = self._stored_cards(deck.slug)
+            changed = (
+                [row for row in rows if stored.get(row[0]) != (*row[1:8], 0)] if stored else rows
+            )
+            present = {row[0] for row in rows}
+            gone = [
+                (card_id,)
+                for card_id, (*_, retired) in stored.items()
+                if card_id not in present and not retired
+            ]
+            many = len(changed) + len(gone) >= BULK_SYNC_ROWS
+            with self._bulk_card_writes() if many else nullcontext():
+                self._upsert_cards(changed)
+                self.conn.executemany("UPDATE cards SET retired = 1 WHERE id = ?", gone)
+
+    def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
+        """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""
+        rows = self.conn.execute(
+            "SELECT id, deck, term, definition, aliases, tags, example, position, retired "
+            "FROM cards WHERE deck = ?",
+            [slug],
+        )
+        return {row[0]: row[1:] for row in rows}
 
     def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.executemany(
@@ -230,18 +246,6 @@ class Store:
         self.conn.execute(set_buffer, [BULK_SEARCH_BUFFER])
         self.conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
         self.conn.execute(set_buffer, [FTS5_DEFAULT_BUFFER])
-
-    def _retire_cards_not_in(self, slug: str, present: Sequence[str]) -> None:
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
-        self.conn.execute("DELETE FROM temp.keep_ids")
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO temp.keep_ids VALUES (?)", [(i,) for i in present]
-        )
-        self.conn.execute(
-            "UPDATE cards SET retired = 1 WHERE deck = ? "
-            "AND id NOT IN (SELECT id FROM temp.keep_ids)",
-            [slug],
-        )
 
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""

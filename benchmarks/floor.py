@@ -268,6 +268,29 @@ def insert_cards(db: str | Path, rows: list[tuple[str, str, str, str, int]]) -> 
 # ----------------------------------------------------------------- first card
 
 
+def quiz_cards(conn: sqlite3.Connection, weakest: bool, questions: int = 10) -> list[tuple]:
+    """The cards a 10-question, 4-choice quiz shows: its questions and 3 distractors each."""
+    if weakest:
+        asked = conn.execute(
+            "SELECT card_id FROM card_state GROUP BY card_id "
+            "ORDER BY sum(lapses) DESC, min(easiness) LIMIT ?",
+            [questions],
+        ).fetchall()
+    else:
+        asked = conn.execute(
+            "SELECT id FROM cards WHERE retired = 0 ORDER BY random() LIMIT ?", [questions]
+        ).fetchall()
+    marks = ",".join("?" * len(asked))
+    shown = conn.execute(
+        f"SELECT id, term, definition FROM cards WHERE id IN ({marks})", [a[0] for a in asked]
+    ).fetchall()
+    others = conn.execute(
+        "SELECT id, term, definition FROM cards WHERE retired = 0 ORDER BY random() LIMIT ?",
+        [3 * questions],
+    ).fetchall()
+    return shown + others
+
+
 def first_due_text(conn: sqlite3.Connection, today: str) -> str:
     entries = queue(conn, today)
     _kind, card_id, direction = entries[0]

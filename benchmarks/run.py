@@ -29,7 +29,9 @@ from benchmarks.generate import DATA_DIR, DECK_NAME, NOW, TODAY, format_count, p
 REPO = Path(__file__).resolve().parent.parent
 WORK_DIR = DATA_DIR / "work"
 TIMES = "\u00d7"  # multiplication sign
-FIGURES = ("import", "due", "stats", "queue", "first_card", "answer", "session", "memory")
+FIGURES = (
+    "import", "due", "stats", "queue", "quiz", "first_card", "answer", "session", "memory"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -417,6 +419,24 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
             return median(mine), median(base), f"median of {plan.queue_runs}"
 
         figures.append(measure("queue", "build today's queue (Trainer.queue)")(queue))
+
+    if "quiz" in wanted:
+        from trainer.quizzing import QuizOptions, QuizRun
+
+        def quiz(source: str) -> Callable[[], tuple[float, float, str]]:
+            options = QuizOptions(decks=None, questions=10, choices=4, source=source, seed=7)
+
+            def run() -> tuple[float, float, str]:
+                mine = [timed(lambda: QuizRun.start(trainer, options)) for _ in range(3)]
+                weakest = source == "weakest"
+                base = [timed(lambda: floor.quiz_cards(conn, weakest)) for _ in range(3)]
+                return median(mine), median(base), "median of 3; 10 questions, 4 choices"
+
+            return run
+
+        for source in ("deck", "weakest"):
+            label = f"start a quiz, source {source} (QuizRun.start)"
+            figures.append(measure(f"quiz_{source}", label)(quiz(source)))
 
     if "first_card" in wanted:
         from trainer.tui.app import TrainerApp

@@ -571,3 +571,33 @@ def test_due_soon_items_order(within: int, n: int, expected: list[str]) -> None:
 def test_due_soon_rejects_a_negative_window() -> None:
     with pytest.raises(QuizError, match="within_days"):
         due_soon_items(deck_of(2), [], TODAY, -1, 5)
+
+
+# ------------------------------------------------------------ large decks
+
+
+def test_a_deck_larger_than_the_sample_still_gives_distinct_same_deck_distractors() -> None:
+    from trainer.core.quiz import DISTRACTOR_SAMPLE
+
+    big = deck_of(DISTRACTOR_SAMPLE * 4, deck="big")
+    other = deck_of(10, deck="other")
+    items = big[:20]
+    quiz = build_quiz(items, [*big, *other], questions=10, choices=4, rng=random.Random(3))
+    assert len(quiz.questions) == 10
+    for question in quiz.questions:
+        assert len(set(question.options)) == 4
+        assert all(card.startswith("big/") for card in question.option_card_ids)
+        assert question.option_card_ids[question.answer_index] == question.card_id
+    again = build_quiz(items, [*big, *other], questions=10, choices=4, rng=random.Random(3))
+    assert again == quiz  # the same seed asks the same quiz
+
+
+def test_a_large_deck_of_near_duplicates_falls_back_to_the_whole_deck() -> None:
+    """When the sample holds no usable distractor, the rest of the deck is searched."""
+    from trainer.core.quiz import DISTRACTOR_SAMPLE
+
+    same = [make(f"d/{i}", definition="the same words") for i in range(DISTRACTOR_SAMPLE * 20)]
+    odd = make("d/odd", definition="something else entirely")
+    for seed in range(5):  # the one usable card is rarely in the sample
+        quiz = build_quiz([same[0]], [*same, odd], questions=1, choices=2, rng=random.Random(seed))
+        assert set(quiz.questions[0].option_card_ids) == {"d/0", "d/odd"}

@@ -51,6 +51,8 @@ DEFAULT_CHOICES = 4
 TAG_WEIGHT = 2.0
 #: Keeps distractors of very different length possible, only unlikely.
 LENGTH_FLOOR = 0.1
+#: A deck larger than this offers distractors from a random sample of this many cards.
+DISTRACTOR_SAMPLE = 512
 
 
 class QuizError(ValueError):
@@ -165,27 +167,42 @@ class _Candidate:
 
 
 class _Pool:
-    """Distractor candidates grouped by deck, normalized lazily per deck.
+    """Distractor candidates grouped by deck, each normalized when first looked at.
 
-    Most questions never look beyond their own deck, so a large multi-deck pool
-    costs only the decks actually used.
+    Most questions never look beyond their own deck, and in a large deck only
+    a sample (``DISTRACTOR_SAMPLE``), so a 100k-card pool costs what is drawn.
     """
 
     def __init__(self, items: Sequence[QuizItem]) -> None:
         self._raw: dict[str, list[QuizItem]] = {}
         for item in items:
             self._raw.setdefault(item.deck, []).append(item)
-        self._ready: dict[str, list[_Candidate]] = {}
+        self._ready: dict[int, _Candidate] = {}
 
-    def deck(self, name: str) -> list[_Candidate]:
-        if name not in self._ready:
-            self._ready[name] = [_Candidate.of(item) for item in self._raw.get(name, [])]
-        return self._ready[name]
+    def candidates(self, items: Sequence[QuizItem]) -> list[_Candidate]:
+        ready = self._ready
+        found = []
+        for item in items:
+            cand = ready.get(id(item))
+            if cand is None:
+                cand = ready[id(item)] = _Candidate.of(item)
+            found.append(cand)
+        return found
 
-    def groups_for(self, deck: str) -> Iterator[list[_Candidate]]:
+    def groups_for(self, deck: str) -> Iterator[list[QuizItem]]:
         """The question's own deck first, then every other deck together."""
-        yield self.deck(deck)
-        yield [cand for name in self._raw if name != deck for cand in self.deck(name)]
+        yield self._raw.get(deck, [])
+        yield [item for name, items in self._raw.items() if name != deck for item in items]
+
+    def draws(self, group: list[QuizItem], rng: random.Random) -> Iterator[list[QuizItem]]:
+        """A large group's random sample first, then (rarely needed) all of it.
+
+        Weighting every card of a 100k-card deck for each question took half a
+        second; a few hundred random cards still offer plausible distractors.
+        """
+        if len(group) > DISTRACTOR_SAMPLE:
+            yield rng.sample(group, DISTRACTOR_SAMPLE)
+        yield group
 
 
 def _collides(cand: _Candidate, answer: _Candidate, kind: QuizDirection) -> bool:
@@ -225,16 +242,18 @@ def _pick_distractors(
     seen = {answer.key(kind)}
     picked: list[_Candidate] = []
     for group in pool.groups_for(answer.item.deck):
-        if len(picked) >= wanted:
-            break
-        eligible = [cand for cand in group if not _collides(cand, answer, kind)]
-        for cand in _weighted_order(eligible, answer, kind, rng):
-            key = cand.key(kind)
-            if key and key not in seen:
-                seen.add(key)
-                picked.append(cand)
-                if len(picked) >= wanted:
-                    break
+        for draw in pool.draws(group, rng):
+            if len(picked) >= wanted:
+                return picked
+            drawn = pool.candidates(draw)
+            eligible = [cand for cand in drawn if not _collides(cand, answer, kind)]
+            for cand in _weighted_order(eligible, answer, kind, rng):
+                key = cand.key(kind)
+                if key and key not in seen:
+                    seen.add(key)
+                    picked.append(cand)
+                    if len(picked) >= wanted:
+                        break
     return picked
 
 

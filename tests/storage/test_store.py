@@ -505,3 +505,34 @@ def test_one_change_in_a_large_deck_writes_one_row_and_keeps_the_rest(
     assert after == before  # nobody was re-added
     suspended = trainer.store.conn.execute("SELECT suspended FROM cards WHERE id = 'big/word7'")
     assert suspended.fetchone()[0] == 1
+
+
+def test_upcoming_skips_suspended_cards_other_decks_and_unstudied_directions(
+    make_trainer: Callable[..., Trainer], deck_dir: Path
+) -> None:
+    (deck_dir / "other.yaml").write_text(
+        "name: Other\ndirections: [forward]\ncards:\n  - term: Delta\n    definition: fourth\n",
+        encoding="utf-8",
+    )
+    trainer = make_trainer()
+    today = trainer.today()
+    for card in ("small/alpha", "small/beta", "small/gamma", "other/delta"):
+        trainer.record_answer(card, Direction.FORWARD, 4, Mode.STUDY)
+    trainer.record_answer("small/gamma", Direction.REVERSE, 4, Mode.STUDY)
+
+    def due_in(card: str, direction: str, days: int) -> None:
+        trainer.store.conn.execute(
+            "UPDATE card_state SET due = ? WHERE card_id = ? AND direction = ?",
+            [(today + dt.timedelta(days=days)).isoformat(), card, direction],
+        )
+
+    due_in("small/alpha", "forward", 1)  # suspended below: not counted
+    due_in("other/delta", "forward", 2)  # another deck
+    due_in("small/gamma", "reverse", 3)  # a direction small does not study
+    due_in("small/beta", "forward", 5)
+    due_in("small/gamma", "forward", 5)
+    trainer.store.conn.execute("UPDATE cards SET suspended = 1 WHERE id = 'small/alpha'")
+    assert trainer.upcoming(["small"]) == (today + dt.timedelta(days=5), 0)
+    assert trainer.upcoming(None) == (today + dt.timedelta(days=2), 0)
+    trainer.store.conn.execute("UPDATE cards SET suspended = 0 WHERE id = 'small/alpha'")
+    assert trainer.upcoming(["small"]) == (today + dt.timedelta(days=1), 1)

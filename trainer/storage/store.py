@@ -450,20 +450,34 @@ class Store:
         today: dt.date,
         tomorrow: dt.date,
     ) -> tuple[dt.date | None, int]:
-        """(earliest due day after today, count due tomorrow) of the active cards."""
+        """(earliest due day after today, count due tomorrow) of the active cards.
+
+        Both walk the due index from tomorrow on and stop early: the first
+        state that counts gives the day, and tomorrow's states are a day's
+        worth, where grouping every future state took 0.3 s at 100k cards.
+        """
         slugs = set(directions if decks is None else decks)
-        first: str | None = None
-        count = 0
-        for deck, direction, earliest, on_tomorrow in self.conn.execute(
-            """SELECT c.deck, s.direction, min(s.due), sum(s.due = ?)
-               FROM card_state s JOIN cards c ON c.id = s.card_id
-               WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0
-               GROUP BY c.deck, s.direction""",
-            [tomorrow.isoformat(), today.isoformat()],
-        ):
-            if deck in slugs and Direction(direction) in directions.get(deck, ()):
-                first = earliest if first is None else min(first, earliest)
-                count += on_tomorrow
+
+        def counted(deck: str, direction: str) -> bool:
+            return deck in slugs and Direction(direction) in directions.get(deck, ())
+
+        active = """FROM card_state s JOIN cards c ON c.id = s.card_id
+                    WHERE {due} AND c.retired = 0 AND c.suspended = 0"""
+        later = self.conn.execute(
+            f"SELECT c.deck, s.direction, s.due {active.format(due='s.due > ?')} ORDER BY s.due",
+            [today.isoformat()],
+        )
+        first = next((due for deck, direction, due in later if counted(deck, direction)), None)
+        later.close()
+        count = sum(
+            cards
+            for deck, direction, cards in self.conn.execute(
+                f"SELECT c.deck, s.direction, count(*) {active.format(due='s.due = ?')} "
+                "GROUP BY c.deck, s.direction",
+                [tomorrow.isoformat()],
+            )
+            if counted(deck, direction)
+        )
         return (dt.date.fromisoformat(first) if first else None), count
 
     def deck_counts(

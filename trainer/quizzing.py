@@ -41,10 +41,8 @@ from trainer.core.quiz import (
     QuizScore,
     answer_question,
     build_quiz,
-    due_soon_items,
     retake_items,
     score_quiz,
-    weakest_items,
 )
 from trainer.service import Trainer, UserError
 from trainer.storage.store import StoredCard
@@ -295,13 +293,21 @@ def _question_row(result: AnswerResult) -> dict[str, Any]:
 def _by_schedule(
     trainer: Trainer, options: QuizOptions, items: list[QuizItem], slugs: list[str] | None
 ) -> list[QuizItem]:
-    """The weakest or due-soon cards among ``items``, at most ``options.questions``."""
-    statuses = [s for s in trainer.statuses(slugs) if not s.suspended]
+    """The weakest or due-soon cards among ``items``, at most ``options.questions``.
+
+    Storage picks them in SQL by the rules of ``core.quiz.weakest_items`` and
+    ``due_soon_items`` (the tests hold the two to the same answers).
+    """
+    directions = trainer.deck_directions()
+    decks = sorted(directions) if slugs is None else slugs
     count = max(options.questions, 0)
     if options.source == "weakest":
-        studied = {s.card_id for s in statuses if not s.state.is_new}
-        return weakest_items([i for i in items if i.card_id in studied], statuses, count)
-    return due_soon_items(items, statuses, trainer.today(), DUE_SOON_DAYS, count)
+        ids = trainer.store.weakest_card_ids(directions, decks, count)
+    else:
+        last_day = trainer.today() + dt.timedelta(days=DUE_SOON_DAYS)
+        ids = trainer.store.due_soon_card_ids(directions, decks, last_day, count)
+    by_id = {item.card_id: item for item in items}
+    return [by_id[card_id] for card_id in ids if card_id in by_id]
 
 
 def _empty_message(source: str, trainer: Trainer, decks: list[str]) -> str:

@@ -316,32 +316,49 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         )
     )
 
-    def sync_yaml() -> tuple[float, float, str]:
-        rows = [
-            (generate.card_id(generate.DECK_SLUG, term), generate.DECK_SLUG, term, definition, i)
-            for i, (term, definition) in enumerate(generate.glossary(n, plan.seed))
-        ]
-        mine, floors = [], []
-        for _ in range(runs):
-            work = fresh_dir(base / "sync")
-            shutil.copy2(yaml_path, work / "decks" / "glossary.yaml")
-            trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
-            report = None
+    def imported_form() -> Path:
+        """The same deck as trainer's importer writes it (dump_deck_fast), not PyYAML."""
+        from trainer.deckfile import dump_deck_fast
 
-            def sync(trainer=trainer) -> None:  # type: ignore[no-untyped-def]
-                nonlocal report
-                report = trainer.sync_decks()
+        cards = [{"term": t, "definition": d} for t, d in generate.glossary(n, plan.seed)]
+        path = base / "imported-form.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump_deck_fast({"name": DECK_NAME, "cards": cards}), encoding="utf-8")
+        return path
 
-            mine.append(timed(sync))
-            assert report is not None and report.parsed == ["glossary"], report
-            trainer.close()
-            work = fresh_dir(base / "floor-sync")
-            open_database(work / "trainer.db").conn.close()
-            floors.append(timed(lambda work=work: floor.insert_cards(work / "trainer.db", rows)))
-        return median(mine), median(floors), f"median of {runs}"
+    def sync_yaml(deck_file: Path) -> Callable[[], tuple[float, float, str]]:
+        def run() -> tuple[float, float, str]:
+            rows = [
+                (generate.card_id(generate.DECK_SLUG, term), generate.DECK_SLUG, term, d, i)
+                for i, (term, d) in enumerate(generate.glossary(n, plan.seed))
+            ]
+            mine, floors = [], []
+            for _ in range(runs):
+                work = fresh_dir(base / "sync")
+                shutil.copy2(deck_file, work / "decks" / "glossary.yaml")
+                trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
+                report = None
+
+                def sync(trainer=trainer) -> None:  # type: ignore[no-untyped-def]
+                    nonlocal report
+                    report = trainer.sync_decks()
+
+                mine.append(timed(sync))
+                assert report is not None and report.parsed == ["glossary"], report
+                trainer.close()
+                work = fresh_dir(base / "floor-sync")
+                open_database(work / "trainer.db").conn.close()
+                floors.append(
+                    timed(lambda work=work: floor.insert_cards(work / "trainer.db", rows))
+                )
+            return median(mine), median(floors), f"median of {runs}"
+
+        return run
 
     figures.append(
-        guarded("sync_yaml", "load N-card YAML deck into empty DB (sync_decks)", n, None)(sync_yaml)
+        guarded("sync_yaml", "load N-card YAML deck into empty DB (sync_decks)", n, None)(
+            sync_yaml(yaml_path)
+        )
     )
 
     def parse_yaml() -> tuple[float, float, str]:
@@ -356,6 +373,11 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
     figures.append(
         guarded("parse_yaml", "  of which: YAML parse + validate (parse_deck_text)", n, None)(
             parse_yaml
+        )
+    )
+    figures.append(
+        guarded("sync_imported", "the same deck as an import writes it (sync_decks)", n, None)(
+            sync_yaml(imported_form())
         )
     )
     return figures

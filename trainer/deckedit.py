@@ -62,7 +62,7 @@ class _Loaded:
 
     @property
     def plain(self) -> bool:
-        return type(self.document) is dict
+        return not _keeps_comments(self.document)
 
 
 def _read(path: Path) -> str:
@@ -83,23 +83,10 @@ def _load(path: Path) -> _Loaded:
 
 def _load_canonical(text: str) -> _Loaded | None:
     """The document as plain data, when writing that data back gives the same text."""
-    import yaml
+    from trainer.deckfile import dump_deck_fast, read_canonical
 
-    from trainer.deckfile import SafeLoader, dump_deck_fast
-
-    if not text.startswith(("name: ", "description: ", "source: ", "cards:")):
-        return None  # cheap refusal of hand-written files (a comment, a document marker)
-    try:
-        data = yaml.load(text, Loader=SafeLoader)
-    except yaml.YAMLError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("cards"), list):
-        return None
-    try:
-        same = dump_deck_fast(data) == text
-    except (TypeError, ValueError, AttributeError):  # a shape trainer never writes
-        return None
-    return _Loaded(data, dump_deck_fast) if same else None
+    document = read_canonical(text)
+    return None if document is None else _Loaded(document, dump_deck_fast)
 
 
 def _load_round_trip(text: str, path: Path) -> _Loaded:
@@ -144,8 +131,13 @@ def _find(document: Any, identity: str, path: Path) -> Any:
     raise DeckEditError(f"{path}: no card {identity!r}")
 
 
+def _keeps_comments(node: Any) -> bool:
+    """ruamel's round-trip maps and lists carry their comments in ``ca``."""
+    return hasattr(node, "ca")
+
+
 def _set_list(node: Any, key: str, values: tuple[str, ...]) -> None:
-    if values and type(node) is dict:
+    if values and not _keeps_comments(node):
         node[key] = list(values)  # dump_deck_fast writes every list in flow style
     elif values:
         from ruamel.yaml.comments import CommentedSeq
@@ -158,7 +150,7 @@ def _set_list(node: Any, key: str, values: tuple[str, ...]) -> None:
 
 
 def _put_id_first(node: Any, identity: str) -> None:
-    if type(node) is dict:
+    if not _keeps_comments(node):
         rest = list(node.items())
         node.clear()
         node["id"] = identity

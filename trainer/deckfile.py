@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from trainer.core.deck import DeckError, deck_from_data
+from trainer.core.deck import KNOWN_CARD_KEYS, KNOWN_DECK_KEYS, DeckError, deck_from_data
 from trainer.core.model import Deck
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -55,6 +55,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def parse_deck_text(text: str, slug: str, source: str) -> Deck:
     """Parse YAML text into a validated Deck; every failure is a DeckError."""
+    canonical = read_canonical(text)
+    if canonical is not None:
+        return deck_from_data(canonical, slug, source)
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as error:
@@ -70,6 +73,63 @@ def parse_deck_text(text: str, slug: str, source: str) -> Deck:
     except RecursionError:
         raise DeckError(source, None, "YAML nested too deeply") from None
     return deck_from_data(data, slug, source)
+
+
+def read_canonical(text: str) -> LineDict | None:
+    """The document, read without YAML, when ``text`` is exactly what
+    ``dump_deck_fast`` writes for it; else None.
+
+    Imports write decks in that form, and libyaml takes four seconds to read
+    100k cards back. There every line is a key and one JSON value (a quoted
+    string, a list of them, or true/false), so each line is read directly.
+    The result is accepted only if writing it again gives the very same
+    text: that writer's output reads back through YAML as the data it was
+    given (tests hold it to that), so YAML would have read this same data.
+    """
+    if not text.endswith("\n") or text.startswith(("#", "%", "-", " ")):
+        return None
+    document = LineDict()
+    document.line = 1
+    card: LineDict | None = None
+    try:
+        for number, line in enumerate(text[:-1].split("\n"), 1):
+            if line.startswith("  - "):
+                card = LineDict()
+                card.line = number
+                document["cards"].append(card)
+                target, entry = card, line[4:]
+            elif line.startswith("    ") and card is not None:
+                target, entry = card, line[4:]
+            elif line == "cards:":
+                document["cards"] = []
+                continue
+            else:
+                target, entry = document, line
+            key, separator, value = entry.partition(": ")
+            # keys are written bare: only the deck format's own names read back as written
+            known = KNOWN_CARD_KEYS if target is card else KNOWN_DECK_KEYS
+            if not separator or key not in known or key in target:
+                return None
+            target[key] = _canonical_value(value)
+        if dump_deck_fast(document) != text:
+            return None
+    except (ValueError, KeyError, AttributeError):
+        return None
+    return document
+
+
+def _canonical_value(value: str) -> Any:
+    """One value as ``dump_deck_fast`` writes it; ValueError for anything else."""
+    if value in ("true", "false"):
+        return value == "true"
+    if value == "[]":
+        return []
+    if not value.startswith(('"', "[")):
+        raise ValueError(value)
+    parsed = json.loads(value)
+    if isinstance(parsed, list) and not all(isinstance(item, str) for item in parsed):
+        raise ValueError(value)
+    return parsed
 
 
 def _character_error(error: yaml.reader.ReaderError, text: str, source: str) -> DeckError:

@@ -120,3 +120,66 @@ def test_every_character_the_fast_path_leaves_raw_needs_no_escape() -> None:
         if chr(code).isprintable() and reference_quoted(chr(code)) != f'"{chr(code)}"'
     ]
     assert escaped == [ord('"'), ord("\\")]
+
+
+# ------------------------------------------------- reading trainer's own files
+
+
+def lines_of(document: dict) -> list[int | None]:
+    return [getattr(document, "line", None)] + [
+        getattr(card, "line", None) for card in document.get("cards", [])
+    ]
+
+
+def read_with_yaml(text: str) -> dict:
+    from trainer.deckfile import _LineLoader
+
+    return yaml.load(text, Loader=_LineLoader)
+
+
+@settings(max_examples=300, deadline=None)
+@given(deck)
+def test_trainers_own_files_read_without_yaml_as_yaml_reads_them(data: dict) -> None:
+    from trainer.deckfile import read_canonical
+
+    text = dump_deck_fast(data)
+    fast = read_canonical(text)
+    assert fast is not None
+    slow = read_with_yaml(text)
+    assert fast == slow == data
+    assert lines_of(fast) == lines_of(slow)
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_strings_read_back_without_yaml(value: str) -> None:
+    from trainer.deckfile import read_canonical
+
+    data = {"name": value, "tags": [value], "cards": [{"term": value, "definition": value}]}
+    text = dump_deck_fast(data)
+    assert read_canonical(text) == read_with_yaml(text) == data
+
+
+OTHER_FILES = {
+    "comment": '# mine\nname: "D"\ncards:\n  - term: "a"\n    definition: "b"\n',
+    "plain scalars": "name: D\ncards:\n  - term: a\n    definition: b\n",
+    "single quotes": "name: 'D'\ncards: []\n",
+    "a number": 'name: "D"\ndescription: 5\ncards: []\n',
+    "blank line": 'name: "D"\n\ncards: []\n',
+    "no final newline": 'name: "D"\ncards: []',
+    "key twice": 'name: "D"\nname: "E"\ncards: []\n',
+    "cards first": 'cards: []\nname: "D"\n',
+    "json-only escape": 'name: "a\\/b"\ncards: []\n',
+    "raw line separator": 'name: "a\u2028b"\ncards: []\n',
+    "deeper indent": 'name: "D"\ncards:\n  - term: "a"\n      definition: "b"\n',
+    "card before cards": '  - term: "a"\nname: "D"\ncards: []\n',
+    "a list of numbers": 'name: "D"\ntags: [1, 2]\ncards: []\n',
+    "a key yaml reads as null": 'null: "D"\ncards: []\n',
+    "an unknown key": 'name: "D"\nnotes: "x"\ncards: []\n',
+}
+
+
+@pytest.mark.parametrize("text", OTHER_FILES.values(), ids=OTHER_FILES.keys())
+def test_anything_else_is_left_to_yaml(text: str) -> None:
+    from trainer.deckfile import read_canonical
+
+    assert read_canonical(text) is None

@@ -75,6 +75,9 @@ def parse_deck_text(text: str, slug: str, source: str) -> Deck:
     return deck_from_data(data, slug, source)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def read_canonical(text: str) -> LineDict | None:
     """The document, read without YAML, when ``text`` is exactly what
     ``dump_deck_fast`` writes for it; else None.
@@ -86,8 +89,8 @@ def read_canonical(text: str) -> LineDict | None:
     text: that writer's output reads back through YAML as the data it was
     given (tests hold it to that), so YAML would have read this same data.
     """
-    if not text.endswith("\n") or text.startswith(("#", "%", "-", " ")):
-        return None
+    if not text.endswith("\n") or _SURROGATE_ESCAPE.search(text):
+        return None  # JSON decodes a lone surrogate that libyaml refuses
     document = LineDict()
     document.line = 1
     card: LineDict | None = None
@@ -113,8 +116,8 @@ def read_canonical(text: str) -> LineDict | None:
             target[key] = _canonical_value(value)
         if dump_deck_fast(document) != text:
             return None
-    except (ValueError, KeyError, AttributeError):
-        return None
+    except (ValueError, KeyError, AttributeError, TypeError, RecursionError):
+        return None  # not trainer's form (``cards: true``, lists nested deep...): YAML says why
     return document
 
 

@@ -175,6 +175,9 @@ OTHER_FILES = {
     "a list of numbers": 'name: "D"\ntags: [1, 2]\ncards: []\n',
     "a key yaml reads as null": 'null: "D"\ncards: []\n',
     "an unknown key": 'name: "D"\nnotes: "x"\ncards: []\n',
+    "cards that are not a list": 'name: "D"\ncards: true\n',
+    "lists nested deep": 'name: "D"\ntags: ' + "[" * 3000 + "]" * 3000 + '\ncards: []\n',
+    "a lone surrogate escape": 'name: "D"\ncards:\n  - term: "\\ud800"\n    definition: "x"\n',
 }
 
 
@@ -183,3 +186,16 @@ def test_anything_else_is_left_to_yaml(text: str) -> None:
     from trainer.deckfile import read_canonical
 
     assert read_canonical(text) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["cards that are not a list", "lists nested deep", "a lone surrogate escape"]
+)
+def test_a_broken_deck_in_near_canonical_form_is_a_deck_error(name: str) -> None:
+    """Found in review: these escaped the fast reader as TypeError, RecursionError and
+    UnicodeEncodeError; YAML's path names the file and line instead."""
+    from trainer.core.deck import DeckError
+    from trainer.deckfile import parse_deck_text
+
+    with pytest.raises(DeckError):
+        parse_deck_text(OTHER_FILES[name], "d", "d.yaml")

@@ -178,6 +178,7 @@ class _Pool:
         for item in items:
             self._raw.setdefault(item.deck, []).append(item)
         self._ready: dict[int, _Candidate] = {}
+        self._others: dict[str, list[QuizItem]] = {}
 
     def candidates(self, items: Sequence[QuizItem]) -> list[_Candidate]:
         ready = self._ready
@@ -192,13 +193,20 @@ class _Pool:
     def groups_for(self, deck: str) -> Iterator[list[QuizItem]]:
         """The question's own deck first, then every other deck together."""
         yield self._raw.get(deck, [])
-        yield [item for name, items in self._raw.items() if name != deck for item in items]
+        if deck not in self._others:
+            self._others[deck] = [
+                item for name, items in self._raw.items() if name != deck for item in items
+            ]
+        yield self._others[deck]
 
     def draws(self, group: list[QuizItem], rng: random.Random) -> Iterator[list[QuizItem]]:
         """A large group's random sample first, then (rarely needed) all of it.
 
         Weighting every card of a 100k-card deck for each question took half a
         second; a few hundred random cards still offer plausible distractors.
+        Groups of up to ``DISTRACTOR_SAMPLE`` cards draw as before this existed,
+        so a seed asks the same quiz as it did then unless a group is larger
+        (the other decks together count as one group).
         """
         if len(group) > DISTRACTOR_SAMPLE:
             yield rng.sample(group, DISTRACTOR_SAMPLE)

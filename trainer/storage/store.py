@@ -498,33 +498,27 @@ class Store:
     ) -> tuple[dt.date | None, int]:
         """(earliest due day after today, count due tomorrow) of the active cards.
 
-        Both walk the due index from tomorrow on and stop early: the first
-        state that counts gives the day, and tomorrow's states are a day's
-        worth, where grouping every future state took 0.3 s at 100k cards.
+        Both read the due index from tomorrow on: the first state that counts
+        gives the day, and tomorrow's states are a day's worth, where grouping
+        every future state took 0.3 s at 100k cards.
         """
-        slugs = set(directions if decks is None else decks)
-
-        def counted(deck: str, direction: str) -> bool:
-            return deck in slugs and Direction(direction) in directions.get(deck, ())
-
-        active = """FROM card_state s JOIN cards c ON c.id = s.card_id
-                    WHERE {due} AND c.retired = 0 AND c.suspended = 0"""
-        later = self.conn.execute(
-            f"SELECT c.deck, s.direction, s.due {active.format(due='s.due > ?')} ORDER BY s.due",
-            [today.isoformat()],
-        )
-        first = next((due for deck, direction, due in later if counted(deck, direction)), None)
-        later.close()
-        count = sum(
-            cards
-            for deck, direction, cards in self.conn.execute(
-                f"SELECT c.deck, s.direction, count(*) {active.format(due='s.due = ?')} "
-                "GROUP BY c.deck, s.direction",
-                [tomorrow.isoformat()],
-            )
-            if counted(deck, direction)
-        )
-        return (dt.date.fromisoformat(first) if first else None), count
+        decks_chosen = sorted(directions if decks is None else decks)
+        pairs, params = _studied_pairs(directions, decks_chosen)
+        if not pairs:
+            return None, 0
+        # INDEXED BY: left to itself, SQLite walks the deck's cards instead (0.14 s)
+        counted = f"""FROM card_state s INDEXED BY idx_card_state_due
+                      JOIN cards c ON c.id = s.card_id
+                      WHERE {{due}} AND c.retired = 0 AND c.suspended = 0
+                        AND (c.deck, s.direction) IN (VALUES {pairs})"""
+        first = self.conn.execute(
+            f"SELECT s.due {counted.format(due='s.due > ?')} ORDER BY s.due LIMIT 1",
+            [today.isoformat(), *params],
+        ).fetchone()
+        count = self.conn.execute(
+            f"SELECT count(*) {counted.format(due='s.due = ?')}", [tomorrow.isoformat(), *params]
+        ).fetchone()[0]
+        return (dt.date.fromisoformat(first[0]) if first else None), count
 
     def deck_counts(
         self, directions: dict[str, tuple[Direction, ...]], today: dt.date

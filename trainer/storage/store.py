@@ -303,20 +303,8 @@ class Store:
         """``core.quiz.weakest_items`` in SQL: the ``n`` studied active cards with the
         most lapses (summed over the directions their deck studies), then the lowest
         easiness, ties in deck order. Loading every state took a second at 100k cards."""
-        pairs, params = _studied_pairs(directions, decks)
-        if not pairs or n <= 0:
-            return []
-        rows = self.conn.execute(
-            f"""SELECT c.id FROM cards c JOIN card_state s ON s.card_id = c.id
-                WHERE c.retired = 0 AND c.suspended = 0 AND coalesce(s.due, '') != ''
-                  AND (c.deck, s.direction) IN (VALUES {pairs})
-                GROUP BY c.id
-                ORDER BY sum(coalesce(s.lapses, 0)) DESC, min(coalesce(s.easiness, 2.5)),
-                         c.deck, c.position
-                LIMIT ?""",
-            [*params, n],
-        )
-        return [row[0] for row in rows]
+        order = "sum(coalesce(s.lapses, 0)) DESC, min(coalesce(s.easiness, 2.5))"
+        return self._studied_card_ids(directions, decks, n, order)
 
     def due_soon_card_ids(
         self,
@@ -327,18 +315,32 @@ class Store:
     ) -> list[str]:
         """``core.quiz.due_soon_items`` in SQL: up to ``n`` active cards due by
         ``last_day`` in a direction their deck studies, soonest first, ties in deck order."""
+        return self._studied_card_ids(
+            directions, decks, n, "min(s.due)", "s.due <= ?", [last_day.isoformat()]
+        )
+
+    def _studied_card_ids(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str],
+        n: int,
+        order: str,
+        condition: str = "1",
+        condition_params: Sequence[str] = (),
+    ) -> list[str]:
+        """Active cards with a scheduled state in a direction their deck studies,
+        ordered by ``order`` over those states, then in deck order; the first ``n``."""
         pairs, params = _studied_pairs(directions, decks)
         if not pairs or n <= 0:
             return []
         rows = self.conn.execute(
             f"""SELECT c.id FROM cards c JOIN card_state s ON s.card_id = c.id
-                WHERE c.retired = 0 AND c.suspended = 0
-                  AND coalesce(s.due, '') != '' AND s.due <= ?
-                  AND (c.deck, s.direction) IN (VALUES {pairs})
+                WHERE c.retired = 0 AND c.suspended = 0 AND coalesce(s.due, '') != ''
+                  AND {condition} AND (c.deck, s.direction) IN (VALUES {pairs})
                 GROUP BY c.id
-                ORDER BY min(s.due), c.deck, c.position
+                ORDER BY {order}, c.deck, c.position
                 LIMIT ?""",
-            [last_day.isoformat(), *params, n],
+            [*condition_params, *params, n],
         )
         return [row[0] for row in rows]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer import __version__
-from trainer.core.text import visible
+from trainer.core.text import count_text, visible
 from trainer.interop.commands import add_package_import_options, is_package
 from trainer.interop.commands import register as register_interop_commands
 from trainer.web import register as register_serve_command
@@ -449,7 +449,7 @@ def run_search(args: argparse.Namespace) -> int:
         flags = "".join(f" [{flag}]" for flag in ("suspended", "leech") if getattr(row, flag))
         print(f"{visible(row.card_id)}{flags}: {visible(row.definition)}")
     shown = f" (showing {len(rows)})" if total > len(rows) else ""
-    print(f"{total} card{'s' if total != 1 else ''} found{shown}")
+    print(f"{count_text(total, 'card')} found{shown}")
     return EXIT_OK
 
 

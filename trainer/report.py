@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trainer.core.stats import CardCategory, ProgressReport, Retention
-from trainer.core.text import duration_text, visible
+from trainer.core.text import count_text, duration_text, visible
 
 __all__ = [
     "EMPTY_MESSAGE",
@@ -41,11 +41,6 @@ FORECAST_DAYS = 7
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def count_text(count: int, unit: str) -> str:
-    """``1 day``, ``3 days``: a count with its unit, plural when it should be."""
-    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def rate_text(passed: int, total: int) -> str:
@@ -93,17 +88,14 @@ def _counts(report: ProgressReport) -> Table:
 def _activity(report: ProgressReport) -> Table:
     table = _table("Activity", "Figure", "Value", right=["Value"])
     table.show_header = False
-    studied = sum(1 for _, count in report.reviews_per_day if count > 0)
-    seconds = sum(value for _, value in report.time_per_day)
-    today_seconds = report.time_per_day[-1][1] if report.time_per_day else 0.0
     window = f"last {count_text(report.days, 'day')}"
     average = report.total_reviews / report.days if report.days else 0.0
     table.add_row("Reviews today", str(report.reviews_today))
     table.add_row(f"Reviews, {window}", str(report.total_reviews))
     table.add_row("Average per day", f"{average:.1f}")
-    table.add_row("Days studied", f"{studied} of {report.days}")
-    table.add_row("Time today", duration_text(today_seconds))
-    table.add_row(f"Time, {window}", duration_text(seconds))
+    table.add_row("Days studied", f"{report.days_studied} of {report.days}")
+    table.add_row("Time today", duration_text(report.seconds_today))
+    table.add_row(f"Time, {window}", duration_text(report.seconds_total))
     table.add_row("Current streak", count_text(report.streak.current, "day"))
     table.add_row("Longest streak", count_text(report.streak.longest, "day"))
     return table

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support import modules_after
 
 HEAVY = ("genanki", "zstandard", "zipfile", "sqlite3", "yaml", "sqlite_utils", "textual")
 
 
 def test_the_commands_module_imports_only_argparse(tmp_path: Path) -> None:
-    probe = (
-        "import json, sys\n"
-        "import trainer.interop.commands\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
-    env["TRAINER_HOME"] = str(tmp_path / "home")
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    loaded = {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+    loaded = modules_after("import trainer.interop.commands", tmp_path)
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 

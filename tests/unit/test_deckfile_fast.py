@@ -176,7 +176,7 @@ OTHER_FILES = {
     "a key yaml reads as null": 'null: "D"\ncards: []\n',
     "an unknown key": 'name: "D"\nnotes: "x"\ncards: []\n',
     "cards that are not a list": 'name: "D"\ncards: true\n',
-    "lists nested deep": 'name: "D"\ntags: ' + "[" * 3000 + "]" * 3000 + '\ncards: []\n',
+    "lists nested deep": 'name: "D"\ntags: ' + "[" * 3000 + "]" * 3000 + "\ncards: []\n",
     "a lone surrogate escape": 'name: "D"\ncards:\n  - term: "\\ud800"\n    definition: "x"\n',
 }
 

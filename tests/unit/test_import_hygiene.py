@@ -6,16 +6,13 @@ imported everything; only a clean interpreter shows what an import pulls in.
 
 from __future__ import annotations
 
-import json
-import os
 import pkgutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import trainer.core
+from tests.support import modules_after
 
 HEAVY = ("textual", "yaml", "sqlite_utils")
 CORE_MODULES = sorted(
@@ -25,21 +22,7 @@ CORE_MODULES = sorted(
 
 def loaded_after(code: str, tmp_path: Path) -> set[str]:
     """Which of the heavy packages are in sys.modules after running ``code``."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
-    env["TRAINER_HOME"] = str(tmp_path / "home")
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    modules = json.loads(done.stdout.strip().splitlines()[-1])
-    return {name for name in modules if name.split(".")[0] in HEAVY}
+    return modules_after(code, tmp_path) & set(HEAVY)
 
 
 def test_the_core_package_has_the_expected_modules() -> None:

@@ -447,6 +447,19 @@ class ProgressReport:
     quiz_history: Mapping[str, tuple[tuple[dt.date, float], ...]]
     is_empty: bool
 
+    # Derived figures, shared by the progress screen and the ``trainer stats`` report.
+    @property
+    def days_studied(self) -> int:
+        return sum(1 for _, count in self.reviews_per_day if count > 0)
+
+    @property
+    def seconds_today(self) -> float:
+        return self.time_per_day[-1][1] if self.time_per_day else 0.0
+
+    @property
+    def seconds_total(self) -> float:
+        return sum(seconds for _, seconds in self.time_per_day)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: dates as ISO strings, enums as their values."""
         return {

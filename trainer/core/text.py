@@ -47,3 +47,8 @@ def duration_text(seconds: float) -> str:
         return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+def count_text(count: int, unit: str) -> str:
+    """``1 day``, ``3 days``: a count with its unit, plural when it should be."""
+    return f"{count} {unit}{'' if count == 1 else 's'}"

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from trainer.core.text import visible
+from trainer.core.text import count_text, visible
 from trainer.deckedit import CardEdit, edit_from_card
 from trainer.storage.store import BrowseRow
 from trainer.tui.screens.card_form import CardForm
@@ -130,7 +130,7 @@ class BrowseScreen(Screen[None]):
         arrow = "↓" if self.descending else "↑"
         shown = f" · showing the first {len(rows)}" if total > len(rows) else ""
         self.query_one("#browse-status", Static).update(
-            f"{total} card{'s' if total != 1 else ''} · sorted by {self.sort} {arrow}{shown}"
+            f"{count_text(total, 'card')} · sorted by {self.sort} {arrow}{shown}"
         )
         self.show_definition()
 

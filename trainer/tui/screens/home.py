@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from trainer.core.text import visible
+from trainer.core.text import count_text, visible
 from trainer.tui.widgets.tables import cursor_row_key
 
 if TYPE_CHECKING:
@@ -57,8 +57,7 @@ class HomeScreen(Screen[None]):
         today = trainer.today_overview()
         self.query_one("#today", Static).update(
             f"Today {today.day:%a %d %b}: {today.due} due · {today.new} new · "
-            f"{today.answered} answered · streak {today.streak} "
-            f"day{'s' if today.streak != 1 else ''}"
+            f"{today.answered} answered · streak {count_text(today.streak, 'day')}"
         )
         self.query_one("#empty", Static).update(
             "" if summaries else "No decks yet. Add one with: trainer import FILE"

@@ -348,17 +348,14 @@ def counts_text(report: ProgressReport) -> Text:
 
 
 def activity_text(report: ProgressReport) -> Text:
-    today_seconds = report.time_per_day[-1][1] if report.time_per_day else 0.0
-    window_seconds = sum(seconds for _, seconds in report.time_per_day)
-    studied = sum(1 for _, count in report.reviews_per_day if count)
     rows = [
         ("Current streak", count_text(report.streak.current, "day")),
         ("Longest streak", count_text(report.streak.longest, "day")),
         ("Reviews today", str(report.reviews_today)),
-        ("Time today", duration_text(today_seconds)),
+        ("Time today", duration_text(report.seconds_today)),
         (f"Reviews, {report.days} days", str(report.total_reviews)),
-        (f"Time, {report.days} days", duration_text(window_seconds)),
-        ("Days studied", f"{studied} of {report.days}"),
+        (f"Time, {report.days} days", duration_text(report.seconds_total)),
+        ("Days studied", f"{report.days_studied} of {report.days}"),
     ]
     width = max(len(name) for name, _ in rows)
     text = Text("Activity\n", style="bold")

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from trainer.core.quiz import AnswerResult, Question, QuizDirection
-from trainer.core.text import duration_text, visible
+from trainer.core.text import count_text, duration_text, visible
 from trainer.quizzing import RETAKE_SOURCE, QuizOptions, QuizRun
 from trainer.service import UserError
 
@@ -317,7 +317,7 @@ class QuizResultsScreen(Screen[None]):
             if run.reviews:
                 count = len(run.reviews)
                 yield Static(
-                    f"{count} wrong answer{'s' if count != 1 else ''} on studied cards "
+                    f"{count_text(count, 'wrong answer')} on studied cards "
                     "logged as review: due again tomorrow.",
                     id="results-reviews",
                     markup=False,

@@ -16,7 +16,7 @@ import sys
 
 
 def _open():  # type: ignore[no-untyped-def]
-    from trainer.service import Trainer
+    from trainer.app.trainer import Trainer
 
     trainer = Trainer.open()
     trainer.sync_decks()

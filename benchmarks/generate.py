@@ -146,8 +146,8 @@ def glossary_deck(entries: Sequence[tuple[str, str]]) -> Deck:
 
 
 def deck_yaml(entries: Sequence[tuple[str, str]]) -> str:
-    """The deck file exactly as trainer writes it (trainer.deckfile.dump_deck)."""
-    from trainer.deckfile import dump_deck
+    """The deck file exactly as trainer writes it (trainer.app.deckfile.dump_deck)."""
+    from trainer.app.deckfile import dump_deck
 
     return dump_deck(glossary_deck(entries))
 

@@ -190,9 +190,9 @@ def guarded(key: str, label: str, cards: int, reviews: int | None, unit: str = "
 
 
 def open_trainer(db: Path, deck_dirs: Sequence[Path] | None = None):  # type: ignore[no-untyped-def]
-    from trainer.config import Settings
+    from trainer.app.settings import Settings
+    from trainer.app.trainer import Trainer
     from trainer.core.clock import FixedClock
-    from trainer.service import Trainer
 
     return Trainer.open(
         db,
@@ -227,7 +227,7 @@ def fresh_dir(path: Path) -> Path:
 
 
 def bench_import(n: int, plan: Plan) -> list[Figure]:
-    from trainer.deckfile import parse_deck_text
+    from trainer.app.deckfile import parse_deck_text
     from trainer.storage import open_database
 
     tsv, yaml_path = generate.glossary_files(n, plan.seed)
@@ -296,7 +296,7 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         options = {"deck_name": DECK_NAME, "fmt": None, "refuse_missing_terms": False}
         outcome = trainer.import_glossary(tsv, out=None, overwrite=True, **options)
         card = trainer.store.cards(deck=outcome.slug)[n // 2]
-        from trainer.deckedit import CardEdit
+        from trainer.app.deckedit import CardEdit
 
         changed = card.card.definition + " (edited)"
         edit = CardEdit(card.card.term, changed, card.card.aliases, card.card.tags)
@@ -318,7 +318,7 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
 
     def imported_form() -> Path:
         """The same deck as trainer's importer writes it (dump_deck_fast), not PyYAML."""
-        from trainer.deckfile import dump_deck_fast
+        from trainer.app.deckfile import dump_deck_fast
 
         cards = [{"term": t, "definition": d} for t, d in generate.glossary(n, plan.seed)]
         path = base / "imported-form.yaml"
@@ -387,8 +387,8 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
 
 
 def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
+    from trainer.app.session import StudySession
     from trainer.core.model import Mode
-    from trainer.session import StudySession
 
     cached = generate.database(n, r, plan.seed)
     work = WORK_DIR / f"n{n}-r{r}"
@@ -443,7 +443,7 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
         figures.append(measure("queue", "build today's queue (Trainer.queue)")(queue))
 
     if "quiz" in wanted:
-        from trainer.quizzing import QuizOptions, QuizRun
+        from trainer.app.quiz_run import QuizOptions, QuizRun
 
         def quiz(source: str) -> Callable[[], tuple[float, float, str]]:
             options = QuizOptions(decks=None, questions=10, choices=4, source=source, seed=7)

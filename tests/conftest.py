@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer.config import Settings
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
-from trainer.service import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_DECKS = REPO / "decks"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from trainer.app.deckfile import parse_deck_text
+from trainer.app.quiz_run import QuizOptions
+from trainer.app.settings import Settings, SettingsError, parse_value
 from trainer.cli import main
-from trainer.config import Settings, SettingsError, parse_value
 from trainer.core.deck import DeckError
 from trainer.core.model import Direction, Mode
-from trainer.deckfile import parse_deck_text
-from trainer.quizzing import QuizOptions
 from trainer.tui.app import TrainerApp
 
 

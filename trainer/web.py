@@ -26,12 +26,10 @@ one-line warning before serving.
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import os
 import shlex
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -41,54 +39,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-HELP = (
-    "serve the trainer in a web browser (each tab runs its own trainer on this database); "
-    "listens on 127.0.0.1 unless --host says otherwise"
-)
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
-
-
-def register(command: Callable[..., Any]) -> Any:
-    """Declare ``serve`` through trainer.cli's ``command(name, handler, help)``."""
-    sub = command("serve", run_serve, HELP)
-    add_arguments(sub)
-    return sub
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--host",
-        default=DEFAULT_HOST,
-        metavar="ADDRESS",
-        help=f"address to listen on ({DEFAULT_HOST}: this machine only; "
-        "0.0.0.0: every network, with no login)",
-    )
-    parser.add_argument(
-        "--port", default=str(DEFAULT_PORT), metavar="N", help=f"port ({DEFAULT_PORT})"
-    )
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    serve(getattr(args, "db", None), args.host, valid_port(args.port))
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m trainer.web [--db PATH] [--host ADDRESS] [--port N]``: serve on its own."""
-    from trainer.cli import EXIT_ERROR, EXIT_INTERRUPTED, describe_error
-
-    parser = argparse.ArgumentParser(prog="trainer serve", description=HELP)
-    parser.add_argument("--db", metavar="PATH", help="database file (default: user data folder)")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run_serve(args)
-    except KeyboardInterrupt:
-        print("trainer: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as error:  # one line, as trainer.cli.main does
-        print(f"trainer: {describe_error(error)}", file=sys.stderr)
-        return EXIT_ERROR
 
 
 # ------------------------------------------------------------------- serving
@@ -104,8 +55,9 @@ def serve(
     The database is opened (migrated, decks synced) once here, so a problem
     with it is one line now rather than a dead browser tab later.
     """
-    from trainer import locations
-    from trainer.service import Trainer, UserError
+    from trainer.app import locations
+    from trainer.app.trainer import Trainer
+    from trainer.errors import UserError
 
     port = valid_port(port)
     path = locations.database_path(db_path).resolve()
@@ -138,7 +90,7 @@ def app_command(db_path: Path, python: str = sys.executable) -> str:
 
 
 def valid_port(value: int | str) -> int:
-    from trainer.service import UserError
+    from trainer.app.trainer import UserError
 
     try:
         port = int(value)
@@ -267,7 +219,3 @@ def _int(text: str, default: int) -> int:
         return int(text)
     except ValueError:
         return default
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

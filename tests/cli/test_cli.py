@@ -20,11 +20,11 @@ import pytest
 
 from tests.conftest import BUNDLED_DECKS, REPO, SMALL_DECK
 from tests.support import Result
+from trainer.app.deckfile import read_deck_file
+from trainer.app.settings import load_settings
+from trainer.app.trainer import Trainer
 from trainer.cli import main
-from trainer.config import load_settings
 from trainer.core.model import Direction, Mode
-from trainer.deckfile import read_deck_file
-from trainer.service import Trainer
 
 DAY1 = "2026-03-04T09:00:00+00:00"
 DAY2 = "2026-03-05T09:00:00+00:00"

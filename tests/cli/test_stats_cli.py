@@ -22,12 +22,12 @@ import pytest
 
 from tests.conftest import SMALL_DECK
 from tests.support import Result
+from trainer.app.progress import MAX_DAYS
+from trainer.app.report import EMPTY_MESSAGE
+from trainer.app.trainer import Trainer
 from trainer.cli import main
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode
-from trainer.progress import MAX_DAYS
-from trainer.report import EMPTY_MESSAGE
-from trainer.service import Trainer
 
 NOW = "2026-03-05T10:00:00+00:00"
 

@@ -20,11 +20,11 @@ import pytest
 
 from tests.conftest import REPO
 from tests.support import Result
-from trainer.cli import describe_error
-from trainer.config import Settings
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer
+from trainer.cli.transfer import add_package_import_options, register, run_package_import
 from trainer.core.clock import FixedClock
-from trainer.interop.commands import add_package_import_options, register, run_package_import
-from trainer.service import Trainer
+from trainer.errors import describe as describe_error
 
 ANKI_FIXTURES = REPO / "tests" / "fixtures" / "anki"
 MODERN = ANKI_FIXTURES / "glossary-modern.apkg"

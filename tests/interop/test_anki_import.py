@@ -22,15 +22,14 @@ from tests.interop.anki_builders import (
     zstd,
 )
 from tests.interop.conftest import LEGACY, MODERN, Result, folder_snapshot, review_rows
-from trainer.config import Settings
+from trainer.app.deckfile import read_deck_file
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer, UserError
 from trainer.core.clock import study_day
 from trainer.core.model import Direction, Mode
 from trainer.core.sm2 import SM2State
-from trainer.deckfile import read_deck_file
 from trainer.interop.anki import read_package
-from trainer.interop.anki_import import EASE_TO_GRADE, parse_fields, review_id
-from trainer.interop.commands import import_package
-from trainer.service import Trainer, UserError
+from trainer.interop.anki_import import EASE_TO_GRADE, import_package, parse_fields, review_id
 
 GLOSSARY = {
     "Gradient descent": (

@@ -13,9 +13,9 @@ import pytest
 
 from tests.conftest import START
 from tests.interop.conftest import Result, database_dump
+from trainer.app.trainer import Trainer
 from trainer.core.model import Direction, Mode
 from trainer.interop.backup import backup_database, restore_database
-from trainer.service import Trainer
 from trainer.storage.database import known_steps
 
 NOW = "2026-12-01T09:00:00+00:00"

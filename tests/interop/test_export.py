@@ -12,10 +12,11 @@ import pytest
 
 from tests.conftest import START
 from tests.interop.conftest import Result, folder_snapshot
+from trainer.app.trainer import Trainer, UserError
 from trainer.core.glossary import parse_glossary
 from trainer.core.model import Card, Deck, Direction
 from trainer.interop.anki import read_package
-from trainer.interop.commands import import_package
+from trainer.interop.anki_import import import_package
 from trainer.interop.export import (
     export_deck,
     render_csv,
@@ -23,7 +24,6 @@ from trainer.interop.export import (
     render_tsv,
     stable_anki_id,
 )
-from trainer.service import Trainer, UserError
 
 RICH_DECK = """\
 name: Rich deck

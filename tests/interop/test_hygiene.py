@@ -10,14 +10,14 @@ HEAVY = ("genanki", "zstandard", "zipfile", "sqlite3", "yaml", "sqlite_utils", "
 
 
 def test_the_commands_module_imports_only_argparse(tmp_path: Path) -> None:
-    loaded = modules_after("import trainer.interop.commands", tmp_path)
+    loaded = modules_after("import trainer.cli.transfer", tmp_path)
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
 def test_register_declares_the_four_commands() -> None:
     import argparse
 
-    from trainer.interop.commands import register
+    from trainer.cli.transfer import register
 
     names: list[str] = []
 

@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import SMALL_DECK, START
 from tests.interop.conftest import Result, database_dump, review_rows
+from trainer.app.trainer import Trainer, UserError
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.interop.backup import backup_database, merge_database
-from trainer.service import Trainer, UserError
 
 OpenTrainer = Callable[..., Trainer]
 F = Direction.FORWARD

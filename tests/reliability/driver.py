@@ -34,9 +34,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    from trainer.config import Settings
+    from trainer.app.settings import Settings
+    from trainer.app.trainer import Trainer
     from trainer.core.model import Mode
-    from trainer.service import Trainer
 
     rng = random.Random(args.seed)
     trainer = Trainer.open(args.db, settings=Settings(), tz=dt.UTC, deck_dirs=[args.deck_dir])

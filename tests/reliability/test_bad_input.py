@@ -30,12 +30,12 @@ from tests.reliability.support import (
     run_cli_process,
     sha256,
 )
-from trainer import deckfile, locations
-from trainer.config import Settings
+from trainer.app import deckfile, locations
+from trainer.app.deckfile import read_deck_file
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import Mode
-from trainer.deckfile import read_deck_file
-from trainer.service import Trainer
 
 NOW = "2026-03-04T09:00:00+00:00"
 FORMATS = [None, "tsv", "csv", "blocks", "markdown"]

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.reliability.support import assert_cache_matches_log
-from trainer.config import Settings
+from trainer.app.session import StudySession
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode
 from trainer.core.queue import QueueKind
-from trainer.service import Trainer
-from trainer.session import StudySession
 
 F = Direction.FORWARD
 ROLLOVER = 4

@@ -73,7 +73,7 @@ def finish(writer: Writer) -> list[str]:
 
 def reader_commands() -> list[list[str]]:
     commands = [["due", "--json"], ["decks", "--json"]]
-    if importlib.util.find_spec("trainer.progress") is not None:
+    if importlib.util.find_spec("trainer.app.progress") is not None:
         commands.append(["stats", "--json"])
     return commands
 

@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trainer.app.deckfile import decode_deck_bytes, dump_deck, parse_deck_text
 from trainer.core.deck import KNOWN_CARD_KEYS, KNOWN_DECK_KEYS, DeckError
 from trainer.core.glossary import FORMATS, GlossaryError, parse_glossary
 from trainer.core.model import Deck
-from trainer.deckfile import decode_deck_bytes, dump_deck, parse_deck_text
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -31,9 +31,9 @@ from tests.reliability.support import (
     sha256,
     unpatch_connect,
 )
-from trainer.config import Settings
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer
 from trainer.core.model import Direction, Mode
-from trainer.service import Trainer
 from trainer.storage import database
 
 NOW = "2026-03-04T09:00:00+00:00"

@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Static
 
 from tests.reliability import corpus
 from tests.reliability.support import disk_full, patch_connect
+from trainer.app.trainer import Trainer
 from trainer.core.model import Mode
 from trainer.core.text import visible
-from trainer.service import Trainer
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.study import StudyScreen
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.config import Settings
+from trainer.app.settings import Settings
 from trainer.core.model import CardStatus, Direction, Mode
 from trainer.core.queue import QueueKind, build_queue
 from trainer.core.stats import summarize_cards

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from trainer.app.trainer import Trainer
 from trainer.core.model import Direction, Mode
 from trainer.core.quiz import QuizItem, due_soon_items, weakest_items
-from trainer.service import Trainer
 
 
 def write_decks(folder: Path) -> None:

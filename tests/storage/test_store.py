@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import trainer.deckfile
+import trainer.app.deckfile
 from tests.conftest import START
+from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.sm2 import SM2State, review
-from trainer.service import Trainer
 from trainer.storage.store import Store
 
 FWD = Direction.FORWARD
@@ -138,7 +138,7 @@ def test_undo_of_an_unknown_review_writes_nothing(trainer: Trainer) -> None:
 def test_rebuild_agrees_with_the_cached_state_after_a_mixed_history(
     make_trainer: Callable[..., Trainer], clock: FixedClock
 ) -> None:
-    from trainer.config import Settings
+    from trainer.app.settings import Settings
 
     trainer = make_trainer(Settings(deck_directions={"small": (FWD, REV)}))
     answer = trainer.record_answer
@@ -319,13 +319,13 @@ def test_a_broken_edit_keeps_the_last_good_cards_until_fixed(
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    original = trainer.deckfile.parse_deck_text
+    original = trainer.app.deckfile.parse_deck_text
 
     def counting(text: str, slug: str, source: str):  # type: ignore[no-untyped-def]
         calls.append(slug)
         return original(text, slug, source)
 
-    monkeypatch.setattr(trainer.deckfile, "parse_deck_text", counting)
+    monkeypatch.setattr(trainer.app.deckfile, "parse_deck_text", counting)
     return calls
 
 

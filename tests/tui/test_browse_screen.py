@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from textual.widgets import DataTable, Input, Static
 
-from trainer.config import Settings
+from trainer.app.settings import Settings
 from trainer.core.model import Direction, Mode
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.browse import BrowseScreen
@@ -154,7 +154,7 @@ async def test_bundled_decks_are_copied_before_the_first_edit(make_trainer, tmp_
     trainer = make_trainer(deck_dirs=[BUNDLED_DECKS])  # user decks folder added on edit
     before = (BUNDLED_DECKS / "fine-tuning-course.yaml").read_bytes()
     card = trainer.find_card("LoRA", ["fine-tuning-course"])  # an alias there
-    from trainer.deckedit import CardEdit
+    from trainer.app.deckedit import CardEdit
 
     trainer.edit_card(card.id, CardEdit("Low-rank adaptation (LoRA)", "Edited.", ("LoRA",)))
     assert (BUNDLED_DECKS / "fine-tuning-course.yaml").read_bytes() == before

@@ -26,10 +26,10 @@ from rich.console import Console
 from textual.widget import Widget
 from textual.widgets import Static
 
+from trainer.app.report import EMPTY_MESSAGE
+from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode
-from trainer.report import EMPTY_MESSAGE
-from trainer.service import Trainer
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.home import HomeScreen
 from trainer.tui.screens.progress import HeatmapView, ProgressScreen
@@ -179,9 +179,9 @@ async def test_quiz_the_hardest_opens_a_weakest_cards_quiz(
     studied: Trainer, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     try:
-        import trainer.quizzing  # noqa: F401
+        import trainer.app.quiz_run  # noqa: F401
     except ImportError:  # the quiz module is still being written: stand in for it
-        stub = types.ModuleType("trainer.quizzing")
+        stub = types.ModuleType("trainer.app.quiz_run")
 
         @dataclass
         class QuizOptions:
@@ -189,7 +189,7 @@ async def test_quiz_the_hardest_opens_a_weakest_cards_quiz(
             source: str = "deck"
 
         stub.QuizOptions = QuizOptions  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "trainer.quizzing", stub)
+        monkeypatch.setitem(sys.modules, "trainer.app.quiz_run", stub)
     app = TrainerApp(studied)
     opened: list[Any] = []
     monkeypatch.setattr(app, "open_quiz", lambda options=None, decks=None: opened.append(options))

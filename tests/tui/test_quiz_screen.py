@@ -10,10 +10,10 @@ import pytest
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
+from trainer.app.quiz_run import QuizOptions
+from trainer.app.trainer import Trainer
 from trainer.core.model import Direction, Mode
 from trainer.core.quiz import Question
-from trainer.quizzing import QuizOptions
-from trainer.service import Trainer
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.home import HomeScreen
 from trainer.tui.screens.quiz import OptionRow, QuizResultsScreen, QuizScreen

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from trainer import locations
-from trainer.config import (
+from trainer.app import locations
+from trainer.app.settings import (
     Settings,
     SettingsError,
     change_setting,
     load_settings,
     save_settings,
 )
+from trainer.app.trainer import Trainer
 from trainer.core.model import Direction
 from trainer.core.queue import QueueKind
-from trainer.service import Trainer
 
 FWD = Direction.FORWARD
 REV = Direction.REVERSE

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trainer.app.deckfile import dump_deck, parse_deck_text, read_deck_file
 from trainer.core.deck import DeckError
 from trainer.core.model import Card, Deck, Direction, normalize_term
-from trainer.deckfile import dump_deck, parse_deck_text, read_deck_file
 
 SOURCE = "decks/sample.yaml"
 

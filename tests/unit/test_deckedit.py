@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trainer import deckedit
-from trainer.deckedit import CardEdit, DeckEditError, add_card, card_line, edit_card
-from trainer.deckfile import dump_deck_fast
+from trainer.app import deckedit
+from trainer.app.deckedit import CardEdit, DeckEditError, add_card, card_line, edit_card
+from trainer.app.deckfile import dump_deck_fast
 
 DATA = {
     "name": "Imported",
@@ -121,7 +121,7 @@ def test_card_line_finds_the_card_in_a_good_and_in_a_broken_file(tmp_path: Path)
 def test_the_deck_an_edit_returns_is_the_deck_the_file_now_holds(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from trainer.deckfile import read_deck_file
+    from trainer.app.deckfile import read_deck_file
 
     path = canonical_file(tmp_path)
     edited = edit_card(path, "alpha", CardEdit("Alef", "renamed", tags=("greek",)))

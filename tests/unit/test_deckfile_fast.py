@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.deckfile import _YAML_UNSAFE, SafeLoader, _quoted, dump_deck_fast
+from trainer.app.deckfile import _YAML_UNSAFE, SafeLoader, _quoted, dump_deck_fast
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 card = st.fixed_dictionaries(
@@ -132,7 +132,7 @@ def lines_of(document: dict) -> list[int | None]:
 
 
 def read_with_yaml(text: str) -> dict:
-    from trainer.deckfile import _LineLoader
+    from trainer.app.deckfile import _LineLoader
 
     return yaml.load(text, Loader=_LineLoader)
 
@@ -140,7 +140,7 @@ def read_with_yaml(text: str) -> dict:
 @settings(max_examples=300, deadline=None)
 @given(deck)
 def test_trainers_own_files_read_without_yaml_as_yaml_reads_them(data: dict) -> None:
-    from trainer.deckfile import read_canonical
+    from trainer.app.deckfile import read_canonical
 
     text = dump_deck_fast(data)
     fast = read_canonical(text)
@@ -152,7 +152,7 @@ def test_trainers_own_files_read_without_yaml_as_yaml_reads_them(data: dict) -> 
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_strings_read_back_without_yaml(value: str) -> None:
-    from trainer.deckfile import read_canonical
+    from trainer.app.deckfile import read_canonical
 
     data = {"name": value, "tags": [value], "cards": [{"term": value, "definition": value}]}
     text = dump_deck_fast(data)
@@ -183,7 +183,7 @@ OTHER_FILES = {
 
 @pytest.mark.parametrize("text", OTHER_FILES.values(), ids=OTHER_FILES.keys())
 def test_anything_else_is_left_to_yaml(text: str) -> None:
-    from trainer.deckfile import read_canonical
+    from trainer.app.deckfile import read_canonical
 
     assert read_canonical(text) is None
 
@@ -194,8 +194,8 @@ def test_anything_else_is_left_to_yaml(text: str) -> None:
 def test_a_broken_deck_in_near_canonical_form_is_a_deck_error(name: str) -> None:
     """Found in review: these escaped the fast reader as TypeError, RecursionError and
     UnicodeEncodeError; YAML's path names the file and line instead."""
+    from trainer.app.deckfile import parse_deck_text
     from trainer.core.deck import DeckError
-    from trainer.deckfile import parse_deck_text
 
     with pytest.raises(DeckError):
         parse_deck_text(OTHER_FILES[name], "d", "d.yaml")

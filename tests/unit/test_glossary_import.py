@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from trainer.app.trainer import Trainer, UserError, glossary_to_deck, import_messages
 from trainer.core.glossary import parse_glossary
-from trainer.service import Trainer, UserError, glossary_to_deck, import_messages
 
 GLOSSARY = (
     "Term\tDefinition\tAliases\tTags\n"

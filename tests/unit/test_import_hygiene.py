@@ -30,7 +30,7 @@ def test_the_core_package_has_the_expected_modules() -> None:
         assert f"trainer.core.{name}" in CORE_MODULES
 
 
-@pytest.mark.parametrize("module", ["trainer.core", *CORE_MODULES, "trainer.scheduler"])
+@pytest.mark.parametrize("module", ["trainer.core", *CORE_MODULES, "trainer.core.sm2"])
 def test_core_modules_import_no_ui_yaml_or_database(module: str, tmp_path: Path) -> None:
     assert loaded_after(f"import {module}", tmp_path) == set()
 

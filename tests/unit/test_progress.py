@@ -18,11 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import START
-from trainer.config import Settings
-from trainer.core.clock import FixedClock
-from trainer.core.model import Direction, Mode, ReviewRecord
-from trainer.core.stats import CardCategory, DayActivity, Streaks, daily_activity
-from trainer.progress import (
+from trainer.app.progress import (
     HEATMAP_WEEKS,
     MAX_DAYS,
     build_progress,
@@ -32,7 +28,11 @@ from trainer.progress import (
     load_progress,
     month_labels,
 )
-from trainer.service import Trainer, UserError
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer, UserError
+from trainer.core.clock import FixedClock
+from trainer.core.model import Direction, Mode, ReviewRecord
+from trainer.core.stats import CardCategory, DayActivity, Streaks, daily_activity
 from trainer.storage import stats_queries
 
 OTHER_DECK = """\

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from trainer.config import Settings
+from trainer.app.settings import Settings
+from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import CardStatus, Direction, Mode, ReviewRecord
 from trainer.core.queue import (
@@ -20,7 +21,6 @@ from trainer.core.queue import (
     summarize_today,
 )
 from trainer.core.sm2 import SM2State
-from trainer.service import Trainer
 
 TODAY = dt.date(2026, 3, 4)
 FWD = Direction.FORWARD

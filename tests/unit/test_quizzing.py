@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from trainer.app.quiz_run import NothingToQuiz, QuizOptions, QuizRun
+from trainer.app.trainer import Trainer, UserError
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode
 from trainer.core.quiz import QuizDirection
-from trainer.quizzing import NothingToQuiz, QuizOptions, QuizRun
-from trainer.service import Trainer, UserError
 
 DAY = dt.date(2026, 3, 4)  # conftest's START, a Wednesday at 09:00 UTC
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trainer.scheduler import Grade, SM2State, review
+from trainer.core.sm2 import Grade, SM2State, review
 
 DAY0 = dt.date(2026, 3, 4)
 EF_TOLERANCE = 1e-9

@@ -1,6 +1,6 @@
 """``trainer serve``: the real server as a process, driven by headless Chromium.
 
-The server runs as ``python -m trainer.web`` (what ``trainer serve`` calls) on
+The server runs as ``python -m trainer serve`` on
 a free loopback port, in the test's TRAINER_HOME with a fixed TRAINER_NOW.
 Chromium is Debian's (``.ci/install-browser``), driven through Playwright with
 ``executable_path``: no browser is downloaded, and every request that is not
@@ -35,7 +35,8 @@ import pytest
 from playwright.async_api import Browser, Page, Route, WebSocket, async_playwright
 
 from tests.conftest import SMALL_DECK
-from trainer.web import app_command, is_loopback, register, run_serve, valid_port
+from trainer.cli.serve import register, run_serve
+from trainer.web import app_command, is_loopback, valid_port
 
 CHROMIUM = shutil.which("chromium") or ""
 NOW = "2026-03-04T09:00:00+00:00"
@@ -87,7 +88,7 @@ def free_port() -> int:
 
 def run_web(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "trainer.web", *args],
+        [sys.executable, "-m", "trainer", "serve", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -119,7 +120,7 @@ def served(
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "trainer.web", "--port", str(port)],
+            [sys.executable, "-m", "trainer", "serve", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -342,9 +343,9 @@ def test_a_port_in_use_is_one_line_and_exit_1(isolated_user_area: Path) -> None:
 def test_a_bad_port_is_one_line_and_exit_1(
     value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from trainer.web import main
+    from trainer.cli import main
 
-    assert main(["--port", value]) == 1
+    assert main(["serve", "--port", value]) == 1
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [message]
     assert captured.out == ""

@@ -1,6 +1,6 @@
 """Validation of a deck document into a ``Deck``.
 
-The YAML reader (``trainer.deckfile``) hands over plain dicts and lists whose
+The YAML reader (``trainer.app.deckfile``) hands over plain dicts and lists whose
 mappings carry a ``line`` attribute; this module checks shape and content and
 turns every problem into a ``DeckError`` that names the file and line, so a
 user can fix a hand-edited deck without guessing.
@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from trainer.core.model import Card, Deck, Direction, normalize_term
+from trainer.errors import TrainerError
 
 KNOWN_DECK_KEYS = {"name", "description", "source", "tags", "directions", "cards"}
 KNOWN_CARD_KEYS = {"term", "definition", "aliases", "tags", "example", "id", "missing_term"}
 
 
-class DeckError(ValueError):
+class DeckError(TrainerError, ValueError):
     """A deck file that cannot be used, with where and why."""
 
     def __init__(self, source: str, line: int | None, message: str) -> None:

@@ -30,6 +30,7 @@ from functools import cached_property
 from pathlib import PurePath
 
 from trainer.core.model import normalize_term
+from trainer.errors import TrainerError
 
 __all__ = [
     "FORMATS",
@@ -57,7 +58,7 @@ _EXTENSIONS = {
 }
 
 
-class GlossaryError(ValueError):
+class GlossaryError(TrainerError, ValueError):
     """A document cannot be read as a glossary; says where, so the file can be fixed."""
 
     def __init__(self, source: str, message: str, line: int | None = None) -> None:

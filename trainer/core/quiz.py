@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from trainer.core.model import CardStatus, normalize_term
 from trainer.core.sm2 import SM2State
+from trainer.errors import TrainerError
 
 __all__ = [
     "AnswerResult",
@@ -55,7 +56,7 @@ LENGTH_FLOOR = 0.1
 DISTRACTOR_SAMPLE = 512
 
 
-class QuizError(ValueError):
+class QuizError(TrainerError, ValueError):
     """A quiz cannot be built or scored from these arguments.
 
     A ``ValueError`` so callers that already validate user input catch it too.

@@ -8,28 +8,12 @@ the terminal.
 
 from __future__ import annotations
 
-_KEEP = {"\n", "\t"}
-
-
-def _picture(char: str) -> str:
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)
-    if code == 0x7F:
-        return "\u2421"
-    return f"\\x{code:02x}"
-
-
-_TABLE = {
-    code: _picture(chr(code))
-    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
-    if chr(code) not in _KEEP
-}
+from trainer.errors import escape_controls
 
 
 def visible(text: str) -> str:
     """The text with every control character made visible."""
-    return text.translate(_TABLE)
+    return escape_controls(text)
 
 
 def one_line(text: str) -> str:

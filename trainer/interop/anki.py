@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from trainer.errors import TrainerError
+
 __all__ = [
     "COLLECTION_MEMBERS",
     "AnkiCard",
@@ -60,7 +62,7 @@ FIELD_SEPARATOR = "\x1f"
 CHUNK = 1 << 20
 
 
-class PackageError(ValueError):
+class PackageError(TrainerError, ValueError):
     """A package that cannot be read; the message is one line without the file name."""
 
 

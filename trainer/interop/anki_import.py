@@ -59,7 +59,7 @@ from trainer.interop.anki import AnkiCollection, AnkiNote, Limits, Notetype, rea
 from trainer.interop.html import html_to_text
 
 if TYPE_CHECKING:
-    from trainer.service import Trainer
+    from trainer.app.trainer import Trainer
 
 __all__ = [
     "EASE_TO_GRADE",
@@ -396,10 +396,10 @@ def import_package(
     limits: Limits | None = None,
 ) -> PackageImportOutcome:
     """Import an Anki package: one deck file per Anki deck, plus history on request."""
+    from trainer.app.deckfile import dump_deck, parse_deck_text
+    from trainer.app.trainer import UserError
     from trainer.core.deck import DeckError
-    from trainer.deckfile import dump_deck, parse_deck_text
     from trainer.interop.anki import DEFAULT_LIMITS, PackageError
-    from trainer.service import UserError
 
     source = str(path)
     if isinstance(fields, str):
@@ -468,8 +468,8 @@ def import_package(
 
 def _same_deck(path: Path, deck: Deck) -> bool:
     """Whether a deck file already holds this deck (where it was imported from aside)."""
+    from trainer.app.deckfile import deck_to_data, read_deck_file
     from trainer.core.deck import DeckError
-    from trainer.deckfile import deck_to_data, read_deck_file
 
     try:
         existing = deck_to_data(read_deck_file(path, deck.slug))
@@ -487,8 +487,8 @@ def _anki_name(plan: _Plan, slug: str) -> str:
 
 def _write_all(writes: Sequence[tuple[Path, str, Deck, bool]]) -> None:
     """Write every changed deck file, or none: a failure puts back what was there."""
-    from trainer.files import write_atomically
-    from trainer.service import UserError
+    from trainer.app.files import write_atomically
+    from trainer.app.trainer import UserError
 
     done: list[tuple[Path, bytes | None]] = []
     try:

@@ -87,7 +87,7 @@ class RestoreOutcome:
 
 
 def _user_error(message: str) -> Exception:
-    from trainer.service import UserError
+    from trainer.app.trainer import UserError
 
     return UserError(message)
 
@@ -184,6 +184,15 @@ def restore_database(database: Path, backup: Path, *, now: dt.datetime) -> Resto
 
 
 # --------------------------------------------------------------------- merge
+
+
+def merge_file(database: Path, other: Path) -> MergeOutcome:
+    """``trainer merge``: open ``database`` without syncing decks (a refused merge
+    changes nothing) and fold ``other`` into it."""
+    from trainer.app.trainer import Trainer
+
+    with Trainer.open(database) as trainer:
+        return merge_database(trainer.store, database, other)
 
 
 def merge_database(store: Store, database: Path, other: Path) -> MergeOutcome:

@@ -41,7 +41,7 @@ from trainer.core.model import Card, Deck, Direction
 from trainer.core.text import one_line
 
 if TYPE_CHECKING:
-    from trainer.service import Trainer
+    from trainer.app.trainer import Trainer
 
 __all__ = [
     "FORMATS",
@@ -85,7 +85,7 @@ class ExportOutcome:
 
 def format_for(path: Path, explicit: str | None) -> str:
     """The explicit format, else the one the file name implies."""
-    from trainer.service import UserError
+    from trainer.app.trainer import UserError
 
     if explicit:
         return explicit
@@ -119,7 +119,7 @@ def load_deck(trainer: Trainer, name: str) -> tuple[Deck, str, tuple[str, ...]]:
 def export_deck(
     trainer: Trainer, name: str, fmt: str | None, out: Path, *, overwrite: bool = False
 ) -> ExportOutcome:
-    from trainer.service import UserError
+    from trainer.app.trainer import UserError
 
     fmt = format_for(out, fmt)
     if fmt not in FORMATS:
@@ -142,7 +142,7 @@ def export_deck(
 
 
 def _deck_file_bytes(deck: Deck, deck_path: str) -> bytes:
-    from trainer.deckfile import dump_deck
+    from trainer.app.deckfile import dump_deck
 
     if deck_path:
         try:
@@ -153,8 +153,8 @@ def _deck_file_bytes(deck: Deck, deck_path: str) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    from trainer.files import write_atomically
-    from trainer.service import UserError
+    from trainer.app.files import write_atomically
+    from trainer.app.trainer import UserError
 
     try:
         write_atomically(path, data)
@@ -235,8 +235,8 @@ def write_apkg(
 
     import genanki
 
+    from trainer.app.trainer import UserError
     from trainer.interop.html import text_to_html
-    from trainer.service import UserError
 
     directions = [d for d in (Direction.FORWARD, Direction.REVERSE) if d in deck.directions]
     templates = []

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainer.errors import TrainerError
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
@@ -28,7 +30,7 @@ BUSY_TIMEOUT_SECONDS = 30
 MIGRATION_SET = "trainer"
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(TrainerError, RuntimeError):
     """A database that cannot be opened or used, with a message fit for the user."""
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from trainer.service import Trainer
+from trainer.app.trainer import Trainer
 
 
 def launch_options(
@@ -23,7 +23,7 @@ def launch_options(
     """Translate CLI arguments into the app's start-up options."""
     options: dict[str, Any] = {"start": start, "decks": list(decks) if decks else None}
     if start == "quiz" and args is not None:
-        from trainer.quizzing import QuizOptions
+        from trainer.app.quiz_run import QuizOptions
 
         options["quiz"] = QuizOptions(
             decks=options["decks"],
@@ -70,7 +70,7 @@ class TrainerApp(App[int]):
             self.open_quiz(self.start_quiz, self.start_decks)
         elif self.start == "progress":
             self.open_progress(self.start_decks)
-        self.call_after_refresh(self.trainer.store.prepare_writes)
+        self.call_after_refresh(self.trainer.prepare_writes)
 
     def open_study(self, decks: Sequence[str] | None) -> None:
         from trainer.tui.screens.study import StudyScreen
@@ -78,7 +78,7 @@ class TrainerApp(App[int]):
         self.push_screen(StudyScreen(decks))
 
     def open_quiz(self, options: Any = None, decks: Sequence[str] | None = None) -> None:
-        from trainer.quizzing import QuizOptions
+        from trainer.app.quiz_run import QuizOptions
         from trainer.tui.screens.quiz import QuizScreen
 
         self.push_screen(QuizScreen(options or QuizOptions(decks=list(decks) if decks else None)))

@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from trainer.app.deckedit import CardEdit, edit_from_card
 from trainer.core.text import count_text, visible
-from trainer.deckedit import CardEdit, edit_from_card
 from trainer.storage.store import BrowseRow
 from trainer.tui.screens.card_form import CardForm
 from trainer.tui.widgets.tables import cursor_row_key

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from trainer.deckedit import CardEdit
+from trainer.app.deckedit import CardEdit
 
 
 def split_list(text: str) -> tuple[str, ...]:
@@ -59,12 +59,12 @@ class CardForm(ModalScreen[bool]):
         )
 
     def action_save(self) -> None:
-        from trainer.cli import describe_error
+        from trainer.errors import describe
 
         try:
             self.save_edit(self.current())
         except Exception as error:  # shown in the form; nothing was written
-            self.query_one("#form-error", Static).update(describe_error(error))
+            self.query_one("#form-error", Static).update(describe(error))
             return
         self.dismiss(True)
 

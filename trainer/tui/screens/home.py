@@ -14,7 +14,7 @@ from trainer.core.text import count_text, visible
 from trainer.tui.widgets.tables import cursor_row_key
 
 if TYPE_CHECKING:
-    from trainer.service import DeckSummary
+    from trainer.app.trainer import DeckSummary
     from trainer.tui.app import TrainerApp
 
 

@@ -1,6 +1,6 @@
 """Progress: cards by state, activity charts, the year's heatmap, retention, hard cards.
 
-Everything is computed once per deck filter (``trainer.progress.load_progress``
+Everything is computed once per deck filter (``trainer.app.progress.load_progress``
 fetches the widest window the screen offers), so the window key only redraws.
 The layout is one scrolling column at 80 columns; from ``WIDE_AT`` columns the
 figure boxes and the charts pair up side by side. Terms, deck names and quiz
@@ -27,9 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from trainer.core.stats import CardCategory, ProgressReport
-from trainer.core.text import visible
-from trainer.progress import (
+from trainer.app.progress import (
     HEATMAP_WEEKS,
     Heatmap,
     ProgressInputs,
@@ -37,7 +35,7 @@ from trainer.progress import (
     load_progress,
     month_labels,
 )
-from trainer.report import (
+from trainer.app.report import (
     EMPTY_MESSAGE,
     NO_DATA,
     card_label,
@@ -45,6 +43,8 @@ from trainer.report import (
     duration_text,
     rate_text,
 )
+from trainer.core.stats import CardCategory, ProgressReport
+from trainer.core.text import visible
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -187,7 +187,7 @@ class ProgressScreen(Screen[None]):
         self.deck_names = {row.slug: row.name for row in trainer.decks()}
         self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
-        self.leeches = trainer.store.leeches(self.decks)
+        self.leeches = trainer.leeches(self.decks)
         self.redraw()
 
     def redraw(self) -> None:
@@ -325,7 +325,7 @@ class ProgressScreen(Screen[None]):
     def action_quiz_hardest(self) -> None:
         if self.report is None or not self.report.hardest:
             return
-        from trainer.quizzing import QuizOptions
+        from trainer.app.quiz_run import QuizOptions
 
         self.app.open_quiz(QuizOptions(decks=self.decks, source="weakest"))
 

@@ -1,6 +1,6 @@
 """Quiz: a question, its numbered options, feedback after each answer; then the results.
 
-The screen is a thin view over ``trainer.quizzing.QuizRun``: the run grades,
+The screen is a thin view over ``trainer.app.quiz_run.QuizRun``: the run grades,
 logs wrong answers on studied cards as reviews and saves the attempt; the
 screen only measures answer times and draws. No option is highlighted until an
 arrow key is pressed, so the enter that dismisses one question's feedback can
@@ -19,10 +19,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from trainer.app.quiz_run import RETAKE_SOURCE, QuizOptions, QuizRun
+from trainer.app.trainer import UserError
 from trainer.core.quiz import AnswerResult, Question, QuizDirection
 from trainer.core.text import count_text, duration_text, visible
-from trainer.quizzing import RETAKE_SOURCE, QuizOptions, QuizRun
-from trainer.service import UserError
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp

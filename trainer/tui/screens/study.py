@@ -17,9 +17,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from trainer.app.session import Prompt, StudySession
 from trainer.core.sm2 import GRADE_MEANINGS
 from trainer.core.text import visible
-from trainer.session import Prompt, StudySession
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -138,10 +138,10 @@ class StudyScreen(Screen[None]):
         try:
             record = self.session.answer(grade, elapsed_ms)
         except (sqlite3.Error, OSError) as error:
-            from trainer.cli import describe_error
+            from trainer.errors import describe
 
             self.notify(
-                f"Not saved: {describe_error(error)}. The card stays; try again or press esc.",
+                f"Not saved: {describe(error)}. The card stays; try again or press esc.",
                 title="Could not save the answer",
                 severity="error",
                 timeout=10,
@@ -179,7 +179,7 @@ class StudyScreen(Screen[None]):
         self.finish()
 
     def action_edit(self) -> None:
-        from trainer.deckedit import CardEdit, edit_from_card
+        from trainer.app.deckedit import CardEdit, edit_from_card
         from trainer.tui.screens.card_form import CardForm
 
         if self.prompt is None:

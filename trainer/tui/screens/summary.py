@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from trainer.app.session import Summary
 from trainer.core.text import duration_text
-from trainer.session import Summary
 
 
 def summary_lines(summary: Summary) -> list[str]:

@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from trainer.app.trainer import Trainer
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.queue import QueueEntry, QueueKind
-from trainer.service import Trainer
 from trainer.storage.store import StoredCard
 
 

@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+from trainer.app.trainer import Trainer, UserError
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.quiz import (
     AnswerResult,
@@ -44,7 +45,6 @@ from trainer.core.quiz import (
     retake_items,
     score_quiz,
 )
-from trainer.service import Trainer, UserError
 from trainer.storage.store import StoredCard
 
 __all__ = [

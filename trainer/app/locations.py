@@ -56,7 +56,7 @@ def settings_path() -> Path:
 
 def bundled_decks_dir() -> Path:
     """Decks shipped with the program: inside the wheel, or the repo's decks/."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # trainer/
     installed = package / "bundled_decks"
     if installed.is_dir():
         return installed

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainer.cli.common import Command
+
 if TYPE_CHECKING:
-    from trainer.interop.anki_import import FieldChoice, PackageImportOutcome
-    from trainer.service import Trainer
+    from trainer.interop.anki_import import FieldChoice
 
 __all__ = [
     "FIELDS_HELP",
     "HISTORY_HELP",
     "PACKAGE_SUFFIXES",
     "add_package_import_options",
-    "import_package",
     "is_package",
     "register",
     "run_package_import",
@@ -63,8 +62,6 @@ MERGE_HELP = (
     "results are added once each (merging twice adds nothing), unknown cards are kept "
     "so no review is orphaned, and card states are rebuilt from the merged log"
 )
-
-Command = Callable[[str, Callable[[argparse.Namespace], int], str], Any]
 
 
 def register(command: Command) -> None:
@@ -113,7 +110,7 @@ def is_package(path: Path) -> bool:
 
 
 def _database_path(args: argparse.Namespace) -> Path:
-    from trainer import locations
+    from trainer.app import locations
 
     return locations.database_path(getattr(args, "db", None))
 
@@ -121,42 +118,19 @@ def _database_path(args: argparse.Namespace) -> Path:
 def _now() -> Any:
     import datetime as dt
 
-    from trainer.service import clock_from_environment
+    from trainer.app.trainer import clock_from_environment
 
     return clock_from_environment(dt.UTC).now()
 
 
-def import_package(
-    trainer: Trainer,
-    path: Path,
-    *,
-    fields: FieldChoice | str | None = None,
-    with_history: bool = False,
-    out_dir: Path | None = None,
-    overwrite: bool = False,
-    deck_name: str | None = None,
-) -> PackageImportOutcome:
-    """Import an Anki package; see ``trainer.interop.anki_import``."""
-    from trainer.interop import anki_import
-
-    return anki_import.import_package(
-        trainer,
-        path,
-        fields=fields,
-        with_history=with_history,
-        out_dir=out_dir,
-        overwrite=overwrite,
-        deck_name=deck_name,
-    )
-
-
 def run_package_import(args: argparse.Namespace) -> int:
     """The ``import`` command for ``.apkg``/``.colpkg`` files (``--out`` is a folder)."""
-    from trainer.cli import open_trainer
+    from trainer.cli.common import open_trainer
+    from trainer.interop import anki_import
 
     trainer = open_trainer(args)
     try:
-        outcome = import_package(
+        outcome = anki_import.import_package(
             trainer,
             args.file,
             fields=getattr(args, "fields", None),
@@ -175,7 +149,7 @@ def run_package_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from trainer.cli import open_trainer
+    from trainer.cli.common import open_trainer
     from trainer.interop.export import export_deck
 
     trainer = open_trainer(args)
@@ -208,15 +182,9 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from trainer.interop.backup import merge_database
-    from trainer.service import Trainer
+    from trainer.interop.backup import merge_file
 
-    database = _database_path(args)
-    trainer = Trainer.open(database)  # no deck sync: a refused merge changes nothing
-    try:
-        outcome = merge_database(trainer.store, database, args.other)
-    finally:
-        trainer.close()
+    outcome = merge_file(_database_path(args), args.other)
     print(
         f"merged {args.other}: {outcome.reviews_added} reviews, {outcome.undos_added} undos, "
         f"{outcome.quiz_attempts_added} quiz results and {outcome.cards_added} cards added; "

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainer.app.files import write_atomically
 from trainer.core.deck import DeckError, deck_from_data
 from trainer.core.model import Card, Deck, normalize_term
-from trainer.files import write_atomically
+from trainer.errors import TrainerError
 
 
-class DeckEditError(ValueError):
+class DeckEditError(TrainerError, ValueError):
     pass
 
 
@@ -83,7 +84,7 @@ def _load(path: Path) -> _Loaded:
 
 def _load_canonical(text: str) -> _Loaded | None:
     """The document as plain data, when writing that data back gives the same text."""
-    from trainer.deckfile import dump_deck_fast, read_canonical
+    from trainer.app.deckfile import dump_deck_fast, read_canonical
 
     document = read_canonical(text)
     return None if document is None else _Loaded(document, dump_deck_fast)
@@ -217,7 +218,7 @@ def card_line(path: Path, identity: str) -> int:
     The deck reader records every card's line and is fast; ruamel is asked
     only about a file that reader refuses (one being fixed by hand, say).
     """
-    from trainer.deckfile import read_deck_file
+    from trainer.app.deckfile import read_deck_file
 
     try:
         deck = read_deck_file(path)

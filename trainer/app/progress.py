@@ -35,7 +35,7 @@ from trainer.core.stats import (
 from trainer.storage import stats_queries
 
 if TYPE_CHECKING:
-    from trainer.service import Trainer
+    from trainer.app.trainer import Trainer
 
 __all__ = [
     "HEATMAP_LEVELS",
@@ -63,7 +63,7 @@ _RETENTION_DAYS = 30
 
 
 def _check_days(days: int) -> None:
-    from trainer.service import UserError
+    from trainer.errors import UserError
 
     if not 1 <= days <= MAX_DAYS:
         raise UserError(f"days must be between 1 and {MAX_DAYS}, got {days}")

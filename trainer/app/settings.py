@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from trainer.core.model import Direction
+from trainer.errors import TrainerError
 
 
-class SettingsError(ValueError):
+class SettingsError(TrainerError, ValueError):
     pass
 
 
@@ -147,7 +148,7 @@ def settings_to_data(settings: Settings) -> dict[str, Any]:
 def save_settings(settings: Settings, path: Path) -> None:
     import tomli_w
 
-    from trainer.files import write_atomically
+    from trainer.app.files import write_atomically
 
     write_atomically(path, tomli_w.dumps(settings_to_data(settings)))
 

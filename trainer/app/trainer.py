@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from trainer import locations
-from trainer.config import Settings, load_settings
+from trainer.app import locations
+from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
 from trainer.core.deck import DeckError
 from trainer.core.model import CardStatus, Deck, Direction, Mode, ReviewRecord, slugify
@@ -34,17 +34,14 @@ from trainer.core.queue import (
 )
 from trainer.core.sm2 import became_leech, review
 from trainer.core.text import visible
+from trainer.errors import UserError
 from trainer.storage import Store, open_connection
 
 if TYPE_CHECKING:
+    from trainer.app.deckedit import CardEdit
     from trainer.core.glossary import GlossaryImport
     from trainer.core.stats import ProgressReport
-    from trainer.deckedit import CardEdit
 from trainer.storage.store import BrowseRow, DeckRow, DeckSignature, StoredCard
-
-
-class UserError(Exception):
-    """A problem the user can fix; its message is one line fit for the terminal."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ class Trainer:
         deck_dirs: Sequence[Path] | None = None,
     ) -> Trainer:
         """Build the application exactly as the CLI and the TUI use it."""
-        from trainer.config import SettingsError
+        from trainer.app.settings import SettingsError
 
         try:
             settings = settings or load_settings(locations.settings_path())
@@ -145,6 +142,17 @@ class Trainer:
 
     def close(self) -> None:
         self.store.close()
+
+    def prepare_writes(self) -> None:
+        """Load the write path (sqlite-utils) ahead of the first answer; the TUI calls
+        this once its first screen shows, so no answer waits for the import."""
+        self.store.prepare_writes()
+
+    def __enter__(self) -> Trainer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------- time
     def now(self) -> dt.datetime:
@@ -185,7 +193,7 @@ class Trainer:
             ):
                 continue
             # imported here, past the unchanged files: PyYAML costs every command 12 ms
-            from trainer.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
+            from trainer.app.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
 
             if stat.st_size > MAX_DECK_BYTES:
                 report.errors.append(
@@ -394,6 +402,14 @@ class Trainer:
     ) -> tuple[list[BrowseRow], int]:
         return self.store.browse(query, decks, sort, descending, limit)
 
+    def leeches(self, decks: Sequence[str] | None = None) -> list[tuple[str, str, bool]]:
+        """(card id, term, suspended) of every leech in ``decks`` (None: all)."""
+        return self.store.leeches(decks)
+
+    def rebuild(self) -> int:
+        """Recompute every card's state from the review log; the number of states."""
+        return self.store.rebuild_card_state()
+
     def set_suspended(self, card_id: str, suspended: bool) -> None:
         self.card(card_id)
         self.store.set_suspended(card_id, suspended)
@@ -434,7 +450,7 @@ class Trainer:
 
     def edit_card(self, card_id: str, edit: CardEdit) -> None:
         """Write a card's new text into its deck file (keeping comments), then reload it."""
-        from trainer.deckedit import edit_card
+        from trainer.app.deckedit import edit_card
 
         stored = self.card(card_id)
         path = self.editable_deck_path(stored.deck)
@@ -442,7 +458,7 @@ class Trainer:
         self.sync_deck_file(path, edited.deck)
 
     def add_card(self, deck: str, edit: CardEdit) -> str:
-        from trainer.deckedit import add_card
+        from trainer.app.deckedit import add_card
 
         path = self.editable_deck_path(deck)
         added = add_card(path, edit)
@@ -454,7 +470,7 @@ class Trainer:
 
     def progress(self, decks: Sequence[str] | None = None, days: int = 30) -> ProgressReport:
         """Progress statistics for the chosen decks over a window of days."""
-        from trainer.progress import build_progress
+        from trainer.app.progress import build_progress
 
         return build_progress(self, decks, days)
 
@@ -470,7 +486,7 @@ class Trainer:
         ``deck`` is the file's content when the caller has just written it, so
         an import does not parse back the YAML it produced.
         """
-        from trainer.deckfile import read_deck_file
+        from trainer.app.deckfile import read_deck_file
 
         path = path.resolve()
         raw = path.read_bytes()
@@ -516,8 +532,8 @@ def _excerpt(text: str, width: int = 60) -> str:
 
 def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) -> tuple[Deck, str]:
     """A Deck of the complete entries plus the YAML of the whole import, drafts included."""
+    from trainer.app.deckfile import deck_to_data, dump_deck_fast
     from trainer.core.model import Card
-    from trainer.deckfile import deck_to_data, dump_deck_fast
 
     seen: set[str] = set()
     cards: list[Card] = []
@@ -575,8 +591,8 @@ def _import_glossary(
     refuse_missing_terms: bool,
     overwrite: bool,
 ) -> ImportOutcome:
+    from trainer.app.deckfile import decode_deck_bytes
     from trainer.core.glossary import GlossaryError, parse_glossary
-    from trainer.deckfile import decode_deck_bytes
 
     source = str(file)
     try:
@@ -640,7 +656,7 @@ def _put_back(path: Path, previous: bytes | None) -> None:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    from trainer.files import write_atomically
+    from trainer.app.files import write_atomically
 
     try:
         write_atomically(path, text)

@@ -1,0 +1,68 @@
+"""``home``, ``study`` and ``quiz``: the commands that open the TUI.
+
+Textual is imported only when one of them runs, so the other commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from trainer.cli.common import Command, choices_int, open_trainer, positive_int, seed_int
+from trainer.errors import EXIT_OK
+
+
+def register(command: Command) -> None:
+    command("home", run_home, "open the home screen (the default)")
+    sub = command("study", run_study, "start a study session in the TUI")
+    sub.add_argument("--deck", action="append", metavar="NAME", help="only this deck (repeatable)")
+    add_quiz_command(command)
+
+
+def add_quiz_command(command: Command) -> None:
+    sub = command(
+        "quiz",
+        run_quiz,
+        "take a multiple-choice quiz in the TUI. A wrong answer on a card you have already "
+        "studied is also logged as a review (grade 2, mode quiz): the card is drilled again "
+        "today and comes back tomorrow; right answers and never-studied cards leave the "
+        "schedule alone.",
+    )
+    sub.add_argument("--deck", action="append", metavar="NAME", help="quiz this deck (repeatable)")
+    sub.add_argument("--questions", type=positive_int, default=10, metavar="N", help="(10)")
+    sub.add_argument("--choices", type=choices_int, default=4, metavar="K", help="2-9 (4)")
+    sub.add_argument(
+        "--direction",
+        choices=["term", "definition", "mixed"],
+        default="term",
+        help="term: pick the definition of a term; definition: pick the term; mixed",
+    )
+    sub.add_argument(
+        "--source",
+        choices=["deck", "weakest", "due-soon"],
+        default="deck",
+        help="which cards: the whole deck, your weakest cards, or cards due soon",
+    )
+    sub.add_argument("--seed", type=seed_int, metavar="S", help="same seed, same quiz")
+
+
+def run_home(args: argparse.Namespace) -> int:
+    return run_tui(args, start="home")
+
+
+def run_study(args: argparse.Namespace) -> int:
+    return run_tui(args, start="study")
+
+
+def run_quiz(args: argparse.Namespace) -> int:
+    return run_tui(args, start="quiz")
+
+
+def run_tui(args: argparse.Namespace, start: str) -> int:
+    with open_trainer(args) as trainer:
+        decks = trainer.resolve_decks(getattr(args, "deck", None))
+        from trainer.tui.app import TrainerApp, launch_options
+
+        app = TrainerApp(trainer, **launch_options(start, decks, args))
+        app.startup_warnings = list(args.deck_problems)
+        app.run()
+        return app.return_code or EXIT_OK

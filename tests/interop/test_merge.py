@@ -155,7 +155,7 @@ def test_the_merged_states_are_a_replay_of_the_merged_log(
     assert states[("small/alpha", "forward")].repetitions == 4
     assert ("small/beta", "forward") in states  # the undone answer does not count
     assert a.store.count_reviews() == 12
-    a.store.rebuild_card_state()
+    a.rebuild()
     assert a.store.cached_states() == states
 
 

@@ -18,13 +18,15 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from trainer.cli import main
-from trainer.core.sm2 import SM2State, review
+from trainer.core.replay import replay
+from trainer.core.sm2 import SM2, SM2State, review
 from trainer.storage import Store, database, open_database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -247,7 +249,7 @@ def assert_cache_matches_log(path: Path, scratch: Path, *, rebuild: bool = True)
     store = Store(open_database(copy))
     try:
         before = store.cached_states()
-        store.rebuild_card_state()
+        store.rebuild_card_state(partial(replay, SM2()))
         assert store.cached_states() == before
     finally:
         store.close()

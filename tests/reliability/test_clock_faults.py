@@ -59,7 +59,7 @@ def assert_sensible(trainer: Trainer) -> None:
 
 def program_replay_agrees(trainer: Trainer) -> bool:
     before = trainer.store.cached_states()
-    trainer.store.rebuild_card_state()
+    trainer.rebuild()
     return trainer.store.cached_states() == before
 
 

@@ -167,7 +167,7 @@ def test_rebuild_agrees_with_the_cached_state_after_a_mixed_history(
 
     cached = trainer.store.cached_states()
     cached_rows = sorted(trainer.store.db["card_state"].rows, key=lambda r: tuple(r.values()))
-    assert trainer.store.rebuild_card_state() == len(cached) == 4
+    assert trainer.rebuild() == len(cached) == 4
     assert trainer.store.cached_states() == cached
     rebuilt_rows = sorted(trainer.store.db["card_state"].rows, key=lambda r: tuple(r.values()))
     assert rebuilt_rows == cached_rows
@@ -192,7 +192,7 @@ def test_rebuild_replays_answers_given_in_the_same_instant_in_the_order_given(
     trainer.store.record_review(second)
     cached = trainer.store.cached_states()
     assert cached[(ALPHA, "forward")] == second.after
-    trainer.store.rebuild_card_state()
+    trainer.rebuild()
     assert trainer.store.cached_states() == cached
 
 
@@ -200,7 +200,7 @@ def test_rebuild_on_an_empty_log_clears_stray_state(trainer: Trainer) -> None:
     trainer.store.db["card_state"].insert(
         {"card_id": ALPHA, "direction": "forward", "repetitions": 9, "due": "2026-01-01"}
     )
-    assert trainer.store.rebuild_card_state() == 0
+    assert trainer.rebuild() == 0
     assert trainer.store.cached_states() == {}
 
 

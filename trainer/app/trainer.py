@@ -12,7 +12,7 @@ import gc
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +23,7 @@ from trainer.app import locations
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
 from trainer.core.deck import DeckError
-from trainer.core.model import CardStatus, Deck, Direction, Mode, ReviewRecord, slugify
+from trainer.core.model import BrowseRow, CardStatus, Deck, Direction, Mode, ReviewRecord, slugify
 from trainer.core.queue import (
     Limits,
     QueueEntry,
@@ -32,7 +32,9 @@ from trainer.core.queue import (
     build_queue,
     summarize_today,
 )
-from trainer.core.sm2 import became_leech, review
+from trainer.core.replay import Replayed, replay
+from trainer.core.scheduler import Scheduler
+from trainer.core.sm2 import SM2, SM2State, became_leech
 from trainer.core.text import visible
 from trainer.errors import UserError
 from trainer.storage import Store, open_connection
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from trainer.app.deckedit import CardEdit
     from trainer.core.glossary import GlossaryImport
     from trainer.core.stats import ProgressReport
-from trainer.storage.store import BrowseRow, DeckRow, DeckSignature, StoredCard
+from trainer.storage.store import DeckRow, DeckSignature, StoredCard
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,12 @@ class Trainer:
         self.tz = tz
         self.deck_dirs = list(deck_dirs)
         self.user_decks = user_decks
+        #: the scheduler every answer and replay goes through (SM-2, as promised)
+        self.scheduler: Scheduler[SM2State] = SM2()
+
+    def replay(self, reviews: Iterable[ReviewRecord]) -> dict[tuple[str, Direction], Replayed]:
+        """Card states from a log, through this trainer's scheduler."""
+        return replay(self.scheduler, reviews)
 
     @classmethod
     def open(
@@ -367,7 +375,8 @@ class Trainer:
         today = study_day(now, self.tz, self.settings.rollover_hour)
         with self.store.write():
             before = self.store.state_of(card_id, direction)
-            after = review(before, grade, today) if mode is not Mode.DRILL else before
+            drill = mode is Mode.DRILL
+            after = before if drill else self.scheduler.review(before, grade, today)
             latest = self.store.latest_answer_time()
             stamp = now if latest is None or now > latest else latest + dt.timedelta(microseconds=1)
             record = ReviewRecord(
@@ -408,7 +417,7 @@ class Trainer:
 
     def rebuild(self) -> int:
         """Recompute every card's state from the review log; the number of states."""
-        return self.store.rebuild_card_state()
+        return self.store.rebuild_card_state(self.replay)
 
     def set_suspended(self, card_id: str, suspended: bool) -> None:
         self.card(card_id)

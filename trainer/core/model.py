@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from trainer.core.sm2 import SM2State
+from trainer.core.scheduler import Phase
+from trainer.core.sm2 import SM2, SM2State
 
 
 class Direction(StrEnum):
@@ -112,3 +113,26 @@ class CardStatus:
     state: SM2State = field(default_factory=SM2State)
     retired: bool = False
     suspended: bool = False
+
+
+@dataclass(frozen=True)
+class BrowseRow:
+    card_id: str
+    deck: str
+    term: str
+    definition: str
+    suspended: bool
+    leech: bool
+    repetitions: int | None
+    interval: int | None
+    easiness: float | None
+    lapses: int | None
+    due: dt.date | None
+
+    @property
+    def state(self) -> str:
+        """New, learning, young or mature, by SM-2's reading of the row's state."""
+        if self.repetitions is None:
+            return Phase.NEW.value
+        state = SM2State(self.repetitions, self.easiness or 0.0, self.interval or 0, self.due)
+        return SM2().phase(state).value

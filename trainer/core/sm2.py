@@ -1,7 +1,8 @@
-"""SuperMemo 2, exactly as DESIGN.md states it.
+"""SuperMemo 2, exactly as published (the README states the rules).
 
 One operation: ``review(state, quality, today)`` returns a new state and never
-mutates its input. The interval growth uses the E-Factor *before* this answer's
+mutates its input; ``SM2`` offers it through the ``Scheduler`` protocol of
+``trainer.core.scheduler``. The interval growth uses the E-Factor *before* this answer's
 update (the published algorithm computes I(n) from the item's current EF, then
 adjusts EF), and a failed recall leaves EF untouched so a single bad day does
 not permanently slow an item down.
@@ -14,6 +15,8 @@ import math
 from dataclasses import asdict, dataclass, replace
 from enum import IntEnum
 from typing import Any
+
+from trainer.core.scheduler import MATURE_INTERVAL_DAYS, Phase
 
 INITIAL_EASINESS = 2.5
 MIN_EASINESS = 1.3
@@ -107,3 +110,24 @@ def review(state: SM2State, quality: int, today: dt.date) -> SM2State:
 def became_leech(before: SM2State, after: SM2State, threshold: int) -> bool:
     """True for the one answer whose lapse takes a card to the leech threshold."""
     return before.lapses < threshold <= after.lapses
+
+
+class SM2:
+    """SM-2 as a ``Scheduler`` (see ``trainer.core.scheduler``); it holds no settings."""
+
+    name = "sm2"
+
+    def new_state(self) -> SM2State:
+        return SM2State()
+
+    def review(self, state: SM2State, grade: int, today: dt.date) -> SM2State:
+        return review(state, grade, today)
+
+    def phase(self, state: SM2State) -> Phase:
+        """New until first answered; learning for the first two successes (1 and
+        6 days); then young until the interval reaches the mature threshold."""
+        if state.due is None:
+            return Phase.NEW
+        if state.repetitions < 2:
+            return Phase.LEARNING
+        return Phase.YOUNG if state.interval < MATURE_INTERVAL_DAYS else Phase.MATURE

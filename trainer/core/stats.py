@@ -25,7 +25,8 @@ from enum import StrEnum
 from typing import Any
 
 from trainer.core.model import SCHEDULING_MODES, CardStatus, ReviewRecord
-from trainer.core.sm2 import PASSING_QUALITY
+from trainer.core.scheduler import MATURE_INTERVAL_DAYS
+from trainer.core.sm2 import PASSING_QUALITY, SM2
 
 __all__ = [
     "MATURE_INTERVAL_DAYS",
@@ -52,7 +53,6 @@ __all__ = [
 ]
 
 #: An interval of this many days or more makes a card mature (Anki's threshold).
-MATURE_INTERVAL_DAYS = 21
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -303,16 +303,9 @@ def categorize(status: CardStatus) -> CardCategory:
     suspended card is still categorized by its state: suspending hides a card
     from the queue but does not erase what the learner knows.
     """
-    state = status.state
     if status.retired:
         return CardCategory.RETIRED
-    if state.due is None:
-        return CardCategory.NEW
-    if state.repetitions < 2:
-        return CardCategory.LEARNING
-    if state.interval < MATURE_INTERVAL_DAYS:
-        return CardCategory.YOUNG
-    return CardCategory.MATURE
+    return CardCategory(SM2().phase(status.state).value)
 
 
 def counts_by_category(statuses: Iterable[CardStatus]) -> dict[CardCategory, int]:

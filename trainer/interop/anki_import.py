@@ -53,7 +53,7 @@ from trainer.core.model import (
     normalize_term,
     slugify,
 )
-from trainer.core.sm2 import SM2State, review
+from trainer.core.sm2 import SM2State
 from trainer.core.text import one_line
 from trainer.interop.anki import AnkiCollection, AnkiNote, Limits, Notetype, read_package
 from trainer.interop.html import html_to_text
@@ -344,6 +344,7 @@ def _new_records(trainer: Trainer, answers: Sequence[_Answer]) -> list[ReviewRec
     timeline += [(answer.answered_at, 1, answer) for answer in fresh]
     timeline.sort(key=lambda item: (item[0], item[1]))
     rollover = trainer.settings.rollover_hour
+    scheduler = trainer.scheduler
     states: dict[tuple[str, Direction], SM2State] = {}
     scheduled_on: dict[tuple[str, Direction], dt.date] = {}
     records: list[ReviewRecord] = []
@@ -351,17 +352,18 @@ def _new_records(trainer: Trainer, answers: Sequence[_Answer]) -> list[ReviewRec
         if isinstance(item, ReviewRecord):
             key = (item.card_id, item.direction)
             if item.mode in SCHEDULING_MODES:
-                states[key] = review(states.get(key, SM2State()), item.grade, item.day)
+                known = states.get(key, scheduler.new_state())
+                states[key] = scheduler.review(known, item.grade, item.day)
                 scheduled_on[key] = item.day
             continue
         assert isinstance(item, _Answer)
         key = (item.card_id, item.direction)
         day = study_day(item.answered_at, trainer.tz, rollover)
-        before = states.get(key, SM2State())
+        before = states.get(key, scheduler.new_state())
         if scheduled_on.get(key) == day:
             mode, after = Mode.DRILL, before
         else:
-            mode, after = Mode.STUDY, review(before, item.grade, day)
+            mode, after = Mode.STUDY, scheduler.review(before, item.grade, day)
             states[key] = after
             scheduled_on[key] = day
         records.append(
@@ -454,7 +456,7 @@ def import_package(
             records = _new_records(trainer, answers)
             for record in records:
                 store.record_review(record)
-            store.rebuild_card_state()
+            trainer.rebuild()
         added = len(records)
     return PackageImportOutcome(
         member=collection.member,

@@ -41,10 +41,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from trainer.core.replay import replay as replay_log
+from trainer.core.sm2 import SM2
 from trainer.storage.database import DatabaseError, known_steps
-from trainer.storage.store import Store
+from trainer.storage.store import Replay, Store
 from trainer.storage.transfer import (
     MergeCounts,
     TransferFailed,
@@ -192,11 +195,16 @@ def merge_file(database: Path, other: Path) -> MergeOutcome:
     from trainer.app.trainer import Trainer
 
     with Trainer.open(database) as trainer:
-        return merge_database(trainer.store, database, other)
+        return merge_database(trainer.store, database, other, replay=trainer.replay)
 
 
-def merge_database(store: Store, database: Path, other: Path) -> MergeOutcome:
-    """Fold ``other`` (another device's trainer database) into ``store``."""
+def merge_database(
+    store: Store, database: Path, other: Path, *, replay: Replay | None = None
+) -> MergeOutcome:
+    """Fold ``other`` (another device's trainer database) into ``store``; card
+    states are then rebuilt with ``replay`` (SM-2's unless another is given)."""
+    if replay is None:
+        replay = partial(replay_log, SM2())
     if database.exists() and other.exists() and other.resolve() == database.resolve():
         raise _user_error(f"{other}: is this database; nothing to merge")
     with _refusals(), staged_copy(other) as staged:
@@ -209,6 +217,6 @@ def merge_database(store: Store, database: Path, other: Path) -> MergeOutcome:
                 reason = str(error).removeprefix(f"{staged}: ")
                 raise _user_error(f"{other}: cannot upgrade its schema: {reason}") from None
         try:
-            return merge_into(store, staged)
+            return merge_into(store, staged, replay)
         except TransferFailed as error:
             raise _user_error(f"{other}: cannot merge: {error}") from None

@@ -32,11 +32,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trainer.core.model import SCHEDULING_MODES, CardStatus, Direction
+from trainer.core.scheduler import MATURE_INTERVAL_DAYS
 from trainer.core.sm2 import PASSING_QUALITY, SM2State
 from trainer.core.stats import (
     FORECAST_DAYS,
     HARDEST_COUNT,
-    MATURE_INTERVAL_DAYS,
     CardCategory,
     CardsSummary,
     DayActivity,

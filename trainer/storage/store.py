@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trainer.core.model import (
     SCHEDULING_MODES,
+    BrowseRow,
     Card,
     CardStatus,
     Deck,
@@ -25,11 +26,15 @@ from trainer.core.model import (
     Mode,
     ReviewRecord,
 )
-from trainer.core.sm2 import SM2State, review
+from trainer.core.replay import Replayed
+from trainer.core.sm2 import SM2State
 from trainer.storage.database import as_database
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+#: a scheduler's replay of the log (``trainer.core.replay.replay`` bound to one)
+Replay = Callable[[Iterable[ReviewRecord]], Mapping[tuple[str, Direction], Replayed[SM2State]]]
 
 #: from this many cards, a deck sync rebuilds the search index in one pass
 BULK_SYNC_ROWS = 5000
@@ -686,30 +691,26 @@ class Store:
             ).fetchone()
         return days
 
-    def rebuild_card_state(self) -> int:
-        """Replay the whole log through SM-2 and replace the cached states.
+    def rebuild_card_state(self, replay: Replay) -> int:
+        """Replace the cached states with ``replay`` of the whole log.
 
-        The log is read inside the write transaction, so an answer another
-        process records meanwhile waits, and is not lost from the cache.
+        ``replay`` is the chosen scheduler's (``trainer.core.replay``): storage
+        keeps states and never schedules. The log is read inside the write
+        transaction, so an answer another process records meanwhile waits, and
+        is not lost from the cache.
         """
-        states: dict[tuple[str, Direction], tuple[SM2State, dt.datetime]] = {}
         with self.write():
-            for record in self.all_reviews():
-                if record.mode not in SCHEDULING_MODES:
-                    continue
-                key = (record.card_id, record.direction)
-                before = states.get(key, (SM2State(), record.answered_at))[0]
-                states[key] = (review(before, record.grade, record.day), record.answered_at)
+            states = replay(self.all_reviews())
             self.conn.execute("DELETE FROM card_state")
             self.db["card_state"].insert_all(
                 (
                     {
                         "card_id": card,
                         "direction": str(direction),
-                        **_state_columns(state),
-                        "last_review": at.isoformat(),
+                        **_state_columns(replayed.state),
+                        "last_review": replayed.last_answer.isoformat(),
                     }
-                    for (card, direction), (state, at) in states.items()
+                    for (card, direction), replayed in states.items()
                 ),
                 pk=("card_id", "direction"),
             )
@@ -878,29 +879,6 @@ BROWSE_SORTS = {
     "easiness": _per_card("min(s.easiness)"),
     "lapses": _per_card("max(s.lapses)"),
 }
-
-
-@dataclass(frozen=True)
-class BrowseRow:
-    card_id: str
-    deck: str
-    term: str
-    definition: str
-    suspended: bool
-    leech: bool
-    repetitions: int | None
-    interval: int | None
-    easiness: float | None
-    lapses: int | None
-    due: dt.date | None
-
-    @property
-    def state(self) -> str:
-        if self.repetitions is None:
-            return "new"
-        if self.repetitions < 2:
-            return "learning"
-        return "young" if (self.interval or 0) < 21 else "mature"
 
 
 def _browse_row(row: Sequence[Any]) -> BrowseRow:

@@ -37,7 +37,7 @@ from trainer.storage.database import (
     known_steps,
     open_connection,
 )
-from trainer.storage.store import Store
+from trainer.storage.store import Replay, Store
 
 __all__ = [
     "MergeCounts",
@@ -262,14 +262,14 @@ def migrate_copy(path: Path) -> None:
     open_connection(path, backup_before_migrating=False).close()
 
 
-def merge_into(store: Store, other: Path) -> MergeCounts:
+def merge_into(store: Store, other: Path, replay: Replay) -> MergeCounts:
     """Fold the trainer database at ``other`` (checked, at this version's schema) into ``store``.
 
     Everything is written in one transaction, so a failed merge changes nothing.
     """
     conn = sqlite3.connect(str(other))
     try:
-        return _merge(store, conn)
+        return _merge(store, conn, replay)
     except sqlite3.DatabaseError as error:
         raise TransferFailed(error) from None
     finally:
@@ -300,7 +300,7 @@ def _insert_new(
     return _count(conn, table) - before
 
 
-def _merge(store: Store, other: sqlite3.Connection) -> MergeCounts:
+def _merge(store: Store, other: sqlite3.Connection, replay: Replay) -> MergeCounts:
     """Cards this database has never seen are inserted so no review is orphaned;
     they stay active only when their deck is active here (otherwise they are
     retired, and so is the deck row added for them); cards known here keep
@@ -348,5 +348,5 @@ def _merge(store: Store, other: sqlite3.Connection) -> MergeCounts:
         reviews_added = _insert_new(local, "reviews", *plan["reviews"])
         undos_added = _insert_new(local, "review_undos", *plan["review_undos"])
         quizzes_added = _insert_new(local, "quiz_attempts", *plan["quiz_attempts"])
-        states = store.rebuild_card_state()
+        states = store.rebuild_card_state(replay)
     return MergeCounts(decks_added, cards_added, reviews_added, undos_added, quizzes_added, states)

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from trainer.app.deckedit import CardEdit, edit_from_card
+from trainer.core.model import BrowseRow
 from trainer.core.text import count_text, visible
-from trainer.storage.store import BrowseRow
 from trainer.tui.screens.card_form import CardForm
 from trainer.tui.widgets.tables import cursor_row_key
 

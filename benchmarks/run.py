@@ -25,6 +25,7 @@ from pathlib import Path
 
 from benchmarks import floor, generate
 from benchmarks.generate import DATA_DIR, DECK_NAME, NOW, TODAY, format_count, parse_count
+from trainer.interop.glossary import import_glossary
 
 REPO = Path(__file__).resolve().parent.parent
 WORK_DIR = DATA_DIR / "work"
@@ -243,7 +244,8 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
             trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
             mine.append(
                 timed(
-                    lambda trainer=trainer: trainer.import_glossary(
+                    lambda trainer=trainer: import_glossary(
+                        trainer,
                         tsv,
                         deck_name=DECK_NAME,
                         out=None,
@@ -294,7 +296,7 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         work = fresh_dir(base / "edit")
         trainer = open_trainer(work / "trainer.db", deck_dirs=[work / "decks"])
         options = {"deck_name": DECK_NAME, "fmt": None, "refuse_missing_terms": False}
-        outcome = trainer.import_glossary(tsv, out=None, overwrite=True, **options)
+        outcome = import_glossary(trainer, tsv, out=None, overwrite=True, **options)
         card = trainer.store.cards(deck=outcome.slug)[n // 2]
         from trainer.app.deckedit import CardEdit
 

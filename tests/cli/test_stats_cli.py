@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import SMALL_DECK
 from tests.support import Result
 from trainer.app.progress import MAX_DAYS
-from trainer.app.report import EMPTY_MESSAGE
+from trainer.app.progress_view import EMPTY_MESSAGE
 from trainer.app.trainer import Trainer
 from trainer.cli import main
 from trainer.core.clock import FixedClock

@@ -24,6 +24,7 @@ from trainer.interop.export import (
     render_tsv,
     stable_anki_id,
 )
+from trainer.interop.glossary import import_glossary
 
 RICH_DECK = """\
 name: Rich deck
@@ -172,8 +173,8 @@ def test_csv_round_trip_through_the_import_command(
     out = tmp_path / "rich-again.csv"
     export_deck(rich, "rich", "csv", out)
     other = open_trainer(tmp_path / "other" / "t.db", at=START)
-    outcome = other.import_glossary(
-        out, deck_name=None, out=None, fmt=None, refuse_missing_terms=True, overwrite=False
+    outcome = import_glossary(
+        other, out, deck_name=None, out=None, fmt=None, refuse_missing_terms=True, overwrite=False
     )
     assert outcome.cards == 3
     expected = [Card(c.term, c.definition, c.aliases, c.tags) for c in cards(rich, "rich")]

@@ -26,7 +26,7 @@ from rich.console import Console
 from textual.widget import Widget
 from textual.widgets import Static
 
-from trainer.app.report import EMPTY_MESSAGE
+from trainer.app.progress_view import EMPTY_MESSAGE
 from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import Direction, Mode
@@ -122,9 +122,9 @@ async def test_figures_for_all_decks(studied: Trainer, size: tuple[int, int]) ->
 
         hardest = plain(app, "#progress-hardest")
         rows = [line.split() for line in hardest.splitlines() if line.strip()]
-        assert rows[1] == ["Term", "Deck", "Lapses", "Ease"]
-        assert rows[2] == ["Gamma", "Small", "deck", "1", "2.50"]
-        assert rows[3] == ["Beta", "Small", "deck", "0", "2.36"]
+        assert rows[1] == ["Term", "Deck", "Direction", "Lapses", "Ease"]
+        assert rows[2] == ["Gamma", "Small", "deck", "forward", "1", "2.50"]
+        assert rows[3] == ["Beta", "Small", "deck", "forward", "0", "2.36"]
         assert " ".join(plain(app, "#progress-quiz").split()).startswith(
             "Quiz history Deck Quizzes Last Best Average Small deck 1 75% 75% 75%"
         )

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trainer.app.trainer import Trainer, UserError, glossary_to_deck, import_messages
+from trainer.app.trainer import Trainer, UserError
 from trainer.core.glossary import parse_glossary
+from trainer.interop.glossary import glossary_to_deck, import_glossary, import_messages
 
 GLOSSARY = (
     "Term\tDefinition\tAliases\tTags\n"
@@ -95,8 +96,14 @@ def glossary_file(tmp_path: Path, text: str = GLOSSARY) -> Path:
 
 
 def run_import(trainer: Trainer, file: Path) -> None:
-    trainer.import_glossary(
-        file, deck_name=None, out=None, fmt=None, refuse_missing_terms=True, overwrite=False
+    import_glossary(
+        trainer,
+        file,
+        deck_name=None,
+        out=None,
+        fmt=None,
+        refuse_missing_terms=True,
+        overwrite=False,
     )
 
 

@@ -8,12 +8,10 @@ builds today's queue and records answers, one transaction each.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +21,7 @@ from trainer.app import locations
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
 from trainer.core.deck import DeckError
-from trainer.core.model import BrowseRow, CardStatus, Deck, Direction, Mode, ReviewRecord, slugify
+from trainer.core.model import BrowseRow, CardStatus, Deck, Direction, Mode, ReviewRecord
 from trainer.core.queue import (
     Limits,
     QueueEntry,
@@ -35,13 +33,11 @@ from trainer.core.queue import (
 from trainer.core.replay import Replayed, replay
 from trainer.core.scheduler import Scheduler
 from trainer.core.sm2 import SM2, SM2State, became_leech
-from trainer.core.text import visible
 from trainer.errors import UserError
 from trainer.storage import Store, open_connection
 
 if TYPE_CHECKING:
     from trainer.app.deckedit import CardEdit
-    from trainer.core.glossary import GlossaryImport
     from trainer.core.stats import ProgressReport
 from trainer.storage.store import DeckRow, DeckSignature, StoredCard
 
@@ -483,12 +479,6 @@ class Trainer:
 
         return build_progress(self, decks, days)
 
-    # ---------------------------------------------------------------- imports
-    def import_glossary(self, file: Path, **options: object) -> ImportOutcome:
-        """Write a deck file from a glossary document and load it, in one pass."""
-        with _collector_paused():
-            return _import_glossary(self, file, **options)  # type: ignore[arg-type]
-
     def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
         """Load one deck file now (it may live outside the deck folders).
 
@@ -507,167 +497,3 @@ class Trainer:
         digest = hashlib.sha256(raw).hexdigest()
         signature = DeckSignature(str(path), stat.st_size, stat.st_mtime_ns, digest)
         self.store.sync_deck(deck, signature, self.now())
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    slug: str
-    path: Path
-    cards: int
-    messages: tuple[str, ...]
-
-
-def import_messages(result: GlossaryImport, source: str) -> list[str]:
-    """What the user must know about an import: gaps, guesses and duplicates."""
-    messages = []
-    for entry in result.entries:
-        if entry.term_recovered:
-            messages.append(
-                f"{source}:{entry.line}: term {visible(entry.term)!r} recovered from definition"
-            )
-    for entry in result.missing_terms:
-        messages.append(
-            f"{source}:{entry.line}: no term for: {visible(_excerpt(entry.definition))}"
-        )
-    for term, lines in result.duplicates.items():
-        where = ", ".join(str(line) for line in lines)
-        messages.append(f"{source}: duplicate term {visible(term)!r} on lines {where} (first kept)")
-    return messages
-
-
-def _excerpt(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) -> tuple[Deck, str]:
-    """A Deck of the complete entries plus the YAML of the whole import, drafts included."""
-    from trainer.app.deckfile import deck_to_data, dump_deck_fast
-    from trainer.core.model import Card
-
-    seen: set[str] = set()
-    cards: list[Card] = []
-    drafts: list[dict[str, object]] = []
-    # term_keys: normalized once per import, shared with the duplicate report
-    for entry, key in zip(result.entries, result.term_keys, strict=True):
-        if not entry.term:
-            drafts.append({"term": "", "missing_term": True, "definition": entry.definition})
-            continue
-        if key in seen:
-            continue
-        seen.add(key)
-        cards.append(
-            Card(
-                term=entry.term,
-                definition=entry.definition,
-                aliases=tuple(getattr(entry, "aliases", ())),
-                tags=tuple(getattr(entry, "tags", ())),
-            )
-        )
-    note = f"Imported by trainer from {source} ({result.format} layout)."
-    if drafts:
-        note += f" {len(drafts)} cards have no term yet (missing_term: true): fill them in."
-    deck = Deck(slug=slug, name=name, cards=tuple(cards), source=note)
-    data = deck_to_data(deck)
-    data["cards"] = data["cards"] + drafts
-    return deck, dump_deck_fast(data)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, then put it back as it was.
-
-    An import builds several objects per term and keeps them all to the end,
-    so the collector would re-scan them over and over and free nothing: 0.4 s
-    of a 100k-term import. It is process-wide, so only the import (which the
-    CLI runs alone, never beside the TUI) uses this.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _import_glossary(
-    trainer: Trainer,
-    file: Path,
-    *,
-    deck_name: str | None,
-    out: Path | None,
-    fmt: str | None,
-    refuse_missing_terms: bool,
-    overwrite: bool,
-) -> ImportOutcome:
-    from trainer.app.deckfile import decode_deck_bytes
-    from trainer.core.glossary import GlossaryError, parse_glossary
-
-    source = str(file)
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise UserError(f"{source}: cannot read: {error.strerror}") from None
-    try:
-        text = decode_deck_bytes(raw, source)
-        result = parse_glossary(text, source, fmt)
-    except (DeckError, GlossaryError) as error:
-        raise UserError(str(error)) from None
-    messages = import_messages(result, source)
-    if refuse_missing_terms and result.missing_terms:
-        lines = ", ".join(str(e.line) for e in result.missing_terms)
-        raise UserError(
-            f"{source}: {len(result.missing_terms)} definitions have no term (lines {lines}); "
-            "nothing written (use --missing-terms flag to import them for filling in)"
-        )
-    name = deck_name or file.stem.replace("_", " ").replace("-", " ").strip() or "Imported deck"
-    path = out.expanduser().resolve() if out else trainer.user_decks / f"{slugify(name)}.yaml"
-    slug = path.stem
-    if path == file.resolve():
-        raise UserError(f"{path}: is the glossary being imported; choose another --out")
-    if path.exists() and not overwrite:
-        raise UserError(f"{path}: already exists (use --force to replace it)")
-    _refuse_slug_taken(trainer, slug, path)
-    deck, text_out = glossary_to_deck(result, slug, name, source)
-    if not deck.cards:
-        raise UserError(f"{source}: no entry has a term; nothing to study")
-    previous = path.read_bytes() if path.exists() else None
-    write_text_atomically(path, text_out)
-    try:
-        trainer.sync_deck_file(path, deck)
-    except BaseException as error:
-        _put_back(path, previous)  # the file and the database must agree
-        if isinstance(error, DeckError):
-            raise UserError(str(error)) from None
-        raise
-    return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
-
-
-def _refuse_slug_taken(trainer: Trainer, slug: str, path: Path) -> None:
-    """A deck is known by its file name: two files with one name would fight."""
-    existing = trainer.store.deck_path(slug)
-    if existing and Path(existing).resolve() != path and Path(existing).exists():
-        raise UserError(
-            f"{path}: a deck named {slug!r} already comes from {existing}; "
-            "choose another file name with --out"
-        )
-
-
-def _put_back(path: Path, previous: bytes | None) -> None:
-    """Undo a deck file write whose database half failed."""
-    try:
-        if previous is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(previous)
-    except OSError:
-        pass  # the original error is the one to report
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    from trainer.app.files import write_atomically
-
-    try:
-        write_atomically(path, text)
-    except OSError as error:
-        raise UserError(f"{path}: cannot write: {error.strerror}") from None

@@ -10,6 +10,7 @@ from trainer.cli.common import Command, open_trainer
 from trainer.cli.transfer import add_package_import_options, is_package
 from trainer.core.text import visible
 from trainer.errors import EXIT_OK, UserError
+from trainer.interop.glossary import import_glossary
 
 
 def register(command: Command) -> None:
@@ -57,7 +58,8 @@ def run_import(args: argparse.Namespace) -> int:
     if args.fields or args.with_history:
         raise UserError("--fields and --with-history apply to Anki packages (.apkg, .colpkg)")
     with open_trainer(args) as trainer:
-        outcome = trainer.import_glossary(
+        outcome = import_glossary(
+            trainer,
             args.file,
             deck_name=args.deck,
             out=args.out,

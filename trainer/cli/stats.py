@@ -34,7 +34,7 @@ def run_stats(args: argparse.Namespace) -> int:
         ]
         print_json(data)
         return EXIT_OK
-    from trainer.app.report import render_report
+    from trainer.cli.report import render_report
 
     render_report(report, terms=terms)
     if leeches:

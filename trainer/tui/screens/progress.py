@@ -35,16 +35,18 @@ from trainer.app.progress import (
     load_progress,
     month_labels,
 )
-from trainer.app.report import (
+from trainer.app.progress_view import (
     EMPTY_MESSAGE,
-    NO_DATA,
-    card_label,
-    count_text,
-    duration_text,
-    rate_text,
+    Section,
+    activity_section,
+    counts_section,
+    hardest_section,
+    leech_line,
+    quiz_section,
+    retention_section,
 )
 from trainer.core.stats import CardCategory, ProgressReport
-from trainer.core.text import visible
+from trainer.core.text import count_text, visible
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -336,104 +338,55 @@ class ProgressScreen(Screen[None]):
 # --------------------------------------------------------------------------- figures
 
 
-def counts_text(report: ProgressReport) -> Text:
-    text = Text("Cards by state\n", style="bold")
-    width = max(len(category.value) for category in CardCategory)
-    for category in CardCategory:
-        count = report.counts.get(category, 0)
-        text.append(f"{category.value.capitalize():<{width}}  {count:>6}\n")
-    total = sum(report.counts.values())
-    text.append(f"{'Total':<{width}}  {total:>6}", style="dim")
-    return text
+def section_box(section: Section, *, hide: Sequence[str] = ()) -> RenderableType:
+    """A section of the report as a borderless box: its title, then its table.
+
+    The title is a separate Text: Textual measures a Table's height without its
+    title. ``hide`` leaves out columns the box has no room for.
+    """
+    title = Text(section.title, style="bold")
+    if not section.rows and section.empty:
+        return Group(title, Text(section.empty))
+    shown = [index for index, name in enumerate(section.columns) if name not in hide]
+    table = Table(box=None, padding=(0, 2, 0, 0), show_header=section.show_header)
+    for index in shown:
+        name = section.columns[index]
+        figure = name in section.figures
+        table.add_column(name, justify="right" if figure else "left", overflow="fold")
+    for row in section.rows:
+        table.add_row(*(Text(row[index]) for index in shown))
+    if section.total:
+        table.add_row(*(Text(section.total[index], style="dim") for index in shown))
+    return Group(title, table)
 
 
-def activity_text(report: ProgressReport) -> Text:
-    rows = [
-        ("Current streak", count_text(report.streak.current, "day")),
-        ("Longest streak", count_text(report.streak.longest, "day")),
-        ("Reviews today", str(report.reviews_today)),
-        ("Time today", duration_text(report.seconds_today)),
-        (f"Reviews, {report.days} days", str(report.total_reviews)),
-        (f"Time, {report.days} days", duration_text(report.seconds_total)),
-        ("Days studied", f"{report.days_studied} of {report.days}"),
-    ]
-    width = max(len(name) for name, _ in rows)
-    text = Text("Activity\n", style="bold")
-    text.append("\n".join(f"{name:<{width}}  {value:>9}" for name, value in rows))
-    return text
+def counts_text(report: ProgressReport) -> RenderableType:
+    return section_box(counts_section(report))
+
+
+def activity_text(report: ProgressReport) -> RenderableType:
+    return section_box(activity_section(report))
 
 
 def retention_table(report: ProgressReport) -> RenderableType:
-    # The title is a separate Text: Textual measures a Table's height without its title.
-    table = Table(box=None, padding=(0, 2, 0, 0))
-    table.add_column("")
-    table.add_column("7 days", justify="right")
-    table.add_column("30 days", justify="right")
-    week, month = report.retention_7, report.retention_30
-    table.add_row(
-        "Young",
-        rate_text(week.young_passed, week.young_total),
-        rate_text(month.young_passed, month.young_total),
-    )
-    table.add_row(
-        "Mature",
-        rate_text(week.mature_passed, week.mature_total),
-        rate_text(month.mature_passed, month.mature_total),
-    )
-    return Group(Text("Retention (graded 3 or more)", style="bold"), table)
+    return section_box(retention_section(report))
 
 
 def hardest_table(
     report: ProgressReport, terms: dict[str, str], deck_names: dict[str, str]
 ) -> RenderableType:
-    title = Text("Hardest cards", style="bold")
+    box = section_box(hardest_section(report, terms, deck_names))
     if not report.hardest:
-        return Group(title, Text("None yet: cards you forget show up here."))
-    table = Table(box=None, padding=(0, 2, 0, 0), expand=False)
-    table.add_column("Term", overflow="fold", max_width=40)
-    table.add_column("Deck", overflow="ellipsis", no_wrap=True, max_width=20)
-    table.add_column("Lapses", justify="right")
-    table.add_column("Ease", justify="right")
-    for status in report.hardest:
-        table.add_row(
-            Text(visible(card_label(status.card_id, terms))),
-            Text(visible(deck_names.get(status.deck, status.deck))),
-            str(status.state.lapses),
-            f"{status.state.easiness:.2f}",
-        )
-    return Group(title, table, Text("h: quiz the hardest cards", style="dim"))
+        return box
+    return Group(box, Text("h: quiz the hardest cards", style="dim"))
 
 
 def leech_text(leeches: Sequence[tuple[str, str, bool]]) -> Text:
-    """Leeches (cards that reached the lapse limit), named so they can be reworded."""
-    if not leeches:
-        return Text("Leeches: none", style="dim")
-    names = ", ".join(
-        visible(term) + (" (suspended)" if suspended else "") for _, term, suspended in leeches
-    )
-    return Text(f"Leeches ({len(leeches)}): {names}", style="bold red")
+    return Text(leech_line(leeches), style="bold red" if leeches else "dim")
 
 
 def quiz_table(report: ProgressReport, deck_names: dict[str, str]) -> RenderableType:
-    title = Text("Quiz history", style="bold")
-    if not report.quiz_history:
-        return Group(title, Text("No quizzes taken yet."))
-    table = Table(box=None, padding=(0, 2, 0, 0))
-    table.add_column("Deck", overflow="ellipsis", no_wrap=True, max_width=24)
-    table.add_column("Quizzes", justify="right")
-    table.add_column("Last", justify="right")
-    table.add_column("Best", justify="right")
-    table.add_column("Average", justify="right")
-    for deck, series in report.quiz_history.items():
-        scores = [score for _, score in series]
-        table.add_row(
-            Text(visible(deck_names.get(deck, deck))),
-            str(len(scores)),
-            f"{scores[-1]:.0f}%",
-            f"{max(scores):.0f}%",
-            f"{sum(scores) / len(scores):.0f}%" if scores else NO_DATA,
-        )
-    return Group(title, table)
+    return section_box(quiz_section(report, deck_names), hide=("Recent scores",))
 
 
 def plot_days(

@@ -65,12 +65,21 @@ class UserError(TrainerError):
     """A problem the user can fix (a bad argument, a missing card or deck)."""
 
 
-def os_error(error: OSError, path: object | None = None, action: str = "") -> UserError:
-    """An ``OSError`` as a user error naming the file: ``PATH: cannot ACTION: reason``."""
+def os_error(
+    error: OSError,
+    path: object | None = None,
+    action: str = "",
+    kind: type[TrainerError] = UserError,
+) -> TrainerError:
+    """An ``OSError`` as one line naming the file: ``PATH: cannot ACTION: reason``.
+
+    ``kind`` is the error class of the layer that failed (a settings, deck-edit
+    or database error), so callers that catch their own class still can.
+    """
     where = path if path is not None else error.filename
     reason = error.strerror or str(error)
     doing = f"cannot {action}: " if action else ""
-    return UserError(f"{where}: {doing}{reason}" if where is not None else f"{doing}{reason}")
+    return kind(f"{where}: {doing}{reason}" if where is not None else f"{doing}{reason}")
 
 
 def describe(error: BaseException) -> str:

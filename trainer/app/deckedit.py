@@ -23,7 +23,7 @@ from typing import Any
 from trainer.app.files import write_atomically
 from trainer.core.deck import DeckError, deck_from_data
 from trainer.core.model import Card, Deck, normalize_term
-from trainer.errors import TrainerError
+from trainer.errors import TrainerError, os_error
 
 
 class DeckEditError(TrainerError, ValueError):
@@ -70,7 +70,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise DeckEditError(f"{path}: cannot read: {error.strerror}") from None
+        raise os_error(error, path, "read", DeckEditError) from None
 
 
 def _load(path: Path) -> _Loaded:
@@ -114,7 +114,7 @@ def _save(loaded: _Loaded, path: Path) -> Deck | None:
     try:
         write_atomically(path, loaded.render(loaded.document))
     except OSError as error:
-        raise DeckEditError(f"{path}: cannot write: {error.strerror}") from None
+        raise os_error(error, path, "write", DeckEditError) from None
     if not loaded.plain:
         return None
     return deck_from_data(loaded.document, path.stem, str(path))

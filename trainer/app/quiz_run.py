@@ -33,6 +33,8 @@ from typing import Any
 from trainer.app.trainer import Trainer, UserError
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.quiz import (
+    DEFAULT_CHOICES,
+    DEFAULT_QUESTIONS,
     AnswerResult,
     Question,
     Quiz,
@@ -78,11 +80,13 @@ class NothingToQuiz(UserError):
 
 @dataclass(frozen=True)
 class QuizOptions:
+    """What to quiz; the defaults are the CLI's and the TUI's alike."""
+
     decks: list[str] | None = None
-    questions: int = 10
-    choices: int = 4
-    direction: str = "term"
-    source: str = "deck"
+    questions: int = DEFAULT_QUESTIONS
+    choices: int = DEFAULT_CHOICES
+    direction: str = QuizDirection.TERM.value
+    source: str = SOURCES[0]
     seed: int | None = None
 
 

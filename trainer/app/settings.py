@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.core.model import Direction
-from trainer.errors import TrainerError
+from trainer.errors import TrainerError, os_error
 
 
 class SettingsError(TrainerError, ValueError):
@@ -55,7 +55,7 @@ def load_settings(path: Path) -> Settings:
     except RecursionError:  # tomllib reads nested arrays and tables recursively
         raise SettingsError(f"{path}: not a settings file (nested too deeply)") from None
     except OSError as error:
-        raise SettingsError(f"{path}: cannot read: {error.strerror}") from None
+        raise os_error(error, path, "read", SettingsError) from None
     return settings_from_data(data, str(path))
 
 

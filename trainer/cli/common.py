@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
 
 #: ``command(name, handler, help)``: declares a subcommand (with ``--db``) and returns
-#: its parser; ``trainer.cli.main`` hands it to each family's ``register``.
+#: its parser; ``trainer.cli.program`` hands it to each family's ``register``.
 Command = Callable[[str, Callable[[argparse.Namespace], int], str], Any]
 
 

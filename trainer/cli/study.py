@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 
+from trainer.app.quiz_run import SOURCES, QuizOptions
 from trainer.cli.common import Command, choices_int, open_trainer, positive_int, seed_int
+from trainer.core.quiz import QuizDirection
 from trainer.errors import EXIT_OK
 
 
@@ -28,18 +30,31 @@ def add_quiz_command(command: Command) -> None:
         "schedule alone.",
     )
     sub.add_argument("--deck", action="append", metavar="NAME", help="quiz this deck (repeatable)")
-    sub.add_argument("--questions", type=positive_int, default=10, metavar="N", help="(10)")
-    sub.add_argument("--choices", type=choices_int, default=4, metavar="K", help="2-9 (4)")
+    defaults = QuizOptions()
+    sub.add_argument(
+        "--questions",
+        type=positive_int,
+        default=defaults.questions,
+        metavar="N",
+        help=f"({defaults.questions})",
+    )
+    sub.add_argument(
+        "--choices",
+        type=choices_int,
+        default=defaults.choices,
+        metavar="K",
+        help=f"2-9 ({defaults.choices})",
+    )
     sub.add_argument(
         "--direction",
-        choices=["term", "definition", "mixed"],
-        default="term",
+        choices=[direction.value for direction in QuizDirection],
+        default=defaults.direction,
         help="term: pick the definition of a term; definition: pick the term; mixed",
     )
     sub.add_argument(
         "--source",
-        choices=["deck", "weakest", "due-soon"],
-        default="deck",
+        choices=SOURCES,
+        default=defaults.source,
         help="which cards: the whole deck, your weakest cards, or cards due soon",
     )
     sub.add_argument("--seed", type=seed_int, metavar="S", help="same seed, same quiz")

@@ -21,6 +21,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def excerpt(text: str, width: int) -> str:
+    """At most ``width`` characters of ``text`` on one line, ``…`` marking a cut."""
+    text = one_line(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def duration_text(seconds: float) -> str:
     """A short duration: ``45s``, ``4m 05s``, ``1h 02m``; every screen and report uses it."""
     total = round(seconds)

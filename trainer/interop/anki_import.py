@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainer.app.files import restored_on_failure, write_file
 from trainer.core.clock import study_day
 from trainer.core.model import (
     SCHEDULING_MODES,
@@ -54,7 +55,7 @@ from trainer.core.model import (
     slugify,
 )
 from trainer.core.sm2 import SM2State
-from trainer.core.text import one_line
+from trainer.core.text import excerpt, one_line
 from trainer.interop.anki import AnkiCollection, AnkiNote, Limits, Notetype, read_package
 from trainer.interop.html import html_to_text
 
@@ -174,11 +175,6 @@ def _readable(anki_name: str) -> str:
     return " / ".join(parts) or "Anki deck"
 
 
-def _excerpt(text: str, width: int = 40) -> str:
-    text = one_line(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _plan(
     collection: AnkiCollection, fields: FieldChoice, deck_name: str | None, source: str
 ) -> _Plan:
@@ -219,7 +215,7 @@ def _plan(
             media.append(f"{where}: {term or '(no term)'!r}: media not imported: {name}")
         if not term or not definition_text.text:
             missing = "term" if not term else "definition"
-            shown = _excerpt(definition_text.text or term_text.text or "(empty)")
+            shown = excerpt(definition_text.text or term_text.text or "(empty)", 40)
             messages.append(f"{where}: note {note.id} has no {missing} ({shown}); skipped")
             continue
         key = normalize_term(term)
@@ -437,18 +433,23 @@ def import_package(
     if with_history:
         answers, skipped = _answers(collection, plan.mapped)
 
-    _write_all(writes)
     imported = []
-    for target, _text, deck, written in writes:
-        try:
+    with restored_on_failure(target for target, _text, _deck, changed in writes if changed):
+        for target, text, _deck, changed in writes:
+            if changed:
+                write_file(target, text)
+        for target, _text, deck, written in writes:
             trainer.sync_deck_file(target)
-        except DeckError as error:
-            raise UserError(str(error)) from None
-        imported.append(
-            ImportedDeck(
-                deck.slug, deck.name, _anki_name(plan, deck.slug), target, len(deck.cards), written
+            imported.append(
+                ImportedDeck(
+                    deck.slug,
+                    deck.name,
+                    _anki_name(plan, deck.slug),
+                    target,
+                    len(deck.cards),
+                    written,
+                )
             )
-        )
     added = 0
     if with_history:
         store = trainer.store
@@ -485,30 +486,3 @@ def _same_deck(path: Path, deck: Deck) -> bool:
 
 def _anki_name(plan: _Plan, slug: str) -> str:
     return next(deck.anki_name for deck in plan.decks if deck.slug == slug)
-
-
-def _write_all(writes: Sequence[tuple[Path, str, Deck, bool]]) -> None:
-    """Write every changed deck file, or none: a failure puts back what was there."""
-    from trainer.app.files import write_atomically
-    from trainer.app.trainer import UserError
-
-    done: list[tuple[Path, bytes | None]] = []
-    try:
-        for target, text, _deck, changed in writes:
-            if not changed:
-                continue
-            previous = target.read_bytes() if target.exists() else None
-            write_atomically(target, text)
-            done.append((target, previous))
-    except OSError as error:
-        for target, previous in reversed(done):
-            try:
-                if previous is None:
-                    target.unlink()
-                else:
-                    target.write_bytes(previous)
-            except OSError:
-                pass
-        raise UserError(
-            f"{error.filename or 'deck file'}: cannot write: {error.strerror}"
-        ) from None

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from trainer.core.model import Card, Deck, Direction
 from trainer.core.text import one_line
+from trainer.errors import os_error
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -154,12 +155,11 @@ def _deck_file_bytes(deck: Deck, deck_path: str) -> bytes:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     from trainer.app.files import write_atomically
-    from trainer.app.trainer import UserError
 
     try:
         write_atomically(path, data)
     except OSError as error:
-        raise UserError(f"{path}: cannot write: {error.strerror}") from None
+        raise os_error(error, path, "write") from None
 
 
 # ------------------------------------------------------------------ text forms
@@ -235,7 +235,6 @@ def write_apkg(
 
     import genanki
 
-    from trainer.app.trainer import UserError
     from trainer.interop.html import text_to_html
 
     directions = [d for d in (Direction.FORWARD, Direction.REVERSE) if d in deck.directions]
@@ -302,4 +301,4 @@ def write_apkg(
         os.replace(temporary, out)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        raise UserError(f"{out}: cannot write: {error.strerror}") from None
+        raise os_error(error, out, "write") from None

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainer.app.files import restored_on_failure, write_file
 from trainer.core.deck import DeckError
 from trainer.core.model import Deck, slugify
-from trainer.core.text import visible
-from trainer.errors import UserError
+from trainer.core.text import excerpt, visible
+from trainer.errors import UserError, os_error
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -67,16 +68,12 @@ def import_messages(result: GlossaryImport, source: str) -> list[str]:
             )
     for entry in result.missing_terms:
         messages.append(
-            f"{source}:{entry.line}: no term for: {visible(_excerpt(entry.definition))}"
+            f"{source}:{entry.line}: no term for: {visible(excerpt(entry.definition, 60))}"
         )
     for term, lines in result.duplicates.items():
         where = ", ".join(str(line) for line in lines)
         messages.append(f"{source}: duplicate term {visible(term)!r} on lines {where} (first kept)")
     return messages
-
-
-def _excerpt(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) -> tuple[Deck, str]:
@@ -147,7 +144,7 @@ def _import_glossary(
     try:
         raw = file.read_bytes()
     except OSError as error:
-        raise UserError(f"{source}: cannot read: {error.strerror}") from None
+        raise os_error(error, source, "read") from None
     try:
         text = decode_deck_bytes(raw, source)
         result = parse_glossary(text, source, fmt)
@@ -171,15 +168,9 @@ def _import_glossary(
     deck, text_out = glossary_to_deck(result, slug, name, source)
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")
-    previous = path.read_bytes() if path.exists() else None
-    write_text_atomically(path, text_out)
-    try:
+    with restored_on_failure([path]):
+        write_file(path, text_out)
         trainer.sync_deck_file(path, deck)
-    except BaseException as error:
-        _put_back(path, previous)  # the file and the database must agree
-        if isinstance(error, DeckError):
-            raise UserError(str(error)) from None
-        raise
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
 
 
@@ -191,23 +182,3 @@ def _refuse_slug_taken(trainer: Trainer, slug: str, path: Path) -> None:
             f"{path}: a deck named {slug!r} already comes from {existing}; "
             "choose another file name with --out"
         )
-
-
-def _put_back(path: Path, previous: bytes | None) -> None:
-    """Undo a deck file write whose database half failed."""
-    try:
-        if previous is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(previous)
-    except OSError:
-        pass  # the original error is the one to report
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    from trainer.app.files import write_atomically
-
-    try:
-        write_atomically(path, text)
-    except OSError as error:
-        raise UserError(f"{path}: cannot write: {error.strerror}") from None

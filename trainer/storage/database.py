@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.errors import TrainerError
+from trainer.errors import TrainerError, os_error
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_SECONDS = 30
 #: The name sqlite-utils files this program's schema steps under.
 MIGRATION_SET = "trainer"
+
+
+#: The answers that count, for a query over ``reviews r``: an undo adds a row to
+#: ``review_undos`` and never touches the log. Undone answers are few, so their
+#: rowids are listed once instead of probing ``review_undos`` for every row, which
+#: also lets any index on reviews cover the query (rowid is in all of them).
+NOT_UNDONE = (
+    "r.rowid NOT IN (SELECT v.rowid FROM review_undos u JOIN reviews v ON v.id = u.review_id)"
+)
 
 
 class DatabaseError(TrainerError, RuntimeError):
@@ -257,9 +266,7 @@ def open_connection(
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise DatabaseError(
-                f"{path.parent}: cannot create directory: {error.strerror}"
-            ) from None
+            raise os_error(error, path.parent, "create directory", DatabaseError) from None
     conn: sqlite3.Connection | None = None
     try:
         conn = connect(path)

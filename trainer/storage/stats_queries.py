@@ -42,7 +42,7 @@ from trainer.core.stats import (
     DayActivity,
     QuizAttemptSummary,
 )
-from trainer.storage.database import DECK_OF_CARD_ID
+from trainer.storage.database import DECK_OF_CARD_ID, NOT_UNDONE
 
 __all__ = [
     "ALL_DECKS",
@@ -54,11 +54,6 @@ __all__ = [
 #: The deck name a quiz over every deck is filed under in quiz history.
 ALL_DECKS = "all decks"
 
-# Undone answers are few: list their rowids once instead of probing review_undos for
-# every row, which also lets any index on reviews cover the query (rowid is in all).
-_NOT_UNDONE = (
-    "r.rowid NOT IN (SELECT v.rowid FROM review_undos u JOIN reviews v ON v.id = u.review_id)"
-)
 _NOT_COUNTED, _NEW, _YOUNG, _MATURE = range(4)
 # The category of one answer, in the order of the core's if/elif chain.
 _CATEGORY = f"""CASE
@@ -88,7 +83,7 @@ def _review_filter(
     decks: Sequence[str] | None, since: dt.date | None, until: dt.date | None
 ) -> tuple[str, list[Any]]:
     """The WHERE clause shared by the review queries, and its parameters."""
-    clauses = [_NOT_UNDONE]
+    clauses = [NOT_UNDONE]
     params: list[Any] = []
     if decks is not None:
         # IN (subquery) lets SQLite walk the deck's cards and then each card's reviews

@@ -28,7 +28,7 @@ from trainer.core.model import (
 )
 from trainer.core.replay import Replayed
 from trainer.core.sm2 import SM2State
-from trainer.storage.database import as_database
+from trainer.storage.database import NOT_UNDONE, as_database
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -44,7 +44,6 @@ BULK_CACHE_SIZE = -64 * 1024
 BULK_SEARCH_BUFFER = 16 * 1024 * 1024
 FTS5_DEFAULT_BUFFER = 1024 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
-NOT_UNDONE = "NOT EXISTS (SELECT 1 FROM review_undos u WHERE u.review_id = r.id)"
 
 
 @dataclass(frozen=True)

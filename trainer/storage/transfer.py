@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer.errors import os_error
 from trainer.storage.database import (
     MIGRATION_SET,
     DatabaseError,
@@ -115,7 +116,7 @@ def staged_copy(path: Path) -> Iterator[Path]:
             if wal.is_file():
                 shutil.copyfile(wal, copy.with_name(f"{copy.name}-wal"))
         except OSError as error:
-            raise DatabaseError(f"{path}: cannot read: {error.strerror}") from None
+            raise os_error(error, path, "read", DatabaseError) from None
         yield copy
 
 

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from trainer.app.deckedit import CardEdit, edit_from_card
 from trainer.core.model import BrowseRow
-from trainer.core.text import count_text, visible
+from trainer.core.text import count_text, excerpt, visible
 from trainer.tui.screens.card_form import CardForm
 from trainer.tui.widgets.tables import cursor_row_key
 
@@ -54,15 +54,11 @@ def state_label(row: BrowseRow) -> str:
     return ", ".join(flags)
 
 
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cells(row: BrowseRow) -> tuple[Text | str, ...]:
     """Table cells; card text goes in as ``Text`` so it is never read as markup."""
     return (
-        Text(clip(visible(row.term), 28)),
-        Text(clip(visible(row.deck), 18)),
+        Text(excerpt(visible(row.term), 28)),
+        Text(excerpt(visible(row.deck), 18)),
         state_label(row),
         row.due.isoformat() if row.due else "-",
         str(row.interval) if row.interval is not None else "-",

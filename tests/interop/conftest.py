@@ -3,7 +3,7 @@
 Until the lead wires ``register`` into ``trainer.cli.build_parser``, the
 commands are exercised through a parser made here with a ``command`` helper
 that mirrors the real one (a subparser with ``--db``, a handler, errors printed
-as one line through ``trainer.cli.describe_error``).
+as one line through ``trainer.errors.describe``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Crash safety: a real process answering cards is killed with SIGKILL, again and again.
 
-DESIGN.md promises that each answer is committed before the next card is
+The README promises that each answer is committed before the next card is
 shown and that a killed process loses at most the card on screen. The driver
 prints a review's id only after ``record_answer`` (or ``undo``) has returned,
 so every printed id is an answer the user saw accepted; after each kill the

@@ -1,7 +1,7 @@
 """Card and deck text on screen is text: markup shown as typed, escape codes made visible.
 
-DESIGN.md: "markup characters in a deck ([bold], [link=…], ANSI escapes) are
-displayed literally, never interpreted". Control characters are shown as
+Markup characters in a deck ([bold], [link=…], ANSI escapes) are displayed
+literally, never interpreted (ARCHITECTURE.md, conventions). Control characters are shown as
 their Unicode control pictures (ESC as ␛), see ``trainer.core.text``.
 """
 

@@ -1,4 +1,4 @@
-"""Today's queue: the pure builder, then whole days simulated through the service."""
+"""Today's queue: the pure builder, then whole days simulated through the Trainer facade."""
 
 from __future__ import annotations
 
@@ -268,7 +268,7 @@ def test_a_drill_for_a_card_no_longer_in_the_statuses_is_dropped() -> None:
     assert build_queue([status("a", due_on(TODAY + dt.timedelta(1)))], TODAY, log, WIDE) == []
 
 
-# -------------------------------------------------- whole days through the service
+# -------------------------------------------------- whole days through the Trainer facade
 def kinds(trainer: Trainer) -> list[tuple[str, str]]:
     return [(e.card_id.removeprefix("small/"), str(e.kind)) for e in trainer.queue()]
 

@@ -1,6 +1,6 @@
-"""SM-2 exactly as DESIGN.md states it, checked against hand-worked sequences.
+"""SM-2 exactly as the README states it, checked against hand-worked sequences.
 
-Every expected number below was worked out by hand from the rules in DESIGN.md,
+Every expected number below was worked out by hand from the rules in the README,
 not computed with the code under test:
 
 - q >= 3: I(1) = 1, I(2) = 6, I(n) = ceil(I(n-1) * EF) with EF taken *before*

@@ -1,6 +1,6 @@
 """What to study today: a pure function of card states, today's log and limits.
 
-Order follows DESIGN.md: due reviews first (most overdue first, so a backlog is
+Order: due reviews first (most overdue first, so a backlog is
 worked off oldest-first), then new cards up to the daily allowance, then the
 same-day drills of items graded below 4 today. Limits count what was already
 done today, so closing and reopening the app does not grant a fresh allowance.

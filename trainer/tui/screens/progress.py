@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -338,37 +337,43 @@ class ProgressScreen(Screen[None]):
 # --------------------------------------------------------------------------- figures
 
 
-def section_box(section: Section, *, hide: Sequence[str] = ()) -> RenderableType:
-    """A section of the report as a borderless box: its title, then its table.
+def section_box(section: Section, *, hide: Sequence[str] = ()) -> Text:
+    """A section of the report as a borderless box: its title, then aligned columns.
 
-    The title is a separate Text: Textual measures a Table's height without its
-    title. ``hide`` leaves out columns the box has no room for.
+    Plain text rather than a Rich Table, so Textual measures its height exactly
+    (a Table inside a Group is measured a line short and loses its last row).
+    ``hide`` leaves out columns the box has no room for.
     """
-    title = Text(section.title, style="bold")
+    text = Text(section.title, style="bold")
     if not section.rows and section.empty:
-        return Group(title, Text(section.empty))
+        text.append(f"\n{section.empty}")
+        return text
     shown = [index for index, name in enumerate(section.columns) if name not in hide]
-    table = Table(box=None, padding=(0, 2, 0, 0), show_header=section.show_header)
-    for index in shown:
-        name = section.columns[index]
-        figure = name in section.figures
-        table.add_column(name, justify="right" if figure else "left", overflow="fold")
-    for row in section.rows:
-        table.add_row(*(Text(row[index]) for index in shown))
-    if section.total:
-        table.add_row(*(Text(section.total[index], style="dim") for index in shown))
-    return Group(title, table)
+    lines = [*section.rows, *([section.total] if section.total else [])]
+    if section.show_header:
+        lines.insert(0, section.columns)
+    widths = [max(len(line[index]) for line in lines) for index in shown]
+    for number, line in enumerate(lines):
+        cells = []
+        for index, width in zip(shown, widths, strict=True):
+            figure = section.columns[index] in section.figures
+            cells.append(line[index].rjust(width) if figure else line[index].ljust(width))
+        header = section.show_header and number == 0
+        total = section.total is not None and number == len(lines) - 1
+        style = "bold" if header else "dim" if total else ""
+        text.append("\n" + "  ".join(cells).rstrip(), style=style)
+    return text
 
 
-def counts_text(report: ProgressReport) -> RenderableType:
+def counts_text(report: ProgressReport) -> Text:
     return section_box(counts_section(report))
 
 
-def activity_text(report: ProgressReport) -> RenderableType:
+def activity_text(report: ProgressReport) -> Text:
     return section_box(activity_section(report))
 
 
-def retention_table(report: ProgressReport) -> RenderableType:
+def retention_table(report: ProgressReport) -> Text:
     return section_box(retention_section(report))
 
 
@@ -385,7 +390,7 @@ def leech_text(leeches: Sequence[tuple[str, str, bool]]) -> Text:
     return Text(leech_line(leeches), style="bold red" if leeches else "dim")
 
 
-def quiz_table(report: ProgressReport, deck_names: dict[str, str]) -> RenderableType:
+def quiz_table(report: ProgressReport, deck_names: dict[str, str]) -> Text:
     return section_box(quiz_section(report, deck_names), hide=("Recent scores",))
 
 

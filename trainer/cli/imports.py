@@ -10,7 +10,6 @@ from trainer.cli.common import Command, open_trainer
 from trainer.cli.transfer import add_package_import_options, is_package
 from trainer.core.text import visible
 from trainer.errors import EXIT_OK, UserError
-from trainer.interop.glossary import import_glossary
 
 
 def register(command: Command) -> None:
@@ -57,6 +56,8 @@ def run_import(args: argparse.Namespace) -> int:
         return run_package_import(args)
     if args.fields or args.with_history:
         raise UserError("--fields and --with-history apply to Anki packages (.apkg, .colpkg)")
+    from trainer.interop.glossary import import_glossary
+
     with open_trainer(args) as trainer:
         outcome = import_glossary(
             trainer,

@@ -13,7 +13,16 @@ from sqlite_utils import Database
 from trainer.storage import database
 from trainer.storage.database import DatabaseError, open_database
 
-TRAINER_TABLES = {"decks", "cards", "card_state", "reviews", "review_undos", "quiz_attempts"}
+TRAINER_TABLES = {
+    "decks",
+    "cards",
+    "card_state",
+    "reviews",
+    "review_undos",
+    "quiz_attempts",
+    "scheduler_fits",
+    "meta",
+}
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {
     "cards_fts",
@@ -51,7 +60,7 @@ COLUMNS = {
         "added_at",
         "leech_at",
     ],
-    "card_state": ["card_id", "direction", *STATE, "last_review"],
+    "card_state": ["card_id", "direction", *STATE, "last_review", "stability", "difficulty"],
     "reviews": [
         "id",
         "card_id",
@@ -79,6 +88,8 @@ COLUMNS = {
         "questions",
         "seed",
     ],
+    "scheduler_fits": ["id", "scheduler", "fitted_at", "parameters", "reviews", "through_day"],
+    "meta": ["key", "value"],
 }
 
 PRIMARY_KEYS = {
@@ -88,6 +99,8 @@ PRIMARY_KEYS = {
     "reviews": ["id"],
     "review_undos": ["review_id"],
     "quiz_attempts": ["id"],
+    "scheduler_fits": ["id"],
+    "meta": ["key"],
 }
 
 INDEXES = {

@@ -30,6 +30,10 @@ class Settings:
     timezone: str = ""
     leech_lapses: int = 8
     leech_action: str = "mark"
+    #: "sm2" (the default) or "fsrs"; switching replays the review log
+    scheduler: str = "sm2"
+    #: FSRS schedules each review for the day recall is expected to fall to this
+    desired_retention: float = 0.9
     deck_directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
 
 
@@ -40,7 +44,9 @@ SCALAR_LIMITS: dict[str, tuple[int, int]] = {
     "leech_lapses": (1, 1000),
 }
 LEECH_ACTIONS = ("mark", "suspend")
-SCALAR_KEYS = (*SCALAR_LIMITS, "timezone", "leech_action")
+SCHEDULERS = ("sm2", "fsrs")
+RETENTION_LIMITS = (0.70, 0.97)
+SCALAR_KEYS = (*SCALAR_LIMITS, "timezone", "leech_action", "scheduler", "desired_retention")
 
 
 def load_settings(path: Path) -> Settings:
@@ -79,6 +85,12 @@ def parse_value(key: str, value: Any, source: str = "setting") -> Any:
         if value not in LEECH_ACTIONS:
             raise SettingsError(f"{source}: leech_action must be mark or suspend, got {value!r}")
         return value
+    if key == "scheduler":
+        if value not in SCHEDULERS:
+            raise SettingsError(f"{source}: scheduler must be sm2 or fsrs, got {value!r}")
+        return value
+    if key == "desired_retention":
+        return _retention(value, source)
     if key not in SCALAR_LIMITS:
         known = ", ".join([*SCALAR_KEYS, "decks.<slug>.directions"])
         raise SettingsError(f"{source}: unknown setting {key!r} (known: {known})")
@@ -91,6 +103,20 @@ def parse_value(key: str, value: Any, source: str = "setting") -> Any:
     if number is None or not low <= number <= high:
         raise SettingsError(f"{source}: {key} must be a whole number {low}-{high}, got {value!r}")
     return number
+
+
+def _retention(value: Any, source: str) -> float:
+    """A share of answers to be recalled, 0.70-0.97, as a number or a numeric string."""
+    low, high = RETENTION_LIMITS
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(value, str):
+        numeric = re.fullmatch(r"\s*[0-9]*\.?[0-9]+\s*", value) is not None
+    number = float(value) if numeric else None
+    if number is None or not low <= number <= high:
+        raise SettingsError(
+            f"{source}: desired_retention must be a number {low:.2f}-{high:.2f}, got {value!r}"
+        )
+    return round(number, 4)
 
 
 def _timezone(name: str, source: str) -> str:

@@ -109,8 +109,11 @@ class Trainer:
         self.tz = tz
         self.deck_dirs = list(deck_dirs)
         self.user_decks = user_decks
-        #: the scheduler every answer and replay goes through (SM-2, as promised)
-        self.scheduler: Scheduler[SM2State] = SM2()
+        #: the scheduler every answer and replay goes through: SM-2 (as promised)
+        #: unless the ``scheduler`` setting chooses FSRS
+        self.scheduler: Scheduler[SM2State] = scheduler_for(settings, store)
+        #: card directions replayed when this trainer opened (the setting changed), if any
+        self.replayed_on_open: int | None = None
 
     def replay(self, reviews: Iterable[ReviewRecord]) -> dict[tuple[str, Direction], Replayed]:
         """Card states from a log, through this trainer's scheduler."""
@@ -140,9 +143,20 @@ class Trainer:
         if deck_dirs is None:
             deck_dirs = [locations.bundled_decks_dir(), user_decks]
         store = Store(open_connection(path))
-        return cls(
-            store, clock=clock, settings=settings, tz=tz, deck_dirs=deck_dirs, user_decks=user_decks
-        )
+        try:
+            trainer = cls(
+                store,
+                clock=clock,
+                settings=settings,
+                tz=tz,
+                deck_dirs=deck_dirs,
+                user_decks=user_decks,
+            )
+            trainer.replayed_on_open = trainer.align_states()
+        except BaseException:
+            store.close()
+            raise
+        return trainer
 
     def close(self) -> None:
         self.store.close()
@@ -405,15 +419,55 @@ class Trainer:
         descending: bool = False,
         limit: int = 500,
     ) -> tuple[list[BrowseRow], int]:
-        return self.store.browse(query, decks, sort, descending, limit)
+        rows, total = self.store.browse(query, decks, sort, descending, limit)
+        recall = self.predicted_recall([row.card_id for row in rows])
+        if recall:
+            rows = [replace(row, recall=recall.get(row.card_id)) for row in rows]
+        return rows, total
 
     def leeches(self, decks: Sequence[str] | None = None) -> list[tuple[str, str, bool]]:
         """(card id, term, suspended) of every leech in ``decks`` (None: all)."""
         return self.store.leeches(decks)
 
     def rebuild(self) -> int:
-        """Recompute every card's state from the review log; the number of states."""
-        return self.store.rebuild_card_state(self.replay)
+        """Recompute every card's state from the review log; the number of states.
+
+        The states are then marked as this scheduler's, in the same transaction.
+        """
+        with self.store.write():
+            count = self.store.rebuild_card_state(self.replay)
+            self.store.set_meta(STATES_KEY, scheduler_signature(self.scheduler))
+        return count
+
+    def align_states(self) -> int | None:
+        """Replay the log if the cached states come from another scheduler (or other
+        FSRS parameters or retention) than this trainer's; the number replayed, or
+        None when they already match. One indexed read when nothing changed."""
+        wanted = scheduler_signature(self.scheduler)
+        if (self.store.meta(STATES_KEY) or SM2_SIGNATURE) == wanted:
+            return None
+        return self.rebuild()
+
+    def use_scheduler(self, settings: Settings) -> int | None:
+        """Adopt changed scheduler settings (or new parameters) and replay the log to
+        match; the number of states replayed, or None when nothing changed."""
+        self.settings = settings
+        self.scheduler = scheduler_for(settings, self.store)
+        return self.align_states()
+
+    def predicted_recall(self, card_ids: Sequence[str]) -> dict[str, float]:
+        """FSRS's probability of recalling each studied card today (its weakest
+        direction), when FSRS schedules; empty under SM-2, which predicts none."""
+        recall = getattr(self.scheduler, "recall", None)
+        if recall is None:
+            return {}
+        today = self.today()
+        found: dict[str, float] = {}
+        for card, states in self.store.memory_states(list(card_ids)).items():
+            values = [p for p in (recall(state, today) for state in states) if p is not None]
+            if values:
+                found[card] = min(values)
+        return found
 
     def set_suspended(self, card_id: str, suspended: bool) -> None:
         self.card(card_id)
@@ -471,7 +525,7 @@ class Trainer:
         return f"{deck}/{added.identity}"
 
     def undo(self, review_id: str) -> ReviewRecord:
-        return self.store.undo_review(review_id, self.now())
+        return self.store.undo_review(review_id, self.now(), self.replay)
 
     def progress(self, decks: Sequence[str] | None = None, days: int = 30) -> ProgressReport:
         """Progress statistics for the chosen decks over a window of days."""
@@ -497,3 +551,24 @@ class Trainer:
         digest = hashlib.sha256(raw).hexdigest()
         signature = DeckSignature(str(path), stat.st_size, stat.st_mtime_ns, digest)
         self.store.sync_deck(deck, signature, self.now())
+
+
+#: The meta key naming the scheduler whose states card_state caches.
+STATES_KEY = "card_state_scheduler"
+#: What a database without that key holds: every version before FSRS scheduled with SM-2.
+SM2_SIGNATURE = "sm2"
+
+
+def scheduler_for(settings: Settings, store: Store) -> Scheduler[SM2State]:
+    """The scheduler the settings choose; FSRS with the latest fit to this log, if any."""
+    if settings.scheduler != "fsrs":
+        return SM2()
+    from trainer.app.fsrs_scheduler import FSRSScheduler
+
+    fit = store.latest_fit("fsrs")
+    return FSRSScheduler(fit[0] if fit else None, settings.desired_retention)
+
+
+def scheduler_signature(scheduler: Scheduler[SM2State]) -> str:
+    """What makes one scheduler's states differ from another's."""
+    return str(getattr(scheduler, "signature", scheduler.name))

@@ -128,6 +128,8 @@ class BrowseRow:
     easiness: float | None
     lapses: int | None
     due: dt.date | None
+    #: FSRS's probability of recall today (the weakest direction); None under SM-2
+    recall: float | None = None
 
     @property
     def state(self) -> str:

@@ -121,6 +121,10 @@ class SM2:
         return SM2State()
 
     def review(self, state: SM2State, grade: int, today: dt.date) -> SM2State:
+        if type(state) is not SM2State:  # another scheduler's state (FSRS's): its SM-2 part
+            state = SM2State(
+                state.repetitions, state.easiness, state.interval, state.due, state.lapses
+            )
         return review(state, grade, today)
 
     def phase(self, state: SM2State) -> Phase:

@@ -196,6 +196,36 @@ def m007_statistics_indexes(db: Database) -> None:
     )
 
 
+def m008_fsrs(db: Database) -> None:
+    """FSRS as a second scheduler: its memory state, its fitted parameters, and
+    which scheduler the cached states come from.
+
+    ``card_state`` gains FSRS's stability and difficulty (NULL under SM-2).
+    The review log keeps its columns: the states before and after an answer
+    are those of the scheduler in use when it was given, and every state can
+    be recomputed by replaying the log, so FSRS's memory state is cached, not
+    logged. ``scheduler_fits`` keeps every fit of FSRS's parameters to the log
+    (the latest is used); ``meta`` names the scheduler, parameters and retention
+    the cached states were computed with, so a database opened under another
+    setting is replayed once instead of mixing two schedulers' states.
+    """
+    db["card_state"].add_column("stability", float)
+    db["card_state"].add_column("difficulty", float)
+    db["scheduler_fits"].create(
+        {
+            "id": int,
+            "scheduler": str,
+            "fitted_at": str,
+            "parameters": str,
+            "reviews": int,
+            "through_day": str,
+        },
+        pk="id",
+        not_null={"scheduler", "fitted_at", "parameters", "reviews"},
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -205,6 +235,7 @@ SCHEMA_STEPS = (
     m005_hardest_cards,
     m006_browse_by_term,
     m007_statistics_indexes,
+    m008_fsrs,
 )
 
 

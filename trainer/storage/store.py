@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from trainer.core.memory import FSRSState
 from trainer.core.model import (
     SCHEDULING_MODES,
     BrowseRow,
@@ -44,6 +45,8 @@ BULK_CACHE_SIZE = -64 * 1024
 BULK_SEARCH_BUFFER = 16 * 1024 * 1024
 FTS5_DEFAULT_BUFFER = 1024 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
+#: card_state also caches FSRS's memory state (NULL under SM-2); the log does not
+CARD_STATE_FIELDS = (*STATE_FIELDS, "stability", "difficulty")
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,25 @@ class Store:
         order = "sum(coalesce(s.lapses, 0)) DESC, min(coalesce(s.easiness, 2.5))"
         return self._studied_card_ids(directions, decks, n, order)
 
+    def lowest_recall_card_ids(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str],
+        today: dt.date,
+        n: int,
+    ) -> list[str]:
+        """The ``n`` studied active cards FSRS expects least to be recalled today.
+
+        FSRS's recall falls as the days since the last answer grow against the
+        stability, the same curve for every card, so ordering by that ratio
+        (the worst of a card's directions) orders by predicted recall without
+        computing it. The last answer's day is the due day less the interval.
+        States without a stability (SM-2's) come last, by lapses.
+        """
+        elapsed = f"(julianday('{today.isoformat()}') - julianday(s.due) + s.interval)"
+        order = f"max({elapsed} / s.stability) DESC NULLS LAST, sum(coalesce(s.lapses, 0)) DESC"
+        return self._studied_card_ids(directions, decks, n, order)
+
     def due_soon_card_ids(
         self,
         directions: dict[str, tuple[Direction, ...]],
@@ -353,7 +375,7 @@ class Store:
     ) -> list[CardStatus]:
         """Every active card in each direction its deck studies, in deck order."""
         sql = """SELECT c.id, c.deck, c.suspended, s.direction, s.repetitions, s.easiness,
-                        s.interval, s.due, s.lapses
+                        s.interval, s.due, s.lapses, s.stability, s.difficulty
                  FROM cards c LEFT JOIN card_state s ON s.card_id = c.id
                  WHERE c.retired = 0"""
         params: list[Any] = []
@@ -367,7 +389,7 @@ class Store:
             if not order or order[-1][0] != row[0]:
                 order.append((row[0], row[1], bool(row[2])))
             if row[3] is not None:
-                states[(row[0], row[3])] = _state(row[4:9])
+                states[(row[0], row[3])] = _state(row[4:11])
         return [
             CardStatus(
                 card_id=card,
@@ -414,7 +436,7 @@ class Store:
         pairs = [f"{slug}:{d}" for slug in slugs for d in directions[slug]]
         rows = self.conn.execute(
             f"""SELECT s.card_id, c.deck, s.direction, s.repetitions, s.easiness, s.interval,
-                       s.due, s.lapses
+                       s.due, s.lapses, s.stability, s.difficulty
                 FROM card_state s JOIN cards c ON c.id = s.card_id
                 WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
                   AND c.deck || ':' || s.direction IN ({",".join("?" * len(pairs))})
@@ -422,7 +444,7 @@ class Store:
                 LIMIT ?""",
             [today.isoformat(), *pairs, limit],
         ).fetchall()
-        return [CardStatus(row[0], row[1], Direction(row[2]), _state(row[3:8])) for row in rows]
+        return [CardStatus(row[0], row[1], Direction(row[2]), _state(row[3:10])) for row in rows]
 
     def _new_statuses(
         self, directions: dict[str, tuple[Direction, ...]], slugs: Sequence[str], limit: int
@@ -457,14 +479,14 @@ class Store:
         found = []
         for card_id, direction in keys:
             row = self.conn.execute(
-                f"""SELECT c.deck, {", ".join(f"s.{name}" for name in STATE_FIELDS)}
+                f"""SELECT c.deck, {", ".join(f"s.{name}" for name in CARD_STATE_FIELDS)}
                     FROM cards c LEFT JOIN card_state s
                       ON s.card_id = c.id AND s.direction = ?
                     WHERE c.id = ? AND c.retired = 0 AND c.suspended = 0""",
                 [str(direction), card_id],
             ).fetchone()
             if row and direction in directions.get(row[0], ()):
-                state = _state(row[1:6]) if row[1] is not None else SM2State()
+                state = _state(row[1:8]) if row[1] is not None else SM2State()
                 found.append(CardStatus(card_id, row[0], direction, state))
         return found
 
@@ -554,7 +576,8 @@ class Store:
 
     def state_of(self, card_id: str, direction: Direction) -> SM2State:
         row = self.conn.execute(
-            f"SELECT {', '.join(STATE_FIELDS)} FROM card_state WHERE card_id = ? AND direction = ?",
+            f"SELECT {', '.join(CARD_STATE_FIELDS)} FROM card_state "
+            "WHERE card_id = ? AND direction = ?",
             [card_id, str(direction)],
         ).fetchone()
         return _state(row) if row else SM2State()
@@ -571,15 +594,26 @@ class Store:
             if leech:
                 self.mark_leech(record.card_id, record.answered_at, suspend)
 
-    def undo_review(self, review_id: str, now: dt.datetime) -> ReviewRecord:
-        """Mark a review undone (a new row, the log is untouched) and restore the state."""
+    def undo_review(
+        self, review_id: str, now: dt.datetime, replay: Replay | None = None
+    ) -> ReviewRecord:
+        """Mark a review undone (a new row, the log is untouched) and restore the state.
+
+        With ``replay`` (the scheduler's), the card direction's state is
+        recomputed from its remaining answers, which restores what the log's
+        columns cannot hold (FSRS's memory state); without, the logged state
+        before the answer is put back.
+        """
         with self.write():
             record = self.review(review_id)
             if record is None:
                 raise KeyError(review_id)
             self.db["review_undos"].insert({"review_id": review_id, "undone_at": now.isoformat()})
             if record.mode in SCHEDULING_MODES:
-                self._restore_state(record)
+                if replay is None:
+                    self._restore_state(record)
+                else:
+                    self._replay_card(record.card_id, record.direction, replay)
             # the answer that made the card a leech: its mark and suspension go too
             # (a card in study or a quiz is never suspended before that answer)
             self.conn.execute(
@@ -598,6 +632,22 @@ class Store:
             previous = self._last_scheduling_review_at(record.card_id, record.direction)
             self._put_state(record.card_id, record.direction, record.before, previous)
 
+    def _replay_card(self, card_id: str, direction: Direction, replay: Replay) -> None:
+        rows = self.conn.execute(
+            f"""SELECT {REVIEW_COLUMNS} FROM reviews r
+                WHERE card_id = ? AND direction = ? AND {NOT_UNDONE}
+                ORDER BY answered_at, rowid""",
+            [card_id, str(direction)],
+        ).fetchall()
+        replayed = replay([_review_record(row) for row in rows]).get((card_id, direction))
+        if replayed is None:
+            self.conn.execute(
+                "DELETE FROM card_state WHERE card_id = ? AND direction = ?",
+                [card_id, str(direction)],
+            )
+        else:
+            self._put_state(card_id, direction, replayed.state, replayed.last_answer)
+
     def _last_scheduling_review_at(self, card_id: str, direction: Direction) -> dt.datetime | None:
         row = self.conn.execute(
             f"""SELECT max(answered_at) FROM reviews r WHERE card_id = ? AND direction = ?
@@ -613,7 +663,7 @@ class Store:
             {
                 "card_id": card_id,
                 "direction": str(direction),
-                **_state_columns(state),
+                **_card_state_columns(state),
                 "last_review": at.isoformat() if at else None,
             },
             pk=("card_id", "direction"),
@@ -706,7 +756,7 @@ class Store:
                     {
                         "card_id": card,
                         "direction": str(direction),
-                        **_state_columns(replayed.state),
+                        **_card_state_columns(replayed.state),
                         "last_review": replayed.last_answer.isoformat(),
                     }
                     for (card, direction), replayed in states.items()
@@ -715,9 +765,69 @@ class Store:
             )
         return len(states)
 
+    # --------------------------------------------------------------- scheduler
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    def record_fit(
+        self,
+        scheduler: str,
+        parameters: Sequence[float],
+        reviews: int,
+        through_day: dt.date | None,
+        at: dt.datetime,
+    ) -> None:
+        """Keep one fit of a scheduler's parameters; fits are never overwritten."""
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO scheduler_fits "
+                "(scheduler, fitted_at, parameters, reviews, through_day) VALUES (?, ?, ?, ?, ?)",
+                [
+                    scheduler,
+                    _instant(at),
+                    json.dumps(list(parameters)),
+                    reviews,
+                    through_day.isoformat() if through_day else None,
+                ],
+            )
+
+    def latest_fit(self, scheduler: str) -> tuple[list[float], int, dt.datetime] | None:
+        """(parameters, reviews fitted on, when) of the latest fit, if any."""
+        row = self.conn.execute(
+            "SELECT parameters, reviews, fitted_at FROM scheduler_fits WHERE scheduler = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [scheduler],
+        ).fetchone()
+        if row is None:
+            return None
+        return [float(v) for v in json.loads(row[0])], row[1], dt.datetime.fromisoformat(row[2])
+
+    def memory_states(self, card_ids: Sequence[str]) -> dict[str, list[SM2State]]:
+        """The cached states of these cards, every direction, for figures per card."""
+        found: dict[str, list[SM2State]] = {}
+        for start in range(0, len(card_ids), 500):
+            chunk = list(card_ids[start : start + 500])
+            rows = self.conn.execute(
+                f"SELECT card_id, {', '.join(CARD_STATE_FIELDS)} FROM card_state "
+                f"WHERE card_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for row in rows:
+                found.setdefault(row[0], []).append(_state(row[1:]))
+        return found
+
     def cached_states(self) -> dict[tuple[str, str], SM2State]:
         rows = self.conn.execute(
-            f"SELECT card_id, direction, {', '.join(STATE_FIELDS)} FROM card_state"
+            f"SELECT card_id, direction, {', '.join(CARD_STATE_FIELDS)} FROM card_state"
         ).fetchall()
         return {(row[0], row[1]): _state(row[2:]) for row in rows}
 
@@ -928,14 +1038,20 @@ def _studied_pairs(
 
 
 def _state(values: Sequence[Any]) -> SM2State:
-    repetitions, easiness, interval, due, lapses = values
-    return SM2State(
-        repetitions=repetitions or 0,
-        easiness=easiness if easiness is not None else 2.5,
-        interval=interval or 0,
-        due=dt.date.fromisoformat(due) if due else None,
-        lapses=lapses or 0,
-    )
+    """A state from the five logged columns, or from card_state's seven: with a
+    stability, FSRS's (``FSRSState``), else SM-2's."""
+    repetitions, easiness, interval, due, lapses = values[:5]
+    stability, difficulty = values[5:7] if len(values) >= 7 else (None, None)
+    common = {
+        "repetitions": repetitions or 0,
+        "easiness": easiness if easiness is not None else 2.5,
+        "interval": interval or 0,
+        "due": dt.date.fromisoformat(due) if due else None,
+        "lapses": lapses or 0,
+    }
+    if stability is not None:
+        return FSRSState(**common, stability=stability, difficulty=difficulty)
+    return SM2State(**common)
 
 
 def _state_columns(state: SM2State, prefix: str = "") -> dict[str, Any]:
@@ -946,6 +1062,14 @@ def _state_columns(state: SM2State, prefix: str = "") -> dict[str, Any]:
         f"{prefix}due": state.due.isoformat() if state.due else None,
         f"{prefix}lapses": state.lapses,
     }
+
+
+def _card_state_columns(state: SM2State) -> dict[str, Any]:
+    """card_state's columns for a state; FSRS's memory columns only for an FSRS state,
+    so SM-2 writes the columns every schema since the first has."""
+    if not isinstance(state, FSRSState):
+        return _state_columns(state)
+    return {**_state_columns(state), "stability": state.stability, "difficulty": state.difficulty}
 
 
 def _review_row(record: ReviewRecord) -> dict[str, Any]:

@@ -55,7 +55,16 @@ __all__ = [
 
 #: The tables this version reads: a fully migrated file without one is incomplete.
 REQUIRED_TABLES = frozenset(
-    {"decks", "cards", "card_state", "reviews", "review_undos", "quiz_attempts"}
+    {
+        "decks",
+        "cards",
+        "card_state",
+        "reviews",
+        "review_undos",
+        "quiz_attempts",
+        "scheduler_fits",
+        "meta",
+    }
 )
 MIGRATIONS_TABLE = "_sqlite_migrations"
 

@@ -8,6 +8,7 @@ a deck cannot restyle the report or the terminal.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -27,7 +28,16 @@ from trainer.app.progress_view import (
 )
 from trainer.core.stats import ProgressReport
 
-__all__ = ["EMPTY_MESSAGE", "render_report", "report_renderables", "section_table"]
+if TYPE_CHECKING:
+    from trainer.app.scheduler_check import LoadForecast, SchedulerCheck
+
+__all__ = [
+    "EMPTY_MESSAGE",
+    "render_report",
+    "render_scheduler_check",
+    "report_renderables",
+    "section_table",
+]
 
 #: Rows of the per-day tables in the text report.
 RECENT_DAYS = 14
@@ -82,3 +92,20 @@ def render_report(
     """Print the report; ``terms`` (card id to term) names the hardest cards properly."""
     console = console or Console()
     console.print(Group(*report_renderables(report, terms)))
+
+
+def render_scheduler_check(
+    scheduler: str,
+    check: SchedulerCheck,
+    forecast: LoadForecast,
+    console: Console | None = None,
+) -> None:
+    """The scheduler check (with how it was made) and the load under each scheduler."""
+    from trainer.app.scheduler_check import check_note, check_section, load_section
+
+    console = console or Console()
+    parts: list[RenderableType] = [section_table(check_section(check))]
+    if note := check_note(check):
+        parts.append(Text(note, style="dim"))
+    parts.append(section_table(load_section(forecast, scheduler)))
+    console.print(Group(*parts))

@@ -36,7 +36,25 @@ def run_config(args: argparse.Namespace) -> int:
     updated = change_setting(settings, args.key, args.value)
     save_settings(updated, path)
     print(f"{args.key} set in {path}")
+    if args.key in SCHEDULER_KEYS:
+        replay_states(args)
     return EXIT_OK
+
+
+#: Settings that change the schedule: the log is replayed through the new one at once.
+SCHEDULER_KEYS = ("scheduler", "desired_retention")
+
+
+def replay_states(args: argparse.Namespace) -> None:
+    """Open the database under the new settings, which replays the log when the cached
+    states come from another scheduler, and say so."""
+    from trainer.app.trainer import Trainer
+
+    with Trainer.open(getattr(args, "db", None)) as trainer:
+        replayed = trainer.replayed_on_open
+        name = "FSRS" if trainer.settings.scheduler == "fsrs" else "SM-2"
+    if replayed is not None:
+        print(f"Replayed the review log through {name}: {replayed} card states.")
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -811,6 +811,23 @@ class Store:
             return None
         return [float(v) for v in json.loads(row[0])], row[1], dt.datetime.fromisoformat(row[2])
 
+    def studied_keys(
+        self, directions: dict[str, tuple[Direction, ...]], decks: Sequence[str] | None
+    ) -> set[tuple[str, Direction]]:
+        """The active (not retired, not suspended) card directions with a state, in
+        directions their deck studies: what a forecast of reviews runs ahead."""
+        chosen = sorted(directions if decks is None else decks)
+        pairs, params = _studied_pairs(directions, chosen)
+        if not pairs:
+            return set()
+        rows = self.conn.execute(
+            f"""SELECT s.card_id, s.direction FROM card_state s JOIN cards c ON c.id = s.card_id
+                WHERE c.retired = 0 AND c.suspended = 0
+                  AND (c.deck, s.direction) IN (VALUES {pairs})""",
+            params,
+        )
+        return {(row[0], Direction(row[1])) for row in rows}
+
     def memory_states(self, card_ids: Sequence[str]) -> dict[str, list[SM2State]]:
         """The cached states of these cards, every direction, for figures per card."""
         found: dict[str, list[SM2State]] = {}

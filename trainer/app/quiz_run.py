@@ -305,7 +305,10 @@ def _by_schedule(
     directions = trainer.deck_directions()
     decks = sorted(directions) if slugs is None else slugs
     count = max(options.questions, 0)
-    if options.source == "weakest":
+    if options.source == "weakest" and trainer.settings.scheduler == "fsrs":
+        # FSRS predicts recall: the weakest are those it expects least to be recalled
+        ids = trainer.store.lowest_recall_card_ids(directions, decks, trainer.today(), count)
+    elif options.source == "weakest":
         ids = trainer.store.weakest_card_ids(directions, decks, count)
     else:
         last_day = trainer.today() + dt.timedelta(days=DUE_SOON_DAYS)

@@ -33,6 +33,9 @@ COLUMNS = [
     ("easiness", "Ease"),
     ("lapses", "Lapses"),
 ]
+#: Shown when FSRS schedules: its probability of recalling the card today. Not a
+#: sort key (it depends on the day); the weakest quiz orders by it instead.
+RECALL_COLUMN = ("recall", "Recall")
 ROW_LIMIT = 500
 TABLE_ACTIONS = {
     "edit",
@@ -54,8 +57,10 @@ def state_label(row: BrowseRow) -> str:
     return ", ".join(flags)
 
 
-def cells(row: BrowseRow) -> tuple[Text | str, ...]:
-    """Table cells; card text goes in as ``Text`` so it is never read as markup."""
+def cells(row: BrowseRow, recall: bool = False) -> tuple[Text | str, ...]:
+    """Table cells; card text goes in as ``Text`` so it is never read as markup.
+    ``recall`` adds FSRS's predicted recall today as the last cell."""
+    extra = (f"{row.recall:.0%}" if row.recall is not None else "-",) if recall else ()
     return (
         Text(excerpt(visible(row.term), 28)),
         Text(excerpt(visible(row.deck), 18)),
@@ -64,6 +69,7 @@ def cells(row: BrowseRow) -> tuple[Text | str, ...]:
         str(row.interval) if row.interval is not None else "-",
         f"{row.easiness:.2f}" if row.easiness is not None else "-",
         str(row.lapses) if row.lapses is not None else "-",
+        *extra,
     )
 
 
@@ -103,10 +109,15 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)
-        for key, label in COLUMNS:
+        for key, label in self.columns():
             table.add_column(label, key=key)
         self.reload()
         (table if self.initial_query else self.query_one("#search", Input)).focus()
+
+    def columns(self) -> list[tuple[str, str]]:
+        if self.app.trainer.settings.scheduler == "fsrs":
+            return [*COLUMNS, RECALL_COLUMN]
+        return COLUMNS
 
     # ---------------------------------------------------------------- loading
     def reload(self, keep: str | None = None) -> None:
@@ -118,8 +129,9 @@ class BrowseScreen(Screen[None]):
         keep = keep or self.selected_id()
         table.clear()
         self.rows = {row.card_id: row for row in rows}
+        recall = len(table.columns) > len(COLUMNS)
         for row in rows:
-            table.add_row(*cells(row), key=row.card_id)
+            table.add_row(*cells(row, recall), key=row.card_id)
         if keep in self.rows:
             table.move_cursor(row=table.get_row_index(keep))
         self.sub_title = "Browse: " + (", ".join(self.decks) if self.decks else "all decks")
@@ -150,6 +162,8 @@ class BrowseScreen(Screen[None]):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
+        if key == RECALL_COLUMN[0]:
+            return
         self.descending = not self.descending if key == self.sort else False
         self.sort = key
         self.reload()

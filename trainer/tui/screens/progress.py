@@ -44,6 +44,18 @@ from trainer.app.progress_view import (
     quiz_section,
     retention_section,
 )
+from trainer.app.scheduler_check import (
+    PREDICTOR_NAMES,
+    LoadForecast,
+    SchedulerCheck,
+    check,
+    check_note,
+    check_section,
+    enough_to_optimize,
+    load_forecast,
+    load_section,
+    optimize,
+)
 from trainer.core.stats import CardCategory, ProgressReport
 from trainer.core.text import count_text, visible
 
@@ -135,6 +147,7 @@ class ProgressScreen(Screen[None]):
         Binding("d", "cycle_deck", "Deck", id="progress.deck"),
         Binding("w", "cycle_window", "Window", id="progress.window"),
         Binding("h", "quiz_hardest", "Quiz hardest", id="progress.quiz_hardest"),
+        Binding("o", "optimize", "Fit FSRS", id="progress.optimize"),
         Binding("escape", "leave", "Back", id="progress.back"),
     ]
 
@@ -149,6 +162,10 @@ class ProgressScreen(Screen[None]):
         self.terms: dict[str, str] = {}
         self.leeches: list[tuple[str, str, bool]] = []
         self.deck_names: dict[str, str] = {}
+        self.check: SchedulerCheck | None = None
+        self.load: LoadForecast | None = None
+        #: whether the log has enough answers for ``trainer optimize`` to fit FSRS
+        self.can_optimize = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -170,6 +187,12 @@ class ProgressScreen(Screen[None]):
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-hardest", classes="progress-box", markup=False)
                     yield Static(id="progress-quiz", classes="progress-box", markup=False)
+                with Horizontal(classes="progress-row"):
+                    yield Static(id="progress-scheduler", classes="progress-box", markup=False)
+                    yield PlotextPlot(id="chart-calibration", classes="progress-chart")
+                with Horizontal(classes="progress-row"):
+                    yield Static(id="progress-load", classes="progress-box", markup=False)
+                    yield PlotextPlot(id="chart-load", classes="progress-chart")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -189,6 +212,9 @@ class ProgressScreen(Screen[None]):
         self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.leeches(self.decks)
+        self.check = check(trainer, self.decks)
+        self.load = load_forecast(trainer, self.decks)
+        self.can_optimize = enough_to_optimize(trainer)
         self.redraw()
 
     def redraw(self) -> None:
@@ -217,6 +243,7 @@ class ProgressScreen(Screen[None]):
                 )
             )
             self.query_one("#progress-quiz", Static).update(quiz_table(report, self.deck_names))
+            self._draw_schedulers()
         self.refresh_bindings()
 
     def deck_label(self) -> str:
@@ -273,6 +300,25 @@ class ProgressScreen(Screen[None]):
             report.today,
         )
 
+    def _draw_schedulers(self) -> None:
+        """The scheduler check with its calibration chart, and the load under each."""
+        assert self.check is not None and self.load is not None
+        scheduler = self.app.trainer.settings.scheduler
+        hint = (
+            Text("o: fit FSRS to your answers (trainer optimize)", style="dim")
+            if self.can_optimize
+            else Text("")
+        )
+        note = Text(check_note(self.check), style="dim")
+        self.query_one("#progress-scheduler", Static).update(
+            Group(section_box(check_section(self.check)), note, hint)
+        )
+        plot_calibration(self.query_one("#chart-calibration", PlotextPlot), self.check)
+        self.query_one("#progress-load", Static).update(
+            section_box(load_section(self.load, scheduler))
+        )
+        plot_load(self.query_one("#chart-load", PlotextPlot), self.load, scheduler)
+
     def _draw_quiz(self, report: ProgressReport) -> None:
         widget = self.query_one("#chart-quiz", PlotextPlot)
         plt = widget.plt
@@ -321,6 +367,8 @@ class ProgressScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quiz_hardest":
             return self.report is not None and bool(self.report.hardest)
+        if action == "optimize":
+            return self.can_optimize
         return True
 
     def action_quiz_hardest(self) -> None:
@@ -329,6 +377,16 @@ class ProgressScreen(Screen[None]):
         from trainer.app.quiz_run import QuizOptions
 
         self.app.open_quiz(QuizOptions(decks=self.decks, source="weakest"))
+
+    def action_optimize(self) -> None:
+        """Fit FSRS to the log (as ``trainer optimize``) and show the figures again."""
+        if not self.can_optimize:
+            return
+        fit = optimize(self.app.trainer)
+        self.notify(
+            f"FSRS parameters {fit.reason}." if fit.fitted else f"Not fitted: {fit.reason}."
+        )
+        self.reload()
 
     def action_leave(self) -> None:
         self.app.pop_screen()
@@ -414,6 +472,56 @@ def plot_days(
     plt.yticks(ticks, labels)
     plt.ylim(0, ticks[-1])
     plt.title(title)
+    widget.refresh()
+
+
+def plot_calibration(widget: PlotextPlot, check: SchedulerCheck) -> None:
+    """Actual recall against predicted recall, per tenth, for FSRS and SM-2's implied
+    prediction; a perfectly calibrated predictor lies on the diagonal."""
+    plt = widget.plt
+    plt.clear_figure()
+    widget.display = check.reviews > 0
+    if not check.reviews:
+        return
+    plt.plot([0, 100], [0, 100], color="gray", label="perfect")
+    for name, colour in (("fsrs", "cyan"), ("sm2", "orange")):
+        bins = check.scores[name].calibration
+        xs = [100 * b.predicted for b in bins]
+        ys = [100 * b.actual for b in bins]
+        plt.plot(xs, ys, marker="braille", color=colour, label=PREDICTOR_NAMES[name])
+        plt.scatter(xs, ys, marker="●", color=colour)
+    plt.xlim(0, 100)
+    plt.ylim(0, 100)
+    plt.xticks([0, 50, 100], ["0%", "50%", "100%"])
+    plt.yticks([0, 50, 100], ["0%", "50%", "100%"])
+    plt.title("Calibration: recalled (up) against predicted (across)")
+    widget.refresh()
+
+
+def plot_load(widget: PlotextPlot, forecast: LoadForecast, scheduler: str) -> None:
+    """Reviews a day ahead under each scheduler, as lines."""
+    plt = widget.plt
+    plt.clear_figure()
+    top = 0
+    for (name, load), colour in zip(forecast.loads.items(), ("orange", "cyan"), strict=False):
+        label = "SM-2" if name == "sm2" else "FSRS"
+        plt.plot(
+            list(range(len(load))),
+            load,
+            marker="braille",
+            color=colour,
+            label=label + (" (in use)" if name == scheduler else ""),
+        )
+        top = max(top, *load, 0)
+    days = len(next(iter(forecast.loads.values()), []))
+    if days:
+        series = [forecast.start + dt.timedelta(days=i) for i in range(days)]
+        plt.xticks(*_date_ticks(series, forecast.start))
+        plt.xlim(0, days - 1)
+    ticks, labels = _value_ticks(top)
+    plt.yticks(ticks, labels)
+    plt.ylim(0, ticks[-1])
+    plt.title(f"Reviews a day under each scheduler · next {days} days")
     widget.refresh()
 
 

@@ -410,6 +410,8 @@ def test_config_shows_the_defaults(cli: Callable[..., Result], home: Path) -> No
         'timezone = ""',
         "leech_lapses = 8",
         'leech_action = "mark"',
+        'scheduler = "sm2"',
+        "desired_retention = 0.9",
     }
 
 

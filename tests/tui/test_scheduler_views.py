@@ -6,11 +6,13 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable
 
-from tests.tui.test_progress_screen import open_progress, plain
+from tests.tui.test_progress_screen import open_progress as open_progress_screen
+from tests.tui.test_progress_screen import plain
 from trainer.app.settings import Settings
 from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
@@ -18,8 +20,21 @@ from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.sm2 import SM2State
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.browse import BrowseScreen
+from trainer.tui.screens.progress import ProgressScreen
 
 CARDS = 60
+
+
+async def open_progress(app: TrainerApp, pilot: Any) -> ProgressScreen:
+    """The Progress screen once its scheduler figures (computed in a thread) are drawn."""
+    screen = await open_progress_screen(app, pilot)
+    await settle(app, pilot)
+    return screen
+
+
+async def settle(app: TrainerApp, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 @pytest.fixture
@@ -83,10 +98,13 @@ async def test_progress_shows_the_check_and_the_load_and_fits_fsrs(
         assert trainer.store.latest_fit("fsrs") is None
         states = trainer.store.cached_states()
         await pilot.press("o")
-        await pilot.pause()
+        await settle(app, pilot)
         fit = trainer.store.latest_fit("fsrs")
         assert fit is not None and fit[1] >= 400
         assert trainer.store.cached_states() != states  # replayed with the fitted parameters
+        assert trainer.scheduler.parameters == tuple(fit[0])  # type: ignore[attr-defined]
+        await settle(app, pilot)  # the figures again, with the fit
+        assert screen.check is not None
 
 
 async def test_a_short_history_offers_no_fit(studied_small: Trainer) -> None:

@@ -19,6 +19,7 @@ from trainer.app.fsrs_scheduler import (
 from trainer.app.quiz_run import QuizOptions, QuizRun
 from trainer.app.settings import Settings, SettingsError, change_setting, settings_from_data
 from trainer.app.trainer import Trainer
+from trainer.core.calibration import card_histories
 from trainer.core.clock import FixedClock
 from trainer.core.load_forecast import simulate_load
 from trainer.core.memory import FSRSState
@@ -119,11 +120,11 @@ def test_a_day_of_only_same_day_answers_does_not_crash() -> None:
     ]
     state = replay(FSRSScheduler(), log)[("d/x", F)].state
     assert state.due > at.date() and state.stability > 0
-    assert fit_parameters(log).fitted is False  # nothing to learn from
+    assert fit_parameters(card_histories(log)).fitted is False  # nothing to learn from
 
 
 def test_too_few_answers_keep_the_defaults_and_say_why() -> None:
-    fit = fit_parameters(answers(2, cards=5, days=60))
+    fit = fit_parameters(card_histories(answers(2, cards=5, days=60)))
     assert not fit.fitted
     assert fit.parameters == DEFAULT_PARAMETERS
     assert f"fewer than {MIN_REVIEWS_TO_FIT}" in fit.reason
@@ -131,15 +132,15 @@ def test_too_few_answers_keep_the_defaults_and_say_why() -> None:
 
 def test_a_fit_to_a_learners_log_is_within_py_fsrs_bounds_and_used() -> None:
     log = answers(3, cards=80, days=300)
-    fit = fit_parameters(log)
+    fit = fit_parameters(card_histories(log))
     assert fit.fitted and fit.reviews >= MIN_REVIEWS_TO_FIT
     assert fit.parameters != DEFAULT_PARAMETERS
     fsrs.Scheduler(parameters=fit.parameters)  # py-fsrs checks every bound
-    assert fit_parameters(log) == fit  # the optimizer is seeded
+    assert fit_parameters(card_histories(log)) == fit  # the optimizer is seeded
     # fitted only on what came before a day: the later answers change nothing
     cut = dt.date(2026, 6, 1)
-    assert fit_parameters(log, before=cut) == fit_parameters(
-        [r for r in log if r.day < cut], before=cut
+    assert fit_parameters(card_histories(log), before=cut) == fit_parameters(
+        card_histories([r for r in log if r.day < cut]), before=cut
     )
 
 
@@ -273,3 +274,57 @@ def test_browse_shows_fsrs_recall_and_the_weakest_are_the_least_likely_recalled(
     assert [item.card_id for item in run.items] == expected
     sm2 = make_trainer(Settings())
     assert all(row.recall is None for row in sm2.browse()[0])
+
+
+# --------------------------------------------------------------------------- the Rust batch
+
+
+def test_the_rust_batch_predicts_what_py_fsrs_replays() -> None:
+    """The check and the forecast read memory states from fsrs-rs in one batch; they
+    must be the states py-fsrs schedules with."""
+    from trainer.app.fsrs_scheduler import memory_states, recall_before
+    from trainer.core.calibration import judged_answers
+
+    log = answers(6, cards=30, days=150)
+    histories = card_histories(log)
+    scheduler = FSRSScheduler(desired_retention=0.85)
+    judged = judged_answers(histories)
+    predicted = recall_before(scheduler.parameters, histories, judged)
+    for answer in judged:
+        state = scheduler.new_state()
+        for day, grade in histories[answer.key][: answer.index]:
+            state = scheduler.review(state, grade, day)
+        expected = scheduler.recall(state, answer.day)
+        assert predicted[(answer.key, answer.index)] == pytest.approx(expected, rel=1e-4)
+    replayed = {key: r.state for key, r in replay(scheduler, log).items()}
+    batch = memory_states(scheduler, histories, replayed)
+    for key, state in replayed.items():
+        assert batch[key].stability == pytest.approx(state.stability, rel=1e-4)
+        assert abs(batch[key].interval - state.interval) <= 1  # float32 rounding at .5
+        assert (batch[key].repetitions, batch[key].lapses) == (state.repetitions, state.lapses)
+
+
+def test_the_report_is_kept_until_the_log_changes(
+    make_trainer: Callable[..., Trainer], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.app import scheduler_check
+
+    trainer = make_trainer(Settings(scheduler="fsrs"))
+    study_days(trainer, clock, 6)
+    first = scheduler_check.scheduler_report(trainer)
+    calls: list[int] = []
+    real = scheduler_check.check
+
+    def counted(*args: object, **kwargs: object) -> scheduler_check.SchedulerCheck:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scheduler_check, "check", counted)
+    kept = scheduler_check.scheduler_report(trainer)
+    assert calls == [] and kept.check.to_dict() == first.check.to_dict()
+    assert kept.forecast == first.forecast
+    trainer.record_answer("small/alpha", F, 4, Mode.QUIZ)
+    scheduler_check.scheduler_report(trainer)
+    assert calls == [1]
+    scheduler_check.scheduler_report(trainer, ["small"])  # another deck filter: its own copy
+    assert calls == [1, 1]

@@ -7,36 +7,44 @@ parameters fitted only to the answers before that (the defaults when those are
 too few), a constant (the recall rate before that), and SM-2's implied
 prediction (``trainer.core.memory.sm2_implied_recall``). ``load_forecast``
 runs both schedulers ahead from today's states with the same simulated learner.
+
+Both read the whole log, which costs seconds on a million answers, so
+``scheduler_report`` keeps the last result in the database with what it was
+computed from (the log's last row and undos, the fit, the settings, the day)
+and computes again only when one of those changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import random
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trainer.app.fsrs_scheduler import (
-    MIN_REVIEWS_TO_FIT,
     Fit,
     FSRSScheduler,
     fit_parameters,
+    memory_states,
+    recall_before,
 )
 from trainer.app.progress_view import NO_DATA, Section
 from trainer.core.calibration import (
+    CalibrationBin,
+    Histories,
     JudgedAnswer,
     Score,
-    card_histories,
     judged_answers,
     score,
     split_day,
 )
 from trainer.core.load_forecast import simulate_load
-from trainer.core.memory import sm2_implied_recall
-from trainer.core.model import Direction, ReviewRecord
-from trainer.core.replay import replay
-from trainer.core.sm2 import SM2
+from trainer.core.memory import FSRSState, sm2_implied_recall
+from trainer.core.model import Direction
+from trainer.core.sm2 import SM2, SM2State
 from trainer.core.text import count_text
 
 if TYPE_CHECKING:
@@ -46,25 +54,26 @@ __all__ = [
     "FORECAST_DAYS",
     "LoadForecast",
     "SchedulerCheck",
+    "SchedulerReport",
     "check",
+    "check_note",
+    "check_section",
+    "compute_scheduler_report",
     "load_forecast",
+    "load_section",
     "optimize",
+    "optimize_in_thread",
+    "scheduler_report",
 ]
 
 #: The forecast looks this many days ahead.
 FORECAST_DAYS = 30
 #: The generator behind the forecast's simulated answers: the same figures every time.
 FORECAST_SEED = 20
+#: The forecast simulates at most this many studied card directions, scaled up to all.
+FORECAST_SAMPLE = 2000
 PREDICTORS = ("fsrs", "sm2", "constant")
-
-
-def _log(trainer: Trainer, decks: Sequence[str] | None = None) -> list[ReviewRecord]:
-    """The answers that count, in time order, of the chosen decks (None: all)."""
-    records = trainer.store.all_reviews()
-    if decks is None:
-        return list(records)
-    chosen = set(decks)
-    return [r for r in records if r.card_id.split("/", 1)[0] in chosen]
+Key = tuple[str, Direction]
 
 
 # --------------------------------------------------------------------------- optimize
@@ -73,19 +82,25 @@ def _log(trainer: Trainer, decks: Sequence[str] | None = None) -> list[ReviewRec
 def optimize(trainer: Trainer) -> Fit:
     """Fit FSRS to the whole log and keep the fit; below the minimum, keep the defaults
     (nothing is stored) and say why. FSRS's states are replayed if it schedules."""
-    reviews = _log(trainer)
-    fit = fit_parameters(reviews)
+    histories = trainer.store.scheduling_answers()
+    fit = fit_parameters(histories)
     if fit.fitted:
-        last = max((r.day for r in reviews), default=None)
+        last = max((day for history in histories.values() for day, _ in history), default=None)
         trainer.store.record_fit("fsrs", fit.parameters, fit.reviews, last, trainer.now())
         trainer.use_scheduler(trainer.settings)
     return fit
 
 
-def enough_to_optimize(trainer: Trainer) -> bool:
-    """Whether ``optimize`` would fit rather than keep the defaults (Progress offers it then)."""
-    answers = judged_answers(card_histories(trainer.store.all_reviews()))
-    return len(answers) >= MIN_REVIEWS_TO_FIT
+def optimize_in_thread(trainer: Trainer) -> Fit:
+    """``optimize`` for a worker thread, on a connection of its own; the caller's
+    trainer then picks the fit up with ``use_scheduler``."""
+    reader = trainer.open_reader()
+    if reader is None:
+        return optimize(trainer)
+    try:
+        return optimize(reader)
+    finally:
+        reader.close()
 
 
 # --------------------------------------------------------------------------- the check
@@ -115,23 +130,48 @@ class SchedulerCheck:
             **{name: self.scores[name].to_dict() for name in PREDICTORS},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SchedulerCheck:
+        scores = {
+            name: Score(
+                reviews=data[name]["reviews"],
+                log_loss=data[name]["log_loss"],
+                auc=data[name]["auc"],
+                calibration=tuple(CalibrationBin(**b) for b in data[name]["calibration"]),
+            )
+            for name in PREDICTORS
+        }
+        judged_from = data["judged_from"]
+        return cls(
+            scores=scores,
+            judged_from=dt.date.fromisoformat(judged_from) if judged_from else None,
+            trained_on=data["trained_on"],
+            fit_reason=data["fsrs_parameters"],
+            constant=data["constant_prediction"],
+        )
+
 
 def check(
-    trainer: Trainer, decks: Sequence[str] | None = None, share_judged: float = 1 / 3
+    trainer: Trainer,
+    decks: Sequence[str] | None = None,
+    share_judged: float = 1 / 3,
+    histories: Histories | None = None,
 ) -> SchedulerCheck:
-    """How well each predictor foresaw the answers of the last third of the log."""
-    reviews = _log(trainer, decks)
-    histories = card_histories(reviews)
+    """How well each predictor foresaw the answers of the last third of the log
+    (``histories``: the decks' ``scheduling_answers``, when already read)."""
+    if histories is None:
+        histories = trainer.store.scheduling_answers(decks)
     answers = judged_answers(histories)
     cut = split_day(answers, share_judged)
     earlier = [a for a in answers if cut is not None and a.day < cut]
     judged = [a for a in answers if cut is not None and a.day >= cut]
-    fit = fit_parameters(reviews, before=cut) if cut is not None else fit_parameters([])
+    fit = fit_parameters(histories if cut is not None else {}, before=cut)
     constant = sum(a.recalled for a in earlier) / len(earlier) if earlier else 0.9
-    fsrs = FSRSScheduler(fit.parameters, trainer.settings.desired_retention)
+    fsrs = recall_before(fit.parameters, histories, judged)
+    sm2 = _sm2_intervals(histories, judged)
     predictions = {
-        "fsrs": _fsrs_predictions(fsrs, histories, judged),
-        "sm2": _sm2_predictions(histories, judged),
+        "fsrs": [fsrs[(a.key, a.index)] for a in judged],
+        "sm2": [sm2_implied_recall(a.elapsed_days, sm2[(a.key, a.index)]) for a in judged],
         "constant": [constant] * len(judged),
     }
     outcomes = [a.recalled for a in judged]
@@ -144,49 +184,20 @@ def check(
     )
 
 
-def _states_before(
-    scheduler: Any, history: Sequence[ReviewRecord], wanted: set[int]
-) -> dict[int, Any]:
-    """The scheduler's state just before each wanted answer of one history."""
-    found = {}
-    state = scheduler.new_state()
-    for index, record in enumerate(history):
-        if index in wanted:
-            found[index] = state
-        state = scheduler.review(state, record.grade, record.day)
-    return found
-
-
-def _by_card(judged: Sequence[JudgedAnswer]) -> dict[tuple[str, Direction], set[int]]:
-    wanted: dict[tuple[str, Direction], set[int]] = {}
+def _sm2_intervals(histories: Histories, judged: Sequence[JudgedAnswer]) -> dict[Any, int]:
+    """SM-2's interval just before each judged answer, from a replay of its history."""
+    wanted: dict[Key, set[int]] = {}
     for answer in judged:
         wanted.setdefault(answer.key, set()).add(answer.index)
-    return wanted
-
-
-def _fsrs_predictions(
-    fsrs: FSRSScheduler,
-    histories: dict[tuple[str, Direction], list[ReviewRecord]],
-    judged: Sequence[JudgedAnswer],
-) -> list[float]:
-    predicted: dict[tuple[tuple[str, Direction], int], float] = {}
-    for key, indexes in _by_card(judged).items():
-        history = histories[key]
-        for index, state in _states_before(fsrs, history, indexes).items():
-            predicted[(key, index)] = fsrs.recall(state, history[index].day) or 0.0
-    return [predicted[(a.key, a.index)] for a in judged]
-
-
-def _sm2_predictions(
-    histories: dict[tuple[str, Direction], list[ReviewRecord]],
-    judged: Sequence[JudgedAnswer],
-) -> list[float]:
     sm2 = SM2()
-    predicted: dict[tuple[tuple[str, Direction], int], float] = {}
-    for key, indexes in _by_card(judged).items():
-        for index, state in _states_before(sm2, histories[key], indexes).items():
-            predicted[(key, index)] = state.interval
-    return [sm2_implied_recall(a.elapsed_days, int(predicted[(a.key, a.index)])) for a in judged]
+    found: dict[Any, int] = {}
+    for key, indexes in wanted.items():
+        state = sm2.new_state()
+        for index, (day, grade) in enumerate(histories[key][: max(indexes)]):
+            state = sm2.review(state, grade, day)
+            if index + 1 in indexes:
+                found[(key, index + 1)] = state.interval
+    return found
 
 
 # --------------------------------------------------------------------------- the forecast
@@ -210,39 +221,77 @@ class LoadForecast:
             **{name: {"per_day": load, "total": sum(load)} for name, load in self.loads.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoadForecast:
+        return cls(
+            start=dt.date.fromisoformat(data["start"]),
+            loads={name: list(data[name]["per_day"]) for name in ("sm2", "fsrs")},
+            desired_retention=data["desired_retention"],
+            new_per_day=data["new_per_day"],
+        )
+
 
 def load_forecast(
-    trainer: Trainer, decks: Sequence[str] | None = None, days: int = FORECAST_DAYS
+    trainer: Trainer,
+    decks: Sequence[str] | None = None,
+    days: int = FORECAST_DAYS,
+    histories: Histories | None = None,
 ) -> LoadForecast:
-    """Both schedulers run ahead from the states each gives the log; whether an answer
-    is recalled comes from FSRS's memory model (with the latest fit, if any)."""
-    reviews = _log(trainer, decks)
+    """Both schedulers run ahead from today's states; whether an answer is recalled
+    comes from FSRS's memory model (with the latest fit, if any).
+
+    The studied card directions are simulated from a seeded sample of at most
+    ``FORECAST_SAMPLE`` (scaled up to all of them), the new cards to come in full.
+    """
+    today = trainer.today()
     latest = trainer.store.latest_fit("fsrs")
     fsrs = FSRSScheduler(latest[0] if latest else None, trainer.settings.desired_retention)
     sm2 = SM2()
-    memory = {key: r.state for key, r in replay(fsrs, reviews).items()}
-    schedule = {key: r.state for key, r in replay(sm2, reviews).items()}
-    studied = trainer.store.studied_keys(trainer.deck_directions(), decks)
-    keys = sorted(key for key in memory if key in studied)
+    studied = sorted(trainer.store.studied_keys(trainer.deck_directions(), decks))
+    sample = studied
+    if len(studied) > FORECAST_SAMPLE:
+        sample = sorted(random.Random(FORECAST_SEED).sample(studied, FORECAST_SAMPLE))
+    scale = len(studied) / len(sample) if sample else 1.0
+    if histories is None:
+        histories = trainer.store.scheduling_answers(decks)
+    schedule, memory = _both_states(trainer, fsrs, sample, histories)
     new = _new_count(trainer, decks)
-    common = {
-        "today": trainer.today(),
-        "days": days,
-        "new_cards": new,
-        "new_per_day": trainer.settings.new_per_day,
-        "seed": FORECAST_SEED,
-    }
+    per_day = trainer.settings.new_per_day
+
+    def run(scheduler: Any, pairs: list[tuple[Any, Any]]) -> list[int]:
+        old = simulate_load(pairs, scheduler, fsrs, _recall(fsrs), today, days, seed=FORECAST_SEED)
+        fresh = simulate_load(
+            [], scheduler, fsrs, _recall(fsrs), today, days, new_cards=new, new_per_day=per_day
+        )
+        return [round(a * scale) + b for a, b in zip(old, fresh, strict=True)]
+
     loads = {
-        "sm2": simulate_load(
-            [(schedule[k], memory[k]) for k in keys], sm2, fsrs, _recall(fsrs), **common
-        ),
-        "fsrs": simulate_load(
-            [(memory[k], memory[k]) for k in keys], fsrs, fsrs, _recall(fsrs), **common
-        ),
+        "sm2": run(sm2, [(schedule[k], memory[k]) for k in sample]),
+        "fsrs": run(fsrs, [(memory[k], memory[k]) for k in sample]),
     }
-    return LoadForecast(
-        trainer.today(), loads, trainer.settings.desired_retention, trainer.settings.new_per_day
-    )
+    return LoadForecast(today, loads, trainer.settings.desired_retention, per_day)
+
+
+def _both_states(
+    trainer: Trainer, fsrs: FSRSScheduler, keys: Sequence[Key], histories: Histories
+) -> tuple[dict[Key, SM2State], dict[Key, FSRSState]]:
+    """SM-2's and FSRS's states of ``keys``: the scheduler in use's from the cache,
+    the other's from the log (FSRS's memory through the Rust batch)."""
+    cached = trainer.store.cached_states()
+    mine = {key: cached[(key[0], str(key[1]))] for key in keys}
+    wanted = {key: histories.get(key, []) for key in keys}
+    if trainer.scheduler.name == "fsrs" and fsrs.signature == getattr(
+        trainer.scheduler, "signature", None
+    ):
+        sm2 = SM2()
+        schedule = {}
+        for key, history in wanted.items():
+            state = sm2.new_state()
+            for day, grade in history:
+                state = sm2.review(state, grade, day)
+            schedule[key] = state
+        return schedule, mine  # type: ignore[return-value]
+    return mine, memory_states(fsrs, wanted, mine)
 
 
 def _recall(fsrs: FSRSScheduler) -> Any:
@@ -256,6 +305,70 @@ def _new_count(trainer: Trainer, decks: Sequence[str] | None) -> int:
     counts = trainer.store.deck_counts(trainer.deck_directions(), trainer.today())
     chosen = counts if decks is None else {d: counts[d] for d in decks if d in counts}
     return sum(new for new, _, _ in chosen.values())
+
+
+# --------------------------------------------------------------------------- kept results
+
+
+@dataclass(frozen=True)
+class SchedulerReport:
+    check: SchedulerCheck
+    forecast: LoadForecast
+    #: answers in the whole log that FSRS can learn from: ``optimize`` fits from 400
+    learnable: int
+
+
+def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> SchedulerReport:
+    """The check and the forecast, computed again only when what they read changed."""
+    store = trainer.store
+    settings = trainer.settings
+    basis = json.dumps(
+        [
+            store.log_fingerprint(),
+            trainer.today().isoformat(),
+            settings.scheduler,
+            settings.desired_retention,
+            settings.new_per_day,
+            sorted((slug, [str(d) for d in ds]) for slug, ds in trainer.deck_directions().items()),
+        ]
+    )
+    key = "scheduler_report:" + json.dumps(sorted(decks) if decks is not None else None)
+    kept = store.meta(key)
+    if kept:
+        data = json.loads(kept)
+        if data.get("basis") == basis:
+            return SchedulerReport(
+                SchedulerCheck.from_dict(data["check"]),
+                LoadForecast.from_dict(data["forecast"]),
+                data["learnable"],
+            )
+    histories = store.scheduling_answers(decks)
+    whole = histories if decks is None else store.scheduling_answers()
+    report = SchedulerReport(
+        check(trainer, decks, histories=histories),
+        load_forecast(trainer, decks, histories=histories),
+        len(judged_answers(whole)),
+    )
+    value = {
+        "basis": basis,
+        "check": report.check.to_dict(),
+        "forecast": report.forecast.to_dict(),
+        "learnable": report.learnable,
+    }
+    store.try_set_meta(key, json.dumps(value))
+    return report
+
+
+def compute_scheduler_report(trainer: Trainer, decks: Sequence[str] | None) -> SchedulerReport:
+    """``scheduler_report`` for a worker thread: on a connection of its own (a
+    connection is never shared between threads), closed afterwards."""
+    reader = trainer.open_reader()
+    if reader is None:
+        return scheduler_report(trainer, decks)
+    try:
+        return scheduler_report(reader, decks)
+    finally:
+        reader.close()
 
 
 # --------------------------------------------------------------------------- sections

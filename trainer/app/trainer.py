@@ -161,6 +161,22 @@ class Trainer:
     def close(self) -> None:
         self.store.close()
 
+    def open_reader(self) -> Trainer | None:
+        """Another trainer on the same database over its own connection, for work in
+        a thread (a connection is never shared between threads); close it after.
+        None for an in-memory database, which no second connection can reach."""
+        path = self.store.conn.execute("PRAGMA database_list").fetchone()[2]
+        if not path:
+            return None
+        return Trainer(
+            Store(open_connection(path)),
+            clock=self.clock,
+            settings=self.settings,
+            tz=self.tz,
+            deck_dirs=self.deck_dirs,
+            user_decks=self.user_decks,
+        )
+
     def prepare_writes(self) -> None:
         """Load the write path (sqlite-utils) ahead of the first answer; the TUI calls
         this once its first screen shows, so no answer waits for the import."""

@@ -23,15 +23,15 @@ def register(command: Command) -> None:
 
 def run_stats(args: argparse.Namespace) -> int:
     from trainer.app.progress import card_terms
-    from trainer.app.scheduler_check import check, load_forecast
+    from trainer.app.scheduler_check import scheduler_report
 
     with open_trainer(args) as trainer:
         decks = trainer.resolve_decks(args.deck)
         report = trainer.progress(decks, days=args.days)
         terms = card_terms(trainer, report.hardest)
         leeches = trainer.leeches(decks)
-        scheduler_check = check(trainer, decks)
-        forecast = load_forecast(trainer, decks)
+        schedulers = scheduler_report(trainer, decks)
+        scheduler_check, forecast = schedulers.check, schedulers.forecast
         scheduler = trainer.settings.scheduler
     if args.json:
         data = report.to_dict()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,9 @@ from trainer.core.model import SCHEDULING_MODES, Direction, ReviewRecord
 from trainer.core.sm2 import PASSING_QUALITY
 
 __all__ = [
+    "Answer",
     "CalibrationBin",
+    "Histories",
     "JudgedAnswer",
     "Score",
     "auc",
@@ -157,14 +159,18 @@ def score(predictions: Sequence[float], outcomes: Sequence[bool]) -> Score:
 # --------------------------------------------------------------------------- the log
 
 
-def card_histories(
-    reviews: Iterable[ReviewRecord],
-) -> dict[tuple[str, Direction], list[ReviewRecord]]:
+#: One answer that moved a schedule, as the check needs it: (study day, grade 0-5).
+Answer = tuple[dt.date, int]
+#: Each card direction's scheduling answers in time order.
+Histories = Mapping[tuple[str, Direction], Sequence[Answer]]
+
+
+def card_histories(reviews: Iterable[ReviewRecord]) -> dict[tuple[str, Direction], list[Answer]]:
     """Each card direction's answers that moved its schedule, in the log's (time) order."""
-    histories: dict[tuple[str, Direction], list[ReviewRecord]] = defaultdict(list)
+    histories: dict[tuple[str, Direction], list[Answer]] = defaultdict(list)
     for record in reviews:
         if record.mode in SCHEDULING_MODES:
-            histories[(record.card_id, record.direction)].append(record)
+            histories[(record.card_id, record.direction)].append((record.day, record.grade))
     return dict(histories)
 
 
@@ -180,9 +186,7 @@ class JudgedAnswer:
     recalled: bool
 
 
-def judged_answers(
-    histories: dict[tuple[str, Direction], list[ReviewRecord]],
-) -> list[JudgedAnswer]:
+def judged_answers(histories: Histories) -> list[JudgedAnswer]:
     """Every answer on a later day than its card direction's previous one, by day.
 
     A first answer has nothing to predict it from, and a second answer on the
@@ -191,10 +195,10 @@ def judged_answers(
     found = []
     for key, history in histories.items():
         for index in range(1, len(history)):
-            elapsed = (history[index].day - history[index - 1].day).days
+            day, grade = history[index]
+            elapsed = (day - history[index - 1][0]).days
             if elapsed > 0:
-                recalled = history[index].grade >= PASSING_QUALITY
-                found.append(JudgedAnswer(key, index, history[index].day, elapsed, recalled))
+                found.append(JudgedAnswer(key, index, day, elapsed, grade >= PASSING_QUALITY))
     found.sort(key=lambda answer: (answer.day, answer.key, answer.index))
     return found
 

@@ -29,7 +29,7 @@ from trainer.core.model import (
 )
 from trainer.core.replay import Replayed
 from trainer.core.sm2 import SM2State
-from trainer.storage.database import NOT_UNDONE, as_database
+from trainer.storage.database import DECK_OF_CARD_ID, NOT_UNDONE, as_database
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -778,6 +778,26 @@ class Store:
                 [key, value],
             )
 
+    def try_set_meta(self, key: str, value: str) -> bool:
+        """``set_meta`` for what can be computed again (a kept report): a database
+        that cannot be written (read-only, busy past the timeout) just keeps no copy."""
+        try:
+            self.set_meta(key, value)
+        except sqlite3.Error:
+            return False
+        return True
+
+    def log_fingerprint(self) -> tuple[int, int, int]:
+        """(last review row, undos, last fit): changes whenever the log or the fit does,
+        so a result computed from them can be kept until then."""
+        return tuple(  # type: ignore[return-value]
+            self.conn.execute(
+                "SELECT (SELECT coalesce(max(rowid), 0) FROM reviews), "
+                "(SELECT count(*) FROM review_undos), "
+                "(SELECT coalesce(max(id), 0) FROM scheduler_fits)"
+            ).fetchone()
+        )
+
     def record_fit(
         self,
         scheduler: str,
@@ -810,6 +830,27 @@ class Store:
         if row is None:
             return None
         return [float(v) for v in json.loads(row[0])], row[1], dt.datetime.fromisoformat(row[2])
+
+    def scheduling_answers(
+        self, decks: Sequence[str] | None = None
+    ) -> dict[tuple[str, Direction], list[tuple[dt.date, int]]]:
+        """(day, grade) of every answer that moved a schedule, per card direction in
+        time order: all the scheduler check and FSRS's fitting read, without
+        building a ``ReviewRecord`` per row of a long log."""
+        sql = f"""SELECT card_id, direction, day, grade FROM reviews r
+                  WHERE mode IN ({",".join("?" * len(SCHEDULING_MODES))}) AND {NOT_UNDONE}"""
+        params: list[Any] = sorted(str(mode) for mode in SCHEDULING_MODES)
+        if decks is not None:
+            sql += f" AND {DECK_OF_CARD_ID} IN ({','.join('?' * len(decks))})"
+            params += list(decks)
+        histories: dict[tuple[str, Direction], list[tuple[dt.date, int]]] = {}
+        days: dict[str, dt.date] = {}
+        directions = {str(d): d for d in Direction}
+        rows = self.conn.execute(sql + " ORDER BY card_id, direction, answered_at, rowid", params)
+        for card, direction, day, grade in rows:
+            date = days.get(day) or days.setdefault(day, dt.date.fromisoformat(day))
+            histories.setdefault((card, directions[direction]), []).append((date, grade))
+        return histories
 
     def studied_keys(
         self, directions: dict[str, tuple[Direction, ...]], decks: Sequence[str] | None

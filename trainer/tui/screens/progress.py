@@ -10,6 +10,7 @@ markup.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
+from trainer.app.fsrs_scheduler import MIN_REVIEWS_TO_FIT
 from trainer.app.progress import (
     HEATMAP_WEEKS,
     Heatmap,
@@ -48,16 +50,15 @@ from trainer.app.scheduler_check import (
     PREDICTOR_NAMES,
     LoadForecast,
     SchedulerCheck,
-    check,
     check_note,
     check_section,
-    enough_to_optimize,
-    load_forecast,
+    compute_scheduler_report,
     load_section,
-    optimize,
+    optimize_in_thread,
 )
 from trainer.core.stats import CardCategory, ProgressReport
 from trainer.core.text import count_text, visible
+from trainer.errors import TrainerError, describe
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -212,10 +213,29 @@ class ProgressScreen(Screen[None]):
         self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.leeches(self.decks)
-        self.check = check(trainer, self.decks)
-        self.load = load_forecast(trainer, self.decks)
-        self.can_optimize = enough_to_optimize(trainer)
+        self.check = self.load = None
+        self.run_worker(self._load_schedulers(), exclusive=True, group="schedulers")
         self.redraw()
+
+    async def _load_schedulers(self) -> None:
+        """The scheduler check and forecast read the whole log (seconds on a million
+        answers): they are computed in a thread, on a connection of their own, and
+        drawn when ready; the rest of the screen does not wait for them."""
+        decks = list(self.decks) if self.decks else None
+        try:
+            report = await asyncio.to_thread(compute_scheduler_report, self.app.trainer, decks)
+        except TrainerError as error:
+            self.query_one("#progress-scheduler", Static).update(
+                Text(f"Cannot compare the schedulers: {describe(error)}")
+            )
+            return
+        if decks != (list(self.decks) if self.decks else None):
+            return  # the deck changed meanwhile; its own run draws it
+        self.check, self.load = report.check, report.forecast
+        self.can_optimize = report.learnable >= MIN_REVIEWS_TO_FIT
+        self.refresh_bindings()
+        if self.report is not None and not self.report.is_empty:
+            self._draw_schedulers()
 
     def redraw(self) -> None:
         assert self.inputs is not None
@@ -302,7 +322,16 @@ class ProgressScreen(Screen[None]):
 
     def _draw_schedulers(self) -> None:
         """The scheduler check with its calibration chart, and the load under each."""
-        assert self.check is not None and self.load is not None
+        charts = ("#chart-calibration", "#chart-load")
+        if self.check is None or self.load is None:
+            self.query_one("#progress-scheduler", Static).update(
+                Text("Comparing FSRS and SM-2 on your history…", style="dim")
+            )
+            self.query_one("#progress-load", Static).update("")
+            for chart in charts:
+                self.query_one(chart, PlotextPlot).display = False
+            return
+        self.query_one("#chart-load", PlotextPlot).display = True
         scheduler = self.app.trainer.settings.scheduler
         hint = (
             Text("o: fit FSRS to your answers (trainer optimize)", style="dim")
@@ -379,10 +408,23 @@ class ProgressScreen(Screen[None]):
         self.app.open_quiz(QuizOptions(decks=self.decks, source="weakest"))
 
     def action_optimize(self) -> None:
-        """Fit FSRS to the log (as ``trainer optimize``) and show the figures again."""
+        """Fit FSRS to the log (as ``trainer optimize``) in a thread, then show the
+        figures again; under FSRS the states are replayed with the new parameters."""
         if not self.can_optimize:
             return
-        fit = optimize(self.app.trainer)
+        self.can_optimize = False  # one fit at a time
+        self.refresh_bindings()
+        self.notify("Fitting FSRS to your answers…")
+        self.run_worker(self._optimize(), exclusive=True, group="optimize")
+
+    async def _optimize(self) -> None:
+        trainer = self.app.trainer
+        try:
+            fit = await asyncio.to_thread(optimize_in_thread, trainer)
+        except TrainerError as error:
+            self.notify(f"Cannot fit FSRS: {describe(error)}", severity="error")
+            return
+        trainer.use_scheduler(trainer.settings)  # the fit is in the database: use it here too
         self.notify(
             f"FSRS parameters {fit.reason}." if fit.fitted else f"Not fitted: {fit.reason}."
         )

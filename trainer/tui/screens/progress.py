@@ -333,15 +333,12 @@ class ProgressScreen(Screen[None]):
             return
         self.query_one("#chart-load", PlotextPlot).display = True
         scheduler = self.app.trainer.settings.scheduler
-        hint = (
-            Text("o: fit FSRS to your answers (trainer optimize)", style="dim")
-            if self.can_optimize
-            else Text("")
-        )
-        note = Text(check_note(self.check), style="dim")
-        self.query_one("#progress-scheduler", Static).update(
-            Group(section_box(check_section(self.check)), note, hint)
-        )
+        box = section_box(check_section(self.check))
+        if note := check_note(self.check):
+            box.append("\n" + note, style="dim")
+        if self.can_optimize:
+            box.append("\no: fit FSRS to your answers (trainer optimize)", style="dim")
+        self.query_one("#progress-scheduler", Static).update(box)
         plot_calibration(self.query_one("#chart-calibration", PlotextPlot), self.check)
         self.query_one("#progress-load", Static).update(
             section_box(load_section(self.load, scheduler))

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import fsrs
 import pytest
@@ -328,3 +329,48 @@ def test_the_report_is_kept_until_the_log_changes(
     assert calls == [1]
     scheduler_check.scheduler_report(trainer, ["small"])  # another deck filter: its own copy
     assert calls == [1, 1]
+
+
+BOTH_WAYS = """\
+name: Both ways
+directions: [forward, reverse]
+cards:
+""" + "".join(f"  - term: Item {i}\n    definition: Meaning {i}.\n" for i in range(8))
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_limits_drills_directions_and_rollover_work_the_same_under_both(
+    make_trainer: Callable[..., Trainer], clock: FixedClock, deck_dir: Path, scheduler: str
+) -> None:
+    (deck_dir / "both.yaml").write_text(BOTH_WAYS, encoding="utf-8")
+    settings = Settings(scheduler=scheduler, new_per_day=3, reviews_per_day=4, rollover_hour=4)
+    trainer = make_trainer(settings)
+    clock.instant = dt.datetime(2026, 3, 4, 3, 30, tzinfo=dt.UTC)  # before the rollover
+    assert trainer.today() == dt.date(2026, 3, 3)
+    for day in range(15):
+        queue = trainer.queue(["both"])
+        kinds = [entry.kind.value for entry in queue]
+        assert kinds.count("new") <= 3 and kinds.count("review") <= 4
+        for entry in queue:
+            if entry.kind.value == "drill":
+                before = trainer.store.state_of(entry.card_id, entry.direction)
+                trainer.record_answer(entry.card_id, entry.direction, 4, Mode.DRILL)
+                assert trainer.store.state_of(entry.card_id, entry.direction) == before
+                continue
+            grade = 1 if (day + len(entry.card_id)) % 5 == 0 else 4
+            record = trainer.record_answer(entry.card_id, entry.direction, grade, Mode.STUDY)
+            assert record.day == trainer.today()
+            assert record.after.due > record.day  # type: ignore[operator]
+        assert trainer.queue(["both"]) == [
+            e for e in trainer.queue(["both"]) if e.kind.value == "drill"
+        ]
+        clock.advance(days=1)
+    states = trainer.store.cached_states()
+    assert {direction for _, direction in states} == {"forward", "reverse"}
+    expected = FSRSState if scheduler == "fsrs" else SM2State
+    assert all(type(state) is expected for state in states.values())
+    replayed = {
+        (c, str(d)): r.state
+        for (c, d), r in replay(trainer.scheduler, trainer.store.all_reviews()).items()
+    }
+    assert replayed == states

@@ -151,7 +151,7 @@ async def test_reverse_direction_shows_definition_first(make_trainer) -> None:
         assert "New 6" in text_of(app, "#counts")
         fronts = []
         for _ in range(6):
-            fronts.append((text_of(app, "#front-label"), text_of(app, "#front")))
+            fronts.append((text_of(app, "#front-label").split(" · ")[0], text_of(app, "#front")))
             await pilot.press("space", "5")
     assert ("Definition", "The first letter of the Greek alphabet.") in fronts
     assert ("Term", "Alpha") in fronts

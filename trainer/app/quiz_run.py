@@ -237,6 +237,13 @@ class QuizRun:
                 )
         return result
 
+    def chosen_card(self, result: AnswerResult) -> QuizItem | None:
+        """The card a wrong answer came from: what the learner confused the prompt with."""
+        if result.correct or result.chosen_index is None:
+            return None
+        card_id = result.question.option_card_ids[result.chosen_index]
+        return next((item for item in self.pool if item.card_id == card_id), None)
+
     def _studied_direction(self, question: Question) -> Direction | None:
         """The direction whose state the question tests, else the other studied one."""
         wanted = _DIRECTION_OF_KIND[question.kind]

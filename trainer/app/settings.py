@@ -30,6 +30,8 @@ class Settings:
     timezone: str = ""
     leech_lapses: int = 8
     leech_action: str = "mark"
+    #: the grade ``enter``/``space`` give after reveal, as Anki's "Good"
+    default_grade: int = 4
     deck_directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
 
 
@@ -38,6 +40,7 @@ SCALAR_LIMITS: dict[str, tuple[int, int]] = {
     "reviews_per_day": (0, 100_000),
     "rollover_hour": (0, 23),
     "leech_lapses": (1, 1000),
+    "default_grade": (0, 5),
 }
 LEECH_ACTIONS = ("mark", "suspend")
 SCALAR_KEYS = (*SCALAR_LIMITS, "timezone", "leech_action")

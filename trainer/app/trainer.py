@@ -392,6 +392,16 @@ class Trainer:
             self.store.record_review(record, leech=leech, suspend=suspend)
         return record
 
+    def preview_intervals(self, card_id: str, direction: Direction) -> dict[int, int]:
+        """The interval in days each grade would give this card now, computed by the
+        scheduler from the stored state (nothing is written): what the study
+        screen shows beside each grade key."""
+        from trainer.core.sm2 import Grade
+
+        before = self.store.state_of(card_id, direction)
+        today = self.today()
+        return {int(grade): review(before, int(grade), today).interval for grade in Grade}
+
     def is_new_leech(self, record: ReviewRecord) -> bool:
         """Whether this answer made its card a leech: the study screen says so once."""
         return became_leech(record.before, record.after, self.settings.leech_lapses)

@@ -18,19 +18,34 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from trainer.app.session import Prompt, StudySession
+from trainer.core.model import Direction
 from trainer.core.sm2 import GRADE_MEANINGS
-from trainer.core.text import visible
+from trainer.core.text import interval_text, visible
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
 
-GRADE_LEGEND = "   ".join(f"{grade} {meaning}" for grade, meaning in GRADE_MEANINGS.items())
+SIDES = {Direction.FORWARD: "term → definition", Direction.REVERSE: "definition → term"}
+
+
+def grade_hint(intervals: dict[int, int] | None, default_grade: int) -> str:
+    """The grade keys after reveal, each with the interval it would give (``4 right,
+    hesitant · 6d``), and which grade enter/space give. A drill moves no schedule,
+    so it shows the meanings alone."""
+    keys = "   ".join(
+        f"{grade} {meaning}" + (f" · {interval_text(intervals[grade])}" if intervals else "")
+        for grade, meaning in GRADE_MEANINGS.items()
+    )
+    return f"Grade (enter/space: {default_grade}): {keys}"
+
+
 DRILL_NOTE = "Drill: cards graded below 4 today come back until you score 4 or more."
 
 
 class StudyScreen(Screen[None]):
     BINDINGS = [
         Binding("space,enter", "reveal", "Reveal", id="study.reveal"),
+        Binding("space,enter", "grade_default", "Default grade", id="study.default_grade"),
         *(
             Binding(str(grade), f"grade({grade})", meaning, id=f"study.grade{grade}", show=False)
             for grade, meaning in GRADE_MEANINGS.items()
@@ -87,13 +102,20 @@ class StudyScreen(Screen[None]):
             self.finish()
             return
         self._draw_status()
-        self.query_one("#front-label", Static).update(self.prompt.front_label)
+        self.query_one("#front-label", Static).update(self._front_label())
         self.query_one("#front", Static).update(visible(self.prompt.front))
         self.query_one("#back-label", Static).update("")
         self.query_one("#back", Static).update("")
         self.query_one("#hint", Static).update("space: reveal the answer   u: undo   esc: leave")
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
+
+    def _front_label(self) -> str:
+        """The side shown, then the card's deck and direction (all decks mix in one queue)."""
+        assert self.prompt is not None
+        names = {row.slug: row.name for row in self.app.trainer.decks()}
+        deck = visible(names.get(self.prompt.card.deck, self.prompt.card.deck))
+        return f"{self.prompt.front_label} · {deck} · {SIDES[self.prompt.entry.direction]}"
 
     def _draw_status(self) -> None:
         assert self.session is not None and self.prompt is not None
@@ -114,14 +136,23 @@ class StudyScreen(Screen[None]):
         self.revealed = True
         self.query_one("#back-label", Static).update(self.prompt.back_label)
         self.query_one("#back", Static).update(visible(self.prompt.back))
-        self.query_one("#hint", Static).update(f"Grade: {GRADE_LEGEND}")
+        intervals = (
+            None
+            if self.prompt.is_drill
+            else self.app.trainer.preview_intervals(
+                self.prompt.card.id, self.prompt.entry.direction
+            )
+        )
+        self.query_one("#hint", Static).update(
+            grade_hint(intervals, self.app.trainer.settings.default_grade)
+        )
         self.refresh_bindings()
 
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
             return self.prompt is not None and not self.revealed
-        if action == "grade":
+        if action in ("grade", "grade_default"):
             return self.prompt is not None and self.revealed
         if action == "undo":
             return self.session is not None and self.session.can_undo
@@ -130,6 +161,10 @@ class StudyScreen(Screen[None]):
     def action_reveal(self) -> None:
         if self.prompt is not None and not self.revealed:
             self.reveal()
+
+    def action_grade_default(self) -> None:
+        """Anki's "Good": enter or space after reveal answer with the default grade."""
+        self.action_grade(self.app.trainer.settings.default_grade)
 
     def action_grade(self, grade: int) -> None:
         if self.session is None or self.prompt is None or not self.revealed:

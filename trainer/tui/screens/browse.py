@@ -99,7 +99,7 @@ class BrowseScreen(Screen[None]):
         yield Static(id="browse-status", markup=False)
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield Static(id="definition", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)

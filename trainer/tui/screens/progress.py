@@ -170,7 +170,7 @@ class ProgressScreen(Screen[None]):
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-hardest", classes="progress-box", markup=False)
                     yield Static(id="progress-quiz", classes="progress-box", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#progress-body", VerticalScroll).focus()

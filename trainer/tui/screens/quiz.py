@@ -92,7 +92,7 @@ class QuizScreen(Screen[None]):
             yield Vertical(id="quiz-options")
         yield Static(id="quiz-feedback", markup=False)
         yield Static(id="quiz-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         if self.run is None:
@@ -357,7 +357,7 @@ class QuizResultsScreen(Screen[None]):
                 yield Static("Nothing missed.", id="results-missed-title", markup=False)
         retake = "r: retake the missed   " if run.can_retake else ""
         yield Static(f"{retake}esc: home", id="results-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def _missed(self, number: int, result: AnswerResult) -> ComposeResult:
         question = result.question

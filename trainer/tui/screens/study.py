@@ -47,7 +47,13 @@ class StudyScreen(Screen[None]):
         Binding("space,enter", "reveal", "Reveal", id="study.reveal"),
         Binding("space,enter", "grade_default", "Default grade", id="study.default_grade"),
         *(
-            Binding(str(grade), f"grade({grade})", meaning, id=f"study.grade{grade}", show=False)
+            Binding(
+                str(grade),
+                f"grade({grade})",
+                f"Grade {grade}: {meaning}",
+                id=f"study.grade{grade}",
+                show=False,
+            )
             for grade, meaning in GRADE_MEANINGS.items()
         ),
         Binding("u", "undo", "Undo", id="study.undo"),
@@ -79,7 +85,7 @@ class StudyScreen(Screen[None]):
             yield Static(id="back-label", classes="label", markup=False)
             yield Static(id="back", markup=False)
         yield Static(id="hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.session = StudySession(self.app.trainer, self.decks)

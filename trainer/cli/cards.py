@@ -99,7 +99,8 @@ def run_search(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         flags = "".join(f" [{flag}]" for flag in ("suspended", "leech") if getattr(row, flag))
-        print(f"{visible(row.card_id)}{flags}: {visible(row.definition)}")
+        side = f" ({row.direction}, {row.state})" if row.direction else " (no term yet)"
+        print(f"{visible(row.card_id)}{side}{flags}: {visible(row.definition)}")
     shown = f" (showing {len(rows)})" if total > len(rows) else ""
     print(f"{count_text(total, 'card')} found{shown}")
     return EXIT_OK
@@ -118,6 +119,8 @@ def browse_dict(row: Any) -> dict[str, Any]:
         "lapses": row.lapses,
         "suspended": row.suspended,
         "leech": row.leech,
+        "direction": str(row.direction) if row.direction else None,
+        "missing_term": row.missing_term,
     }
 
 

@@ -410,6 +410,7 @@ def test_config_shows_the_defaults(cli: Callable[..., Result], home: Path) -> No
         'timezone = ""',
         "leech_lapses = 8",
         'leech_action = "mark"',
+        "default_grade = 4",
     }
 
 

@@ -13,7 +13,15 @@ from sqlite_utils import Database
 from trainer.storage import database
 from trainer.storage.database import DatabaseError, open_database
 
-TRAINER_TABLES = {"decks", "cards", "card_state", "reviews", "review_undos", "quiz_attempts", "drafts"}
+TRAINER_TABLES = {
+    "decks",
+    "cards",
+    "card_state",
+    "reviews",
+    "review_undos",
+    "quiz_attempts",
+    "drafts",
+}
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {
     "cards_fts",

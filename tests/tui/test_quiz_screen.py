@@ -219,7 +219,7 @@ async def test_home_t_quizzes_the_selected_deck_and_escape_saves_nothing(qt: Tra
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-        await pilot.press("down", "t")  # decks by name: Greek letters, ML terms
+        await pilot.press("down", "t", "enter")  # the form opens on the selected deck
         assert isinstance(app.screen, QuizScreen)
         assert app.screen.sub_title == "Quiz: ML terms"
         assert current(app).card_id.startswith("ml/")
@@ -302,7 +302,7 @@ async def test_an_empty_deck_from_home_shows_a_message(
     (folder / "empty.yaml").write_text("name: Empty deck\ncards: []\n", encoding="utf-8")
     app = TrainerApp(make_trainer(deck_dirs=[folder]))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("t")
+        await pilot.press("t", "enter")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert "No cards to quiz in Empty deck." in toasts(app)

@@ -89,6 +89,30 @@ class TrainerApp(App[int]):
 
         self.push_screen(QuizScreen(options or QuizOptions(decks=list(decks) if decks else None)))
 
+    def open_quiz_setup(self, deck: str | None = None) -> None:
+        """The quiz form; the quiz starts when it is submitted."""
+        from trainer.tui.screens.quiz_setup import QuizSetupScreen
+
+        def start(options: Any) -> None:
+            """Build the quiz before showing it: a selection with nothing to ask only
+            says why, and the form's caller stays on screen."""
+            from trainer.app.quiz_run import QuizRun
+            from trainer.errors import UserError
+            from trainer.tui.screens.quiz import QuizScreen
+
+            if options is None:
+                return
+            try:
+                run = QuizRun.start(self.trainer, options)
+            except UserError as error:
+                self.notify(
+                    str(error), title="No quiz", severity="warning", timeout=8, markup=False
+                )
+                return
+            self.push_screen(QuizScreen(options, run=run))
+
+        self.push_screen(QuizSetupScreen(deck), start)
+
     def open_browse(self, decks: Sequence[str] | None = None, query: str = "") -> None:
         from trainer.tui.screens.browse import BrowseScreen
 

@@ -90,8 +90,7 @@ class HomeScreen(Screen[None]):
         self.app.open_study(None)
 
     def action_quiz(self) -> None:
-        deck = self.selected_deck()
-        self.app.open_quiz(None, [deck] if deck else None)
+        self.app.open_quiz_setup(self.selected_deck())
 
     def action_progress(self) -> None:
         self.app.open_progress(None)

@@ -134,6 +134,7 @@ class ProgressScreen(Screen[None]):
     BINDINGS = [
         Binding("d", "cycle_deck", "Deck", id="progress.deck"),
         Binding("w", "cycle_window", "Window", id="progress.window"),
+        Binding("t", "quiz", "Quiz", id="progress.quiz"),
         Binding("h", "quiz_hardest", "Quiz hardest", id="progress.quiz_hardest"),
         Binding("escape", "leave", "Back", id="progress.back"),
     ]
@@ -329,6 +330,9 @@ class ProgressScreen(Screen[None]):
         from trainer.app.quiz_run import QuizOptions
 
         self.app.open_quiz(QuizOptions(decks=self.decks, source="weakest"))
+
+    def action_quiz(self) -> None:
+        self.app.open_quiz_setup(self.decks[0] if self.decks and len(self.decks) == 1 else None)
 
     def action_leave(self) -> None:
         self.app.pop_screen()

@@ -72,7 +72,7 @@ def test_a_broken_file_is_reported_and_reopened_at_its_line(
     line = message.removeprefix(head).split(":")[0]
     assert prompt == f"reopen at line {line}? [Y/n] "
     assert deck.with_suffix(".log").read_text().split() == [
-        "+5",
+        "+6",
         f"+{line}",
     ]  # Beta, then the error
     assert "oops" not in deck.read_text(encoding="utf-8")

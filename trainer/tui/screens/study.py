@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -18,28 +20,33 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from trainer.app.session import Prompt, StudySession
-from trainer.core.model import Direction
 from trainer.core.sm2 import GRADE_MEANINGS
 from trainer.core.text import interval_text, visible
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
 
-SIDES = {Direction.FORWARD: "term → definition", Direction.REVERSE: "definition → term"}
-
-
-def grade_hint(intervals: dict[int, int] | None, default_grade: int) -> str:
-    """The grade keys after reveal, each with the interval it would give (``4 right,
-    hesitant · 6d``), and which grade enter/space give. A drill moves no schedule,
-    so it shows the meanings alone."""
-    keys = "   ".join(
-        f"{grade} {meaning}" + (f" · {interval_text(intervals[grade])}" if intervals else "")
-        for grade, meaning in GRADE_MEANINGS.items()
-    )
-    return f"Grade (enter/space: {default_grade}): {keys}"
-
 
 DRILL_NOTE = "Drill: cards graded below 4 today come back until you score 4 or more."
+
+
+def grade_hint(intervals: dict[int, int] | None, default_grade: int) -> Table:
+    """The grade keys after reveal as a row of buttons: each key with the interval it
+    would give (``4 · 6d``) above what it means; the default grade (enter/space)
+    is marked. A drill moves no schedule, so it shows the keys alone."""
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
+    keys, meanings = [], []
+    for grade, meaning in GRADE_MEANINGS.items():
+        table.add_column(ratio=1, overflow="fold")
+        key = f"{grade} · {interval_text(intervals[grade])}" if intervals else str(grade)
+        if grade == default_grade:
+            keys.append(Text(f"{key} ⏎", style="bold reverse"))
+        else:
+            keys.append(Text(key, style="bold"))
+        meanings.append(Text(meaning))
+    table.add_row(*keys)
+    table.add_row(*meanings, style="dim")
+    return table
 
 
 class StudyScreen(Screen[None]):
@@ -121,7 +128,7 @@ class StudyScreen(Screen[None]):
         assert self.prompt is not None
         names = {row.slug: row.name for row in self.app.trainer.decks()}
         deck = visible(names.get(self.prompt.card.deck, self.prompt.card.deck))
-        return f"{self.prompt.front_label} · {deck} · {SIDES[self.prompt.entry.direction]}"
+        return f"{self.prompt.front_label} · {deck} · {self.prompt.entry.direction}"
 
     def _draw_status(self) -> None:
         assert self.session is not None and self.prompt is not None

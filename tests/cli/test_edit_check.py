@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SMALL_DECK
-from trainer.cli.main import main
+from trainer.cli import main
 
 #: An editor that breaks the file on its first run and mends it on the next,
 #: logging the line it was opened at.

@@ -306,12 +306,18 @@ async def test_a_bad_filter_says_why_in_the_status_line(sample: Trainer) -> None
 
 @pytest.mark.parametrize("size", SIZES, ids=size_ids)
 async def test_home_footer_keeps_browse_quit_and_help(sample: Trainer, size) -> None:
+    from textual.widgets._footer import FooterKey
+
     app = TrainerApp(sample)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        footer = screen_text(app).splitlines()[-1]
-        for hint in ("Quiz", "Browse", "Quit", "? Keys"):
-            assert hint in footer
+        keys: list[FooterKey] = []
+        for _ in range(50):  # the footer fills in once the bindings are known
+            await pilot.pause()
+            keys = list(app.screen.query(FooterKey))
+            if keys:
+                break
+        fits = {key.description for key in keys if 0 < key.region.right <= size[0]}
+        assert {"Quiz", "Browse", "Quit", "Keys"} <= fits
 
 
 async def test_screenshot_goes_to_the_data_folder_and_says_where(

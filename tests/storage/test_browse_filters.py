@@ -121,3 +121,21 @@ def test_retiring_a_card_keeps_its_history_and_leaves_the_file(
     trainer.add_card("small", CardEdit("Beta", "back again"))
     assert not trainer.card("small/beta").retired
     assert trainer.store.state_of("small/beta", Direction.FORWARD).repetitions == 1
+
+
+def test_pages_and_totals_count_rows_in_every_order(tt: Trainer) -> None:
+    tt.record_answer("tagged/zwei", Direction.REVERSE, 4, Mode.STUDY)
+    rows, total = tt.browse("", limit=4)
+    assert total == 3 + 2 * 3
+    assert [(r.term, str(r.direction)) for r in rows] == [
+        ("Alpha", "forward"),
+        ("Beta", "forward"),
+        ("Eins", "forward"),
+        ("Eins", "reverse"),
+    ]
+    rows, _ = tt.browse("", sort="term", descending=True, limit=2)
+    assert [(r.term, str(r.direction)) for r in rows] == [("Zwei", "forward"), ("Zwei", "reverse")]
+    rows, total = tt.browse("", sort="due", limit=1)
+    assert (rows[0].term, rows[0].direction, total) == ("Zwei", Direction.REVERSE, 9)
+    assert tt.browse("is:new")[1] == 8
+    assert tt.browse("deck:tagged", sort="deck")[1] == 6

@@ -756,14 +756,14 @@ class Store:
         if not pairs:
             return [], 0
         where, params = _browse_conditions(query, decks)
+        # CROSS JOIN keeps the cards as the outer loop, so the term index serves
+        # the first page of the default order instead of sorting every row
         source = (
-            f"cards c JOIN (VALUES {pairs}) p ON p.column1 = c.deck "
+            f"cards c CROSS JOIN (VALUES {pairs}) p ON p.column1 = c.deck "
             "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
         )
         condition = " AND ".join(where)
-        total = self.conn.execute(
-            f"SELECT count(*) FROM {source} WHERE {condition}", [*pair_params, *params]
-        ).fetchone()[0]
+        total = self._browse_total(query, directions, source, condition, pair_params, params)
         column = BROWSE_SORTS.get(sort)
         if column is None:
             raise ValueError(f"cannot sort by {sort!r}")
@@ -773,13 +773,48 @@ class Store:
             if sort == "term"
             else f"{column} {direction} NULLS LAST, c.term COLLATE NOCASE, p.column2"
         )
-        rows = self.conn.execute(
-            f"""SELECT c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
-                       s.repetitions, s.interval, s.easiness, s.lapses, s.due, p.column2
-                FROM {source} WHERE {condition} ORDER BY {order} LIMIT ?""",
-            [*pair_params, *params, limit],
-        ).fetchall()
+        columns = """c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
+                     s.repetitions, s.interval, s.easiness, s.lapses, s.due, p.column2"""
+        if sort in CARD_SORTS and "new" not in query.flags:
+            # Sorted by the card alone: pick the page's cards first (an index serves
+            # the term order), then add their directions; a card has at most two,
+            # so the first ``limit`` cards hold the first ``limit`` rows.
+            by = order_cards(sort, direction)
+            page = f"SELECT c.rowid FROM cards c WHERE {condition} ORDER BY {by} LIMIT ?"
+            rows = self.conn.execute(
+                f"""SELECT {columns} FROM ({page}) q JOIN cards c ON c.rowid = q.rowid
+                    CROSS JOIN (VALUES {pairs}) p ON p.column1 = c.deck
+                    LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
+                    ORDER BY {order} LIMIT ?""",
+                [*params, limit, *pair_params, limit],
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {order} LIMIT ?",
+                [*pair_params, *params, limit],
+            ).fetchall()
         return [_browse_row(row) for row in rows], total
+
+    def _browse_total(
+        self,
+        query: SearchQuery,
+        directions: dict[str, tuple[Direction, ...]],
+        source: str,
+        condition: str,
+        pair_params: list[str],
+        params: list[Any],
+    ) -> int:
+        """How many rows match. Unless a filter reads the schedule (``is:new``), that
+        is each matching card times its deck's directions: counted per deck from
+        the cards alone, a fraction of joining 100k cards to their states."""
+        if "new" in query.flags:
+            return self.conn.execute(
+                f"SELECT count(*) FROM {source} WHERE {condition}", [*pair_params, *params]
+            ).fetchone()[0]
+        rows = self.conn.execute(
+            f"SELECT c.deck, count(*) FROM cards c WHERE {condition} GROUP BY c.deck", params
+        )
+        return sum(count * len(directions.get(deck, ())) for deck, count in rows)
 
     def _browse_drafts(
         self, query: SearchQuery, decks: Sequence[str] | None, limit: int
@@ -916,6 +951,17 @@ BROWSE_SORTS = {
     "easiness": "s.easiness",
     "lapses": "s.lapses",
 }
+#: sorts that read the card only, never its schedule
+CARD_SORTS = ("term", "deck")
+
+
+def order_cards(sort: str, direction: str) -> str:
+    """ORDER BY for a page of cards alone (no direction yet)."""
+    if sort == "term":
+        return f"c.term COLLATE NOCASE {direction}"
+    return f"c.deck {direction}, c.term COLLATE NOCASE"
+
+
 #: how a draft is named in Browse: never a card id, which always holds a term
 DRAFT_MARK = "/#missing-"
 

@@ -412,6 +412,7 @@ def test_config_shows_the_defaults(cli: Callable[..., Result], home: Path) -> No
         'leech_action = "mark"',
         'scheduler = "sm2"',
         "desired_retention = 0.9",
+        "default_grade = 4",
     }
 
 

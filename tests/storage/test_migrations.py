@@ -22,6 +22,7 @@ TRAINER_TABLES = {
     "quiz_attempts",
     "scheduler_fits",
     "meta",
+    "drafts",
 }
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {

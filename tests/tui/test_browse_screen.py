@@ -172,7 +172,7 @@ async def test_suspended_card_never_appears_in_study(trainer) -> None:
     app = TrainerApp(trainer)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "tab", "down", "x")  # Beta
-        assert "suspended" in str(app.screen.query_one("#cards", DataTable).get_row_at(1)[2])
+        assert "suspended" in str(app.screen.query_one("#cards", DataTable).get_row_at(1)[3])
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         await pilot.press("a")

@@ -130,7 +130,7 @@ async def test_figures_for_all_decks(studied: Trainer, size: tuple[int, int]) ->
         )
         heatmap = plain(app, "#progress-heatmap")
         assert "Reviews in the past year" in heatmap
-        assert "8 reviews on 2 days" in heatmap
+        assert "Reviews in the past year · 8 reviews on 2 days" in heatmap  # spaced, on top
         assert screen.report is not None
         assert screen.report.forecast[1] == (dt.date(2026, 3, 6), 3)  # Beta, Gamma, Epsilon
 
@@ -146,13 +146,13 @@ async def test_deck_key_cycles_all_then_each_deck(studied: Trainer, size: tuple[
         assert plain(app, "#progress-counts").split()[3:7] == ["New", "1", "Learning", "1"]
         assert "Reviews today 1" in " ".join(plain(app, "#progress-streak").split())
         assert "No quizzes taken yet." in plain(app, "#progress-quiz")
-        assert not screen.query_one("#chart-quiz").display  # no empty chart either
+        assert not screen.query_one("#quiz-chart-box").display  # no empty chart either
         hardest = plain(app, "#progress-hardest")
         assert "Epsilon" in hardest and "Gamma" not in hardest
 
         await pilot.press("d")
         assert screen.decks == ["small"]
-        assert screen.query_one("#chart-quiz").display
+        assert screen.query_one("#quiz-chart-box").display
         assert plain(app, "#progress-counts").split()[3:5] == ["New", "0"]
         assert "Reviews today 3" in " ".join(plain(app, "#progress-streak").split())
 

@@ -141,8 +141,10 @@ async def test_a_whole_quiz_with_feedback_results_and_retake(qt: Trainer) -> Non
         assert text_of(app, "#quiz-feedback") == ""
         chosen, right = wrong_index(second) + 1, second.answer_index + 1
         await pilot.press(str(chosen))
+        picked = qt.card(second.option_card_ids[chosen - 1]).card
         assert text_of(app, "#quiz-feedback") == (
-            f"✗ Wrong: you chose {chosen}. The answer is {right}: {second.answer}"
+            f"✗ Wrong: you chose {chosen}. The answer is {right}: {second.answer}\n"
+            f"You picked the definition of {picked.term!r}."
         )
         shown = option_texts(app)
         assert shown[chosen - 1] == f"✗ {chosen}|{second.options[chosen - 1]}"
@@ -217,7 +219,7 @@ async def test_home_t_quizzes_the_selected_deck_and_escape_saves_nothing(qt: Tra
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-        await pilot.press("down", "t")  # decks by name: Greek letters, ML terms
+        await pilot.press("down", "t", "enter")  # the form opens on the selected deck
         assert isinstance(app.screen, QuizScreen)
         assert app.screen.sub_title == "Quiz: ML terms"
         assert current(app).card_id.startswith("ml/")
@@ -256,8 +258,12 @@ async def test_long_definitions_wrap_inside_the_scrolling_question(qt: Trainer) 
         right = question.answer_index + 1
         # Too long for one line: the feedback names the number; the option shows the text.
         chosen = wrong_index(question) + 1
-        assert feedback == f"✗ Wrong: you chose {chosen}. The answer is {right}, marked ✓ above."
-        assert app.screen.query_one("#quiz-feedback").size.height == 1
+        picked = qt.card(question.option_card_ids[chosen - 1]).card
+        assert feedback == (
+            f"✗ Wrong: you chose {chosen}. The answer is {right}, marked ✓ above.\n"
+            f"You picked the definition of {picked.term!r}."
+        )
+        assert app.screen.query_one("#quiz-feedback").size.height == 2
         assert option_texts(app)[right - 1] == f"✓ {right}|{question.answer}"
 
 
@@ -296,7 +302,7 @@ async def test_an_empty_deck_from_home_shows_a_message(
     (folder / "empty.yaml").write_text("name: Empty deck\ncards: []\n", encoding="utf-8")
     app = TrainerApp(make_trainer(deck_dirs=[folder]))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("t")
+        await pilot.press("t", "enter")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert "No cards to quiz in Empty deck." in toasts(app)

@@ -143,6 +143,6 @@ async def test_browse_shows_predicted_recall_under_fsrs(
         labels = [str(column.label) for column in table.columns.values()]
         assert ("Recall" in labels) is (scheduler == "fsrs")
         if scheduler == "fsrs":
-            row = table.get_row("long/word 0")
+            row = table.get_row("long/word 0|forward")  # one row per studied direction
             expected = trainer.predicted_recall(["long/word 0"])["long/word 0"]
             assert row[-1] == f"{expected:.0%}"

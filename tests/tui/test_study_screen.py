@@ -21,6 +21,17 @@ def text_of(app: TrainerApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
+def rendered(app: TrainerApp, selector: str) -> str:
+    """What a Static shows as plain text, a table included."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.screen.query_one(selector, Static).content)
+    return console.export_text()
+
+
 def review_rows(trainer) -> list[dict]:
     return list(trainer.store.db["reviews"].rows_where(order_by="answered_at, rowid"))
 
@@ -53,7 +64,8 @@ async def test_whole_session_reveal_grade_undo_drill_summary(trainer) -> None:
 
         await pilot.press("space")
         assert text_of(app, "#back") == "The first letter of the Greek alphabet."
-        assert "3 right, hard" in text_of(app, "#hint")
+        hint = rendered(app, "#hint")
+        assert "right, hard" in hint and "3 · 1d" in hint
         await pilot.press("5")
         assert [r["grade"] for r in review_rows(trainer)] == [5]
         assert text_of(app, "#front") == "Beta"
@@ -151,7 +163,7 @@ async def test_reverse_direction_shows_definition_first(make_trainer) -> None:
         assert "New 6" in text_of(app, "#counts")
         fronts = []
         for _ in range(6):
-            fronts.append((text_of(app, "#front-label"), text_of(app, "#front")))
+            fronts.append((text_of(app, "#front-label").split(" · ")[0], text_of(app, "#front")))
             await pilot.press("space", "5")
     assert ("Definition", "The first letter of the Greek alphabet.") in fronts
     assert ("Term", "Alpha") in fronts

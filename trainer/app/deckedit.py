@@ -212,6 +212,37 @@ def add_card(path: Path, edit: CardEdit) -> Edited:
     return Edited(normalize_term(edit.term), _save(loaded, path))
 
 
+def remove_card(path: Path, identity: str) -> Edited:
+    """Take a card out of its deck file; the next sync retires it (history kept)."""
+    loaded = _load(path)
+    node = _find(loaded.document, identity, path)
+    cards = loaded.document["cards"]
+    del cards[next(i for i, other in enumerate(cards) if other is node)]
+    return Edited(identity, _save(loaded, path))
+
+
+def _is_draft(node: Any) -> bool:
+    return isinstance(node, dict) and node.get("missing_term") is True and not _identity(node)
+
+
+def complete_draft(path: Path, number: int, edit: CardEdit) -> Edited:
+    """Give the ``number``-th card waiting for a term (file order) its term: it
+    becomes an ordinary card where it stands in the file."""
+    edit.check()
+    loaded = _load(path)
+    drafts = [node for node in loaded.document["cards"] if _is_draft(node)]
+    if not 0 <= number < len(drafts):
+        raise DeckEditError(f"{path}: no card waiting for a term at place {number + 1}")
+    _check_unique(loaded.document, edit, None, path)
+    node = drafts[number]
+    del node["missing_term"]
+    node["term"] = edit.term.strip()
+    node["definition"] = edit.definition.strip()
+    _set_list(node, "aliases", tuple(a.strip() for a in edit.aliases if a.strip()))
+    _set_list(node, "tags", tuple(t.strip() for t in edit.tags if t.strip()))
+    return Edited(normalize_term(edit.term), _save(loaded, path))
+
+
 def card_line(path: Path, identity: str) -> int:
     """The 1-based line where a card starts, for opening an editor there.
 
@@ -239,4 +270,14 @@ def edit_from_card(card: Card) -> CardEdit:
     return CardEdit(card.term, card.definition, card.aliases, card.tags)
 
 
-__all__ = ["CardEdit", "DeckEditError", "DeckError", "Edited", "add_card", "card_line", "edit_card"]
+__all__ = [
+    "CardEdit",
+    "DeckEditError",
+    "DeckError",
+    "Edited",
+    "add_card",
+    "card_line",
+    "complete_draft",
+    "edit_card",
+    "remove_card",
+]

@@ -23,11 +23,13 @@ Design decisions:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
 import uuid
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from trainer.app.trainer import Trainer, UserError
@@ -237,6 +239,13 @@ class QuizRun:
                 )
         return result
 
+    def chosen_card(self, result: AnswerResult) -> QuizItem | None:
+        """The card a wrong answer came from: what the learner confused the prompt with."""
+        if result.correct or result.chosen_index is None:
+            return None
+        card_id = result.question.option_card_ids[result.chosen_index]
+        return next((item for item in self.pool if item.card_id == card_id), None)
+
     def _studied_direction(self, question: Question) -> Direction | None:
         """The direction whose state the question tests, else the other studied one."""
         wanted = _DIRECTION_OF_KIND[question.kind]
@@ -328,3 +337,61 @@ def _empty_message(source: str, trainer: Trainer, decks: list[str]) -> str:
     if source == "due-soon":
         return f"No cards in {where} are due in the next {DUE_SOON_DAYS} days."
     return f"No cards to quiz in {where}."
+
+
+# --------------------------------------------------------------- the last quiz setup
+#: what the TUI's quiz form remembers, beside the database it belongs to
+LAST_QUIZ_FILE = "last-quiz.json"
+DIRECTIONS = ("term", "definition", "mixed")
+MAX_QUESTIONS = 1000
+
+
+def last_quiz_path(trainer: Trainer) -> Path:
+    return trainer.user_decks.parent / LAST_QUIZ_FILE
+
+
+def check_quiz_setup(options: QuizOptions) -> QuizOptions:
+    """The form's choices, checked as ``trainer quiz`` checks its flags."""
+    if options.source not in SOURCES:
+        raise UserError(f"source must be one of {', '.join(SOURCES)}, got {options.source!r}")
+    if options.direction not in DIRECTIONS:
+        known = ", ".join(DIRECTIONS)
+        raise UserError(f"direction must be one of {known}, got {options.direction!r}")
+    if not 1 <= options.questions <= MAX_QUESTIONS:
+        raise UserError(f"questions must be 1 to {MAX_QUESTIONS}, got {options.questions}")
+    if not 2 <= options.choices <= 9:
+        raise UserError(f"choices must be 2 to 9 (answered with keys 1-9), got {options.choices}")
+    return options
+
+
+def load_last_quiz(trainer: Trainer) -> QuizOptions:
+    """The setup of the last quiz started from the form; defaults when there is none
+    or the file is unreadable (it is a convenience, never worth an error)."""
+    try:
+        data = json.loads(last_quiz_path(trainer).read_text(encoding="utf-8"))
+        decks = data.get("decks")
+        options = QuizOptions(
+            decks=[str(d) for d in decks] if isinstance(decks, list) and decks else None,
+            questions=int(data["questions"]),
+            choices=int(data["choices"]),
+            direction=str(data["direction"]),
+            source=str(data["source"]),
+        )
+        return check_quiz_setup(options)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, UserError):
+        return QuizOptions()
+
+
+def save_last_quiz(trainer: Trainer, options: QuizOptions) -> None:
+    """Remember a setup for next time; a failed write only loses the convenience."""
+    from trainer.app.files import write_atomically
+
+    data = {
+        "decks": options.decks,
+        "questions": options.questions,
+        "choices": options.choices,
+        "direction": options.direction,
+        "source": options.source,
+    }
+    with contextlib.suppress(OSError):
+        write_atomically(last_quiz_path(trainer), json.dumps(data, indent=2) + "\n")

@@ -34,6 +34,8 @@ class Settings:
     scheduler: str = "sm2"
     #: FSRS schedules each review for the day recall is expected to fall to this
     desired_retention: float = 0.9
+    #: the grade ``enter``/``space`` give after reveal, as Anki's "Good"
+    default_grade: int = 4
     deck_directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
 
 
@@ -42,6 +44,7 @@ SCALAR_LIMITS: dict[str, tuple[int, int]] = {
     "reviews_per_day": (0, 100_000),
     "rollover_hour": (0, 23),
     "leech_lapses": (1, 1000),
+    "default_grade": (0, 5),
 }
 LEECH_ACTIONS = ("mark", "suspend")
 SCHEDULERS = ("sm2", "fsrs")

@@ -422,6 +422,18 @@ class Trainer:
             self.store.record_review(record, leech=leech, suspend=suspend)
         return record
 
+    def preview_intervals(self, card_id: str, direction: Direction) -> dict[int, int]:
+        """The interval in days each grade would give this card now, computed by the
+        scheduler from the stored state (nothing is written): what the study
+        screen shows beside each grade key."""
+        from trainer.core.sm2 import Grade
+
+        before = self.store.state_of(card_id, direction)
+        today = self.today()
+        return {
+            int(grade): self.scheduler.review(before, int(grade), today).interval for grade in Grade
+        }
+
     def is_new_leech(self, record: ReviewRecord) -> bool:
         """Whether this answer made its card a leech: the study screen says so once."""
         return became_leech(record.before, record.after, self.settings.leech_lapses)
@@ -435,7 +447,16 @@ class Trainer:
         descending: bool = False,
         limit: int = 500,
     ) -> tuple[list[BrowseRow], int]:
-        rows, total = self.store.browse(query, decks, sort, descending, limit)
+        """Rows for Browse and ``trainer search``: one per card and studied direction.
+
+        ``query`` is free text with ``tag:``/``deck:``/``is:`` filters
+        (``trainer.core.search``); a bad filter raises ``QueryError``, a UserError.
+        """
+        from trainer.core.search import parse_query
+
+        rows, total = self.store.browse(
+            parse_query(query), self.deck_directions(), decks, sort, descending, limit
+        )
         recall = self.predicted_recall([row.card_id for row in rows])
         if recall:
             rows = [replace(row, recall=recall.get(row.card_id)) for row in rows]
@@ -539,6 +560,32 @@ class Trainer:
         added = add_card(path, edit)
         self.sync_deck_file(path, added.deck)
         return f"{deck}/{added.identity}"
+
+    def retire_card(self, card_id: str) -> None:
+        """Take a card out of its deck file and retire it, exactly as if the user had
+        deleted it there: its reviews stay in the log, and putting the card back
+        in the file brings it back with its history."""
+        from trainer.app.deckedit import remove_card
+
+        stored = self.card(card_id)
+        path = self.editable_deck_path(stored.deck)
+        removed = remove_card(path, card_id.split("/", 1)[1])
+        self.sync_deck_file(path, removed.deck)
+
+    def complete_draft(self, key: str, edit: CardEdit) -> str:
+        """Give an imported card that lost its term (a Browse ``is:missing`` row) its
+        term, in the deck file; returns the new card's id."""
+        from trainer.app.deckedit import complete_draft
+        from trainer.storage.store import parse_draft_id
+
+        parsed = parse_draft_id(key)
+        if parsed is None:
+            raise UserError(f"{key!r} is not a card waiting for a term")
+        deck, number = parsed
+        path = self.editable_deck_path(deck)
+        completed = complete_draft(path, number, edit)
+        self.sync_deck_file(path, completed.deck)
+        return f"{deck}/{completed.identity}"
 
     def undo(self, review_id: str) -> ReviewRecord:
         return self.store.undo_review(review_id, self.now(), self.replay)

@@ -4,12 +4,14 @@ the non-interactive card jobs for scripts and shell prompts."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from trainer.cli.common import Command, open_trainer, positive_int, print_json
+from trainer.core.deck import DeckError
 from trainer.core.text import count_text, visible
-from trainer.errors import EXIT_OK, UserError
+from trainer.errors import EXIT_ERROR, EXIT_OK, UserError, describe
 
 
 def register(command: Command) -> None:
@@ -99,7 +101,8 @@ def run_search(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         flags = "".join(f" [{flag}]" for flag in ("suspended", "leech") if getattr(row, flag))
-        print(f"{visible(row.card_id)}{flags}: {visible(row.definition)}")
+        side = f" ({row.direction}, {row.state})" if row.direction else " (no term yet)"
+        print(f"{visible(row.card_id)}{side}{flags}: {visible(row.definition)}")
     shown = f" (showing {len(rows)})" if total > len(rows) else ""
     print(f"{count_text(total, 'card')} found{shown}")
     return EXIT_OK
@@ -118,6 +121,8 @@ def browse_dict(row: Any) -> dict[str, Any]:
         "lapses": row.lapses,
         "suspended": row.suspended,
         "leech": row.leech,
+        "direction": str(row.direction) if row.direction else None,
+        "missing_term": row.missing_term,
     }
 
 
@@ -135,14 +140,34 @@ def run_card_command(args: argparse.Namespace) -> int:
 
 
 def open_editor(path: Path, identity: str) -> int:
-    """Run $EDITOR (or $VISUAL, or vi) at the card's line; +N works in vi, nano, emacs."""
+    """Run $EDITOR (or $VISUAL, or vi) at the card's line; +N works in vi, nano, emacs.
+
+    When the editor exits the file is checked as every command would read it;
+    on an error the one-line message is shown and, as ``crontab -e`` does, the
+    user may reopen the file at the line named. Declining (or no terminal to
+    ask on) exits 1, so a script notices the deck it left broken.
+    """
+    from trainer.app.deckedit import card_line
+
+    line = card_line(path, identity)
+    while True:
+        status = run_editor(path, line)
+        if status != EXIT_OK:
+            return status
+        problem = deck_problem(path)
+        if problem is None:
+            return EXIT_OK
+        print(f"trainer: {describe(problem)}", file=sys.stderr)
+        line = problem.line or 1
+        if not ask_yes(f"reopen at line {line}? [Y/n] "):
+            return EXIT_ERROR
+
+
+def run_editor(path: Path, line: int) -> int:
     import os
     import shlex
     import subprocess
 
-    from trainer.app.deckedit import card_line
-
-    line = card_line(path, identity)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
         command = [*shlex.split(editor), f"+{line}", str(path)]
@@ -152,6 +177,31 @@ def open_editor(path: Path, identity: str) -> int:
         return subprocess.call(command)
     except OSError as error:
         raise UserError(f"cannot run editor {editor!r}: {error.strerror}") from None
+
+
+def deck_problem(path: Path) -> DeckError | None:
+    """What is wrong with the deck file now, read exactly as a sync reads it."""
+    from trainer.app.deckfile import read_deck_file
+
+    try:
+        read_deck_file(path)
+    except DeckError as error:
+        return error
+    except OSError as error:
+        return DeckError(str(path), None, f"cannot read: {error.strerror}")
+    return None
+
+
+def ask_yes(question: str) -> bool:
+    """Yes unless the answer starts with n; no when there is nobody to ask (not a
+    terminal, or end of input)."""
+    if not sys.stdin.isatty():
+        return False
+    print(question, end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if not answer:
+        return False
+    return not answer.strip().lower().startswith("n")
 
 
 def run_rebuild(args: argparse.Namespace) -> int:

@@ -47,9 +47,12 @@ def deck_from_data(data: Any, slug: str, source: str) -> Deck:
         raise DeckError(source, line_of(data), "'cards' must be a list")
     cards: list[Card] = []
     drafts: list[int] = []
+    missing: list[str] = []
     for index, node in enumerate(cards_node, start=1):
         if _is_draft(node):
             drafts.append(line_of(node) or index)
+            definition = node.get("definition")
+            missing.append(definition.strip() if isinstance(definition, str) else "")
         else:
             cards.append(_card(node, index, source))
     _check_duplicates(cards, source)
@@ -59,6 +62,7 @@ def deck_from_data(data: Any, slug: str, source: str) -> Deck:
         name=name,
         cards=tuple(cards),
         drafts=tuple(drafts),
+        missing=tuple(missing),
         description=_optional_text(data, "description", source) or "",
         source=_optional_text(data, "source", source) or "",
         tags=_text_list(data, "tags", source),

@@ -82,6 +82,8 @@ class Deck:
     description: str = ""
     #: lines of imported cards still waiting for a term (``missing_term: true``)
     drafts: tuple[int, ...] = ()
+    #: the definitions of those cards, in file order: Browse lists them (``is:missing``)
+    missing: tuple[str, ...] = ()
     source: str = ""
     tags: tuple[str, ...] = ()
     directions: tuple[Direction, ...] = (Direction.FORWARD,)
@@ -117,6 +119,9 @@ class CardStatus:
 
 @dataclass(frozen=True)
 class BrowseRow:
+    """One card in one direction (that direction's schedule only), or a draft: an
+    imported card still waiting for its term (``missing_term``, no direction)."""
+
     card_id: str
     deck: str
     term: str
@@ -130,10 +135,19 @@ class BrowseRow:
     due: dt.date | None
     #: FSRS's probability of recall today (the weakest direction); None under SM-2
     recall: float | None = None
+    direction: Direction | None = None
+    missing_term: bool = False
+
+    @property
+    def key(self) -> str:
+        """Unique per row: a card shows once per direction."""
+        return f"{self.card_id}|{self.direction}" if self.direction else self.card_id
 
     @property
     def state(self) -> str:
         """New, learning, young or mature, by SM-2's reading of the row's state."""
+        if self.missing_term:
+            return "missing"
         if self.repetitions is None:
             return Phase.NEW.value
         state = SM2State(self.repetitions, self.easiness or 0.0, self.interval or 0, self.due)

@@ -42,3 +42,12 @@ def duration_text(seconds: float) -> str:
 def count_text(count: int, unit: str) -> str:
     """``1 day``, ``3 days``: a count with its unit, plural when it should be."""
     return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def interval_text(days: int) -> str:
+    """An interval as Anki writes it on its answer buttons: ``6d``, ``1.5mo``, ``2.1y``."""
+    if days < 30:
+        return f"{days}d"
+    if days < 365:
+        return f"{days / 30:.1f}".removesuffix(".0") + "mo"
+    return f"{days / 365:.1f}".removesuffix(".0") + "y"

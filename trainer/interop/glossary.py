@@ -103,7 +103,13 @@ def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) 
     note = f"Imported by trainer from {source} ({result.format} layout)."
     if drafts:
         note += f" {len(drafts)} cards have no term yet (missing_term: true): fill them in."
-    deck = Deck(slug=slug, name=name, cards=tuple(cards), source=note)
+    deck = Deck(
+        slug=slug,
+        name=name,
+        cards=tuple(cards),
+        source=note,
+        missing=tuple(str(draft["definition"]) for draft in drafts),
+    )
     data = deck_to_data(deck)
     data["cards"] = data["cards"] + drafts
     return deck, dump_deck_fast(data)

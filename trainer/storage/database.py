@@ -226,6 +226,19 @@ def m008_fsrs(db: Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+def m009_missing_term_drafts(db: Database) -> None:
+    """Imported cards still waiting for a term (``missing_term: true`` in the deck
+    file). They are kept apart from ``cards``, so no queue, count or quiz can
+    ever offer one; Browse lists them with ``is:missing`` so they can be completed.
+    ``number`` is the draft's place among its deck's drafts, in file order."""
+    db.execute(
+        "CREATE TABLE drafts (deck TEXT NOT NULL, number INTEGER NOT NULL, "
+        "definition TEXT NOT NULL, PRIMARY KEY (deck, number))"
+    )
+    # every deck file is read once more, so the drafts already in them are found
+    db.execute("UPDATE decks SET size = -1, sha256 = ''")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -236,6 +249,7 @@ SCHEMA_STEPS = (
     m006_browse_by_term,
     m007_statistics_indexes,
     m008_fsrs,
+    m009_missing_term_drafts,
 )
 
 

@@ -28,6 +28,7 @@ from trainer.core.model import (
     ReviewRecord,
 )
 from trainer.core.replay import Replayed
+from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
 from trainer.storage.database import DECK_OF_CARD_ID, NOT_UNDONE, as_database
 
@@ -189,6 +190,15 @@ class Store:
             with self._bulk_card_writes() if many else nullcontext():
                 self._upsert_cards(changed)
                 self.conn.executemany("UPDATE cards SET retired = 1 WHERE id = ?", gone)
+            self._replace_drafts(deck.slug, deck.missing)
+
+    def _replace_drafts(self, slug: str, definitions: Sequence[str]) -> None:
+        """A deck's cards still waiting for a term, as its file now lists them."""
+        self.conn.execute("DELETE FROM drafts WHERE deck = ?", [slug])
+        self.conn.executemany(
+            "INSERT INTO drafts (deck, number, definition) VALUES (?, ?, ?)",
+            [(slug, number, text) for number, text in enumerate(definitions)],
+        )
 
     def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
         """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""
@@ -259,6 +269,7 @@ class Store:
         with self.write():
             self.conn.execute("UPDATE decks SET retired = 1 WHERE slug = ?", [slug])
             self.conn.execute("UPDATE cards SET retired = 1 WHERE deck = ?", [slug])
+            self.conn.execute("DELETE FROM drafts WHERE deck = ?", [slug])
 
     def deck_directions(self) -> dict[str, tuple[Direction, ...]]:
         """Each active deck's studied directions, without counting its cards."""
@@ -892,60 +903,125 @@ class Store:
     # ------------------------------------------------------------- browsing
     def browse(
         self,
-        query: str = "",
+        query: SearchQuery,
+        directions: dict[str, tuple[Direction, ...]],
         decks: Sequence[str] | None = None,
         sort: str = "term",
         descending: bool = False,
         limit: int = 500,
     ) -> tuple[list[BrowseRow], int]:
-        """Cards matching a full-text query (prefix per word), sorted in SQL.
+        """One row per card and direction its deck studies, each with that
+        direction's own schedule, filtered and sorted in SQL.
 
-        Returns the first ``limit`` rows and the total number of matches: a
+        Returns the first ``limit`` rows and the number of matching rows: a
         screen shows what fits and says how many more there are, so browsing
-        stays instant on 100k cards.
+        stays instant on 100k cards. ``is:missing`` lists the imported cards
+        still waiting for a term instead (they have no schedule).
         """
-        where = ["c.retired = 0"]
-        params: list[Any] = []
-        match = fts_query(query)
-        if match:
-            where.append("c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)")
-            params.append(match)
-        if decks is not None:
-            where.append(f"c.deck IN ({','.join('?' * len(decks))})")
-            params += list(decks)
+        if "missing" in query.flags:
+            return self._browse_drafts(query, decks, limit)
+        pairs, pair_params = _studied_pairs(directions, sorted(directions))
+        if not pairs:
+            return [], 0
+        where, params = _browse_conditions(query, decks)
+        # CROSS JOIN keeps the cards as the outer loop, so the term index serves
+        # the first page of the default order instead of sorting every row
+        source = (
+            f"cards c CROSS JOIN (VALUES {pairs}) p ON p.column1 = c.deck "
+            "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
+        )
         condition = " AND ".join(where)
-        total = self.conn.execute(
-            f"SELECT count(*) FROM cards c WHERE {condition}", params
-        ).fetchone()[0]
+        total = self._browse_total(query, directions, source, condition, pair_params, params)
         column = BROWSE_SORTS.get(sort)
         if column is None:
             raise ValueError(f"cannot sort by {sort!r}")
         direction = "DESC" if descending else "ASC"
-        # Two steps: pick the page's cards (sorting on one correlated lookup at
-        # most), then aggregate the states of those cards only.
         order = (
-            f"{column} {direction}"  # terms are never null: lets the term index serve it
+            f"{column} {direction}, p.column2"
             if sort == "term"
-            else f"{column} {direction} NULLS LAST, c.term COLLATE NOCASE"
+            else f"{column} {direction} NULLS LAST, c.term COLLATE NOCASE, p.column2"
         )
-        page = f"SELECT c.rowid FROM cards c WHERE {condition} ORDER BY {order} LIMIT ?"
-        states = ", ".join(
-            _per_card(aggregate)
-            for aggregate in (
-                "min(s.repetitions)",
-                "max(s.interval)",
-                "min(s.easiness)",
-                "max(s.lapses)",
-                "min(s.due)",
-            )
-        )
+        columns = """c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
+                     s.repetitions, s.interval, s.easiness, s.lapses, s.due, p.column2"""
+        if sort in CARD_SORTS and "new" not in query.flags:
+            # Sorted by the card alone: pick the page's cards first (an index serves
+            # the term order), then add their directions; a card has at most two,
+            # so the first ``limit`` cards hold the first ``limit`` rows.
+            by = order_cards(sort, direction)
+            page = f"SELECT c.rowid FROM cards c WHERE {condition} ORDER BY {by} LIMIT ?"
+            rows = self.conn.execute(
+                f"""SELECT {columns} FROM ({page}) q JOIN cards c ON c.rowid = q.rowid
+                    CROSS JOIN (VALUES {pairs}) p ON p.column1 = c.deck
+                    LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
+                    ORDER BY {order} LIMIT ?""",
+                [*params, limit, *pair_params, limit],
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {order} LIMIT ?",
+                [*pair_params, *params, limit],
+            ).fetchall()
+        return [_browse_row(row) for row in rows], total
+
+    def _browse_total(
+        self,
+        query: SearchQuery,
+        directions: dict[str, tuple[Direction, ...]],
+        source: str,
+        condition: str,
+        pair_params: list[str],
+        params: list[Any],
+    ) -> int:
+        """How many rows match. Unless a filter reads the schedule (``is:new``), that
+        is each matching card times its deck's directions: counted per deck from
+        the cards alone, a fraction of joining 100k cards to their states."""
+        if "new" in query.flags:
+            return self.conn.execute(
+                f"SELECT count(*) FROM {source} WHERE {condition}", [*pair_params, *params]
+            ).fetchone()[0]
         rows = self.conn.execute(
-            f"""SELECT c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at, {states}
-                FROM ({page}) p JOIN cards c ON c.rowid = p.rowid
-                ORDER BY {order}""",
+            f"SELECT c.deck, count(*) FROM cards c WHERE {condition} GROUP BY c.deck", params
+        )
+        return sum(count * len(directions.get(deck, ())) for deck, count in rows)
+
+    def _browse_drafts(
+        self, query: SearchQuery, decks: Sequence[str] | None, limit: int
+    ) -> tuple[list[BrowseRow], int]:
+        """``is:missing``: drafts by deck and place, matched on their definition."""
+        where = ["d.deck IN (SELECT slug FROM decks WHERE retired = 0)"]
+        params: list[Any] = []
+        for word in query.words:
+            where.append("d.definition LIKE ? ESCAPE '\\'")
+            params.append(f"%{_like_escaped(word)}%")
+        if query.tags or query.flags - {"missing"}:
+            where.append("0")  # a draft has no tags, schedule or flags yet
+        where += _deck_conditions(query, decks, "d.deck", params)
+        condition = " AND ".join(where)
+        total = self.conn.execute(
+            f"SELECT count(*) FROM drafts d WHERE {condition}", params
+        ).fetchone()[0]
+        rows = self.conn.execute(
+            f"SELECT d.deck, d.number, d.definition FROM drafts d WHERE {condition} "
+            "ORDER BY d.deck, d.number LIMIT ?",
             [*params, limit],
         ).fetchall()
-        return [_browse_row(row) for row in rows], total
+        return [
+            BrowseRow(
+                card_id=draft_id(deck, number),
+                deck=deck,
+                term="",
+                definition=definition,
+                suspended=False,
+                leech=False,
+                repetitions=None,
+                interval=None,
+                easiness=None,
+                lapses=None,
+                due=None,
+                missing_term=True,
+            )
+            for deck, number, definition in rows
+        ], total
 
     def cards_by_term(
         self, normalized: str, decks: Sequence[str] | None = None
@@ -1032,20 +1108,40 @@ class Store:
         return present
 
 
-def _per_card(aggregate: str) -> str:
-    return f"(SELECT {aggregate} FROM card_state s WHERE s.card_id = c.id)"
-
-
-#: ORDER BY expressions per column; the same expressions work in both browse steps
+#: ORDER BY expressions per column, over one direction's state ``s``
 BROWSE_SORTS = {
     "term": "c.term COLLATE NOCASE",
     "deck": "c.deck",
-    "state": f"coalesce({_per_card('min(s.repetitions)')}, -1)",
-    "due": _per_card("min(s.due)"),
-    "interval": _per_card("max(s.interval)"),
-    "easiness": _per_card("min(s.easiness)"),
-    "lapses": _per_card("max(s.lapses)"),
+    "direction": "p.column2",
+    "state": "coalesce(s.repetitions, -1)",
+    "due": "s.due",
+    "interval": "s.interval",
+    "easiness": "s.easiness",
+    "lapses": "s.lapses",
 }
+#: sorts that read the card only, never its schedule
+CARD_SORTS = ("term", "deck")
+
+
+def order_cards(sort: str, direction: str) -> str:
+    """ORDER BY for a page of cards alone (no direction yet)."""
+    if sort == "term":
+        return f"c.term COLLATE NOCASE {direction}"
+    return f"c.deck {direction}, c.term COLLATE NOCASE"
+
+
+#: how a draft is named in Browse: never a card id, which always holds a term
+DRAFT_MARK = "/#missing-"
+
+
+def draft_id(deck: str, number: int) -> str:
+    return f"{deck}{DRAFT_MARK}{number}"
+
+
+def parse_draft_id(key: str) -> tuple[str, int] | None:
+    """(deck, number) of a Browse key that names a draft, else None."""
+    deck, mark, number = key.partition(DRAFT_MARK)
+    return (deck, int(number)) if mark and number.isdigit() else None
 
 
 def _browse_row(row: Sequence[Any]) -> BrowseRow:
@@ -1061,7 +1157,51 @@ def _browse_row(row: Sequence[Any]) -> BrowseRow:
         easiness=row[8],
         lapses=row[9],
         due=dt.date.fromisoformat(row[10]) if row[10] else None,
+        direction=Direction(row[11]),
     )
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _deck_conditions(
+    query: SearchQuery, decks: Sequence[str] | None, column: str, params: list[Any]
+) -> list[str]:
+    """The chosen decks, and each ``deck:NAME`` (slug or name, any case)."""
+    where = []
+    if decks is not None:
+        where.append(f"{column} IN ({','.join('?' * len(decks))})")
+        params += list(decks)
+    for name in query.decks:
+        where.append(
+            f"{column} IN (SELECT slug FROM decks WHERE slug = ? COLLATE NOCASE "
+            "OR name = ? COLLATE NOCASE)"
+        )
+        params += [name, name]
+    return where
+
+
+def _browse_conditions(
+    query: SearchQuery, decks: Sequence[str] | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE terms over ``c`` (card) and ``s`` (its state in the row's direction)."""
+    where = ["c.retired = 0"]
+    params: list[Any] = []
+    if match := fts_query(query.text):
+        where.append("c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)")
+        params.append(match)
+    for tag in query.tags:
+        where.append("EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ? COLLATE NOCASE)")
+        params.append(tag)
+    where += _deck_conditions(query, decks, "c.deck", params)
+    if "leech" in query.flags:
+        where.append("c.leech_at IS NOT NULL")
+    if "suspended" in query.flags:
+        where.append("c.suspended = 1")
+    if "new" in query.flags:
+        where.append("coalesce(s.due, '') = ''")
+    return where, params
 
 
 def fts_query(text: str) -> str:

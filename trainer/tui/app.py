@@ -8,11 +8,13 @@ runs.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from trainer.app.trainer import Trainer
 
@@ -39,7 +41,11 @@ def launch_options(
 class TrainerApp(App[int]):
     CSS_PATH = "trainer.tcss"
     TITLE = "trainer"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+    ]
 
     def __init__(
         self,
@@ -83,6 +89,30 @@ class TrainerApp(App[int]):
 
         self.push_screen(QuizScreen(options or QuizOptions(decks=list(decks) if decks else None)))
 
+    def open_quiz_setup(self, deck: str | None = None) -> None:
+        """The quiz form; the quiz starts when it is submitted."""
+        from trainer.tui.screens.quiz_setup import QuizSetupScreen
+
+        def start(options: Any) -> None:
+            """Build the quiz before showing it: a selection with nothing to ask only
+            says why, and the form's caller stays on screen."""
+            from trainer.app.quiz_run import QuizRun
+            from trainer.errors import UserError
+            from trainer.tui.screens.quiz import QuizScreen
+
+            if options is None:
+                return
+            try:
+                run = QuizRun.start(self.trainer, options)
+            except UserError as error:
+                self.notify(
+                    str(error), title="No quiz", severity="warning", timeout=8, markup=False
+                )
+                return
+            self.push_screen(QuizScreen(options, run=run))
+
+        self.push_screen(QuizSetupScreen(deck), start)
+
     def open_browse(self, decks: Sequence[str] | None = None, query: str = "") -> None:
         from trainer.tui.screens.browse import BrowseScreen
 
@@ -92,3 +122,48 @@ class TrainerApp(App[int]):
         from trainer.tui.screens.progress import ProgressScreen
 
         self.push_screen(ProgressScreen(list(decks) if decks else None))
+
+    # ------------------------------------------------------------------ help
+    def action_help(self) -> None:
+        """``?``: the keys of the screen on top (not of the help itself)."""
+        from trainer.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # ------------------------------------------------------------ screenshots
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, with Screenshot saving where this app keeps its data."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                command = SystemCommand(
+                    "Screenshot",
+                    "Save an SVG picture of the screen in the trainer's data folder",
+                    lambda: self.set_timer(0.1, self.action_screenshot),
+                )
+            yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen to the data folder (the working directory if that
+        cannot be written) and say where; in a browser, hand it to the browser."""
+        if self.is_web:
+            self.deliver_screenshot(filename, path)
+            return
+        try:
+            saved = self.save_screenshot(filename, path or str(screenshot_folder()))
+        except OSError:
+            try:
+                saved = self.save_screenshot(filename, str(Path.cwd()))
+            except OSError as error:
+                self.notify(f"Could not save the screenshot: {error.strerror}", severity="error")
+                return
+        self.notify(saved, title="Screenshot saved", timeout=10, markup=False)
+
+
+def screenshot_folder() -> Path:
+    """``screenshots`` in the data folder, created on first use."""
+    from trainer.app.locations import data_dir
+
+    folder = data_dir() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,46 +1,75 @@
 """Browse: every card in a table, filtered as you type, sorted by any column.
 
-Filtering is SQLite full-text search and sorting is ORDER BY, with only the
-first rows loaded into the table, so typing stays instant on 100k cards.
+A card shows once per direction its deck studies, each row with that
+direction's own schedule. Filtering (free text plus ``tag:``, ``deck:`` and
+``is:`` filters) and sorting happen in SQL, with only the first rows loaded
+into the table, so typing stays instant on 100k cards. The columns follow the
+width: at 80 columns Ease and Lapses stay, and below that Deck and Due give
+way before the term does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from trainer.app.deckedit import CardEdit, edit_from_card
-from trainer.core.model import BrowseRow
-from trainer.core.text import count_text, excerpt, visible
+from trainer.core.model import BrowseRow, Direction
+from trainer.core.text import count_text, excerpt, interval_text, visible
+from trainer.errors import UserError, describe
 from trainer.tui.screens.card_form import CardForm
+from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.widgets.tables import cursor_row_key
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
 
-COLUMNS = [
-    ("term", "Term"),
-    ("deck", "Deck"),
-    ("state", "State"),
-    ("due", "Due"),
-    ("interval", "Ivl"),
-    ("easiness", "Ease"),
-    ("lapses", "Lapses"),
-]
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    #: fixed width, or None for the term and deck, which share what is left
+    width: int | None = None
+
+
+TERM = Column("term", "Term")
+DECK = Column("deck", "Deck")
+DIRECTION = Column("direction", "Dir", 3)
+STATE = Column("state", "State", 9)
+DUE = Column("due", "Due", 10)
+INTERVAL = Column("interval", "Ivl", 5)
+EASE = Column("easiness", "Ease", 4)
+LAPSES = Column("lapses", "Lapses", 6)
 #: Shown when FSRS schedules: its probability of recalling the card today. Not a
 #: sort key (it depends on the day); the weakest quiz orders by it instead.
-RECALL_COLUMN = ("recall", "Recall")
+RECALL = Column("recall", "Recall", 6)
+#: every column, in display order
+ALL_COLUMNS = (TERM, DECK, DIRECTION, STATE, DUE, INTERVAL, EASE, LAPSES, RECALL)
+#: the order ``o`` cycles the sort through
+SORT_ORDER = ("term", "deck", "state", "due", "interval", "easiness", "lapses", "direction")
+#: room for the table's scrollbar and each column's padding (one cell either side)
+SCROLLBAR = 2
+PADDING = 2
+#: the term and deck need at least this much together before Deck and Due show
+MIN_SHARED = 20
+MAX_DECK = 30
+DIRECTION_LABELS = {Direction.FORWARD: "fwd", Direction.REVERSE: "rev"}
+SIDES = {Direction.FORWARD: "term → definition", Direction.REVERSE: "definition → term"}
 ROW_LIMIT = 500
 TABLE_ACTIONS = {
     "edit",
     "add",
     "toggle_suspend",
+    "retire",
     "next_sort",
     "reverse_sort",
     "next_deck",
@@ -48,29 +77,63 @@ TABLE_ACTIONS = {
 }
 
 
+def layout(width: int, recall: bool = False) -> list[tuple[Column, int]]:
+    """The columns shown at a screen width, each with its width; ``recall`` adds
+    FSRS's predicted recall."""
+    fixed = [DIRECTION, STATE, DUE, INTERVAL, EASE, LAPSES, *([RECALL] if recall else [])]
+    shared = [TERM, DECK]
+
+    def room(columns: list[Column]) -> int:
+        used = sum((c.width or 0) + PADDING for c in columns) + PADDING * len(shared)
+        return width - SCROLLBAR - used
+
+    if room(fixed) < MIN_SHARED:
+        fixed.remove(DUE)
+        shared = [TERM]
+    left = max(room(fixed), 8)
+    widths = {TERM.key: left}
+    if DECK in shared:
+        deck = min(MAX_DECK, left * 2 // 5)
+        widths = {TERM.key: left - deck, DECK.key: deck}
+    return [(c, c.width or widths[c.key]) for c in ALL_COLUMNS if c in fixed or c in shared]
+
+
 def state_label(row: BrowseRow) -> str:
-    flags = [row.state]
-    if row.leech:
-        flags.append("leech")
+    """What the State column says: a suspended card or a leech says so first."""
     if row.suspended:
-        flags.append("suspended")
+        return "suspended"
+    if row.leech:
+        return "leech"
+    return row.state
+
+
+def flags_text(row: BrowseRow) -> str:
+    flags = [row.state] + [flag for flag in ("leech", "suspended") if getattr(row, flag)]
     return ", ".join(flags)
 
 
-def cells(row: BrowseRow, recall: bool = False) -> tuple[Text | str, ...]:
-    """Table cells; card text goes in as ``Text`` so it is never read as markup.
-    ``recall`` adds FSRS's predicted recall today as the last cell."""
-    extra = (f"{row.recall:.0%}" if row.recall is not None else "-",) if recall else ()
-    return (
-        Text(excerpt(visible(row.term), 28)),
-        Text(excerpt(visible(row.deck), 18)),
-        state_label(row),
-        row.due.isoformat() if row.due else "-",
-        str(row.interval) if row.interval is not None else "-",
-        f"{row.easiness:.2f}" if row.easiness is not None else "-",
-        str(row.lapses) if row.lapses is not None else "-",
-        *extra,
-    )
+def cell(row: BrowseRow, column: Column, width: int) -> Text | str:
+    """One cell; card text goes in as ``Text`` so it is never read as markup."""
+    if column is TERM:
+        if row.missing_term:
+            return Text("(no term)", style="italic dim")
+        return Text(excerpt(visible(row.term), width))
+    if column is DECK:
+        return Text(excerpt(visible(row.deck), width))
+    if column is DIRECTION:
+        return DIRECTION_LABELS.get(row.direction, "-") if row.direction else "-"
+    if column is STATE:
+        style = "red" if row.leech else "dim" if row.suspended else ""
+        return Text(state_label(row), style=style)
+    if column is DUE:
+        return row.due.isoformat() if row.due else "-"
+    if column is INTERVAL:
+        return interval_text(row.interval) if row.interval else "-"
+    if column is EASE:
+        return f"{row.easiness:.2f}" if row.easiness is not None else "-"
+    if column is RECALL:
+        return f"{row.recall:.0%}" if row.recall is not None else "-"
+    return str(row.lapses) if row.lapses is not None else "-"
 
 
 class BrowseScreen(Screen[None]):
@@ -79,10 +142,11 @@ class BrowseScreen(Screen[None]):
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("e", "edit", "Edit", id="browse.edit"),
         Binding("n", "add", "New card", id="browse.add"),
-        Binding("x", "toggle_suspend", "Suspend/unsuspend", id="browse.suspend"),
-        Binding("o", "next_sort", "Sort by", id="browse.sort"),
+        Binding("x", "toggle_suspend", "Suspend", id="browse.suspend"),
+        Binding("delete,R", "retire", "Retire", id="browse.retire"),
+        Binding("o", "next_sort", "Sort", id="browse.sort"),
         Binding("r", "reverse_sort", "Reverse", id="browse.reverse"),
-        Binding("d", "next_deck", "Deck filter", id="browse.deck"),
+        Binding("d", "next_deck", "Deck", id="browse.deck"),
     ]
 
     app: TrainerApp  # type: ignore[assignment]
@@ -94,60 +158,93 @@ class BrowseScreen(Screen[None]):
         self.sort = "term"
         self.descending = False
         self.rows: dict[str, BrowseRow] = {}
+        self.columns: list[tuple[Column, int]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(
             self.initial_query,
-            placeholder="Type to search terms, definitions, aliases, tags",
+            placeholder="Search; tag:NAME deck:NAME is:leech is:suspended is:new is:missing",
             id="search",
         )
         yield Static(id="browse-status", markup=False)
         yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield Static(id="definition", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.set_columns(self.app.size.width)
         table = self.query_one("#cards", DataTable)
-        for key, label in self.columns():
-            table.add_column(label, key=key)
-        self.reload()
         (table if self.initial_query else self.query_one("#search", Input)).focus()
 
-    def columns(self) -> list[tuple[str, str]]:
-        if self.app.trainer.settings.scheduler == "fsrs":
-            return [*COLUMNS, RECALL_COLUMN]
-        return COLUMNS
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_columns(event.size.width)
+
+    def set_columns(self, width: int) -> None:
+        """Rebuild the columns when the width calls for others (then reload the rows)."""
+        columns = layout(width, recall=self.app.trainer.settings.scheduler == "fsrs")
+        if columns == self.columns:
+            return
+        self.columns = columns
+        table = self.query_one("#cards", DataTable)
+        table.clear(columns=True)
+        for column, size in columns:
+            table.add_column(column.label, key=column.key, width=size)
+        self.reload()
 
     # ---------------------------------------------------------------- loading
     def reload(self, keep: str | None = None) -> None:
         query = self.query_one("#search", Input).value
-        rows, total = self.app.trainer.browse(
-            query, self.decks, self.sort, self.descending, ROW_LIMIT
-        )
         table = self.query_one("#cards", DataTable)
-        keep = keep or self.selected_id()
+        keep = keep or self.selected_key()
+        try:
+            rows, total = self.app.trainer.browse(
+                query, self.decks, self.sort, self.descending, ROW_LIMIT
+            )
+        except UserError as error:
+            rows, total = [], 0
+            problem: str | None = describe(error)
+        else:
+            problem = None
         table.clear()
-        self.rows = {row.card_id: row for row in rows}
-        recall = len(table.columns) > len(COLUMNS)
+        self.rows = {row.key: row for row in rows}
         for row in rows:
-            table.add_row(*cells(row, recall), key=row.card_id)
+            table.add_row(*(cell(row, c, width) for c, width in self.columns), key=row.key)
         if keep in self.rows:
             table.move_cursor(row=table.get_row_index(keep))
         self.sub_title = "Browse: " + (", ".join(self.decks) if self.decks else "all decks")
         arrow = "↓" if self.descending else "↑"
         shown = f" · showing the first {len(rows)}" if total > len(rows) else ""
         self.query_one("#browse-status", Static).update(
-            f"{count_text(total, 'card')} · sorted by {self.sort} {arrow}{shown}"
+            problem or f"{self.count_label(query, total)} · sorted by {self.sort} {arrow}{shown}"
         )
         self.show_definition()
 
-    def selected_id(self) -> str | None:
+    def count_label(self, query: str, total: int) -> str:
+        """Cards, or rows when a deck in view studies both directions (one row each)."""
+        if "is:missing" in query.lower():
+            return count_text(total, "card") + " waiting for a term"
+        directions = self.app.trainer.deck_directions()
+        both = any(len(directions.get(slug, ())) > 1 for slug in self.decks or directions)
+        return (
+            count_text(total, "row") + " (one per direction)" if both else count_text(total, "card")
+        )
+
+    def selected_key(self) -> str | None:
         return cursor_row_key(self.query_one("#cards", DataTable))
 
+    def selected(self) -> BrowseRow | None:
+        return self.rows.get(self.selected_key() or "")
+
     def show_definition(self) -> None:
-        row = self.rows.get(self.selected_id() or "")
-        text = f"{visible(row.term)}: {visible(row.definition)}" if row else ""
+        row = self.selected()
+        if row is None:
+            text = ""
+        elif row.missing_term:
+            text = f"No term yet (e: give it one): {visible(row.definition)}"
+        else:
+            side = f" ({SIDES[row.direction]}, {flags_text(row)})" if row.direction else ""
+            text = f"{visible(row.term)}{side}: {visible(row.definition)}"
         self.query_one("#definition", Static).update(text)
 
     # ----------------------------------------------------------------- events
@@ -162,7 +259,7 @@ class BrowseScreen(Screen[None]):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
-        if key == RECALL_COLUMN[0]:
+        if key == RECALL.key:
             return
         self.descending = not self.descending if key == self.sort else False
         self.sort = key
@@ -183,8 +280,7 @@ class BrowseScreen(Screen[None]):
         self.query_one("#search", Input).focus()
 
     def action_next_sort(self) -> None:
-        keys = [key for key, _ in COLUMNS]
-        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.sort = SORT_ORDER[(SORT_ORDER.index(self.sort) + 1) % len(SORT_ORDER)]
         self.descending = False
         self.reload()
 
@@ -200,34 +296,83 @@ class BrowseScreen(Screen[None]):
         self.reload()
 
     def action_toggle_suspend(self) -> None:
-        card_id = self.selected_id()
-        if card_id is None:
+        row = self.selected()
+        if row is None or row.missing_term:
             return
-        suspended = not self.rows[card_id].suspended
-        self.app.trainer.set_suspended(card_id, suspended)
+        suspended = not row.suspended
+        self.app.trainer.set_suspended(row.card_id, suspended)
         self.notify(
-            f"{'Suspended' if suspended else 'Unsuspended'}: {visible(self.rows[card_id].term)}",
-            markup=False,
+            f"{'Suspended' if suspended else 'Unsuspended'}: {visible(row.term)}", markup=False
         )
-        self.reload(keep=card_id)
+        self.reload(keep=row.key)
+
+    def action_retire(self) -> None:
+        """Delete a card as Anki users expect, but keep its history: it leaves its deck
+        file and is retired, as a card the user removed from the file is."""
+        row = self.selected()
+        if row is None:
+            return
+        if row.missing_term:
+            self.notify("Give it a term (e) or delete it from the deck file.", markup=False)
+            return
+
+        def retire(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                self.app.trainer.retire_card(row.card_id)
+            except UserError as error:
+                self.notify(describe(error), severity="error", markup=False)
+                return
+            self.notify(f"Retired: {visible(row.term)}", markup=False)
+            self.reload()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Retire {visible(row.term)!r} from {visible(row.deck)}?",
+                "It leaves the deck file and is no longer studied; its review history is "
+                "kept, and adding the card again brings it back.",
+            ),
+            retire,
+        )
 
     def action_edit(self) -> None:
-        card_id = self.selected_id()
-        if card_id is None:
+        row = self.selected()
+        if row is None:
             return
-        stored = self.app.trainer.card(card_id)
+        if row.missing_term:
+            self.complete(row)
+            return
+        stored = self.app.trainer.card(row.card_id)
 
         def save(edit: CardEdit) -> None:
-            self.app.trainer.edit_card(card_id, edit)
+            self.app.trainer.edit_card(row.card_id, edit)
 
         self.app.push_screen(
             CardForm(f"Edit card in {stored.deck}", edit_from_card(stored.card), save),
-            lambda saved: self.reload(keep=card_id) if saved else None,
+            lambda saved: self.reload(keep=row.key) if saved else None,
+        )
+
+    def complete(self, row: BrowseRow) -> None:
+        """An imported card that lost its term: fill it in, and it becomes a card."""
+        made: list[str] = []
+
+        def save(edit: CardEdit) -> None:
+            made.append(self.app.trainer.complete_draft(row.card_id, edit))
+
+        def after(saved: bool | None) -> None:
+            if saved and made:
+                self.notify(f"Now a card: {visible(made[-1])}", markup=False)
+                self.reload()
+
+        self.app.push_screen(
+            CardForm(f"Give this card in {row.deck} its term", CardEdit("", row.definition), save),
+            after,
         )
 
     def action_add(self) -> None:
-        card_id = self.selected_id()
-        deck = self.rows[card_id].deck if card_id else (self.decks[0] if self.decks else None)
+        row = self.selected()
+        deck = row.deck if row else (self.decks[0] if self.decks else None)
         if deck is None:
             decks = self.app.trainer.decks()
             if not decks:
@@ -239,7 +384,8 @@ class BrowseScreen(Screen[None]):
         def save(edit: CardEdit) -> None:
             added.append(self.app.trainer.add_card(deck, edit))
 
-        self.app.push_screen(
-            CardForm(f"New card in {deck}", CardEdit("", ""), save),
-            lambda saved: self.reload(keep=added[-1] if added else None) if saved else None,
-        )
+        def after(saved: bool | None) -> None:
+            if saved and added:
+                self.reload(keep=next((k for k in self.rows if k.startswith(added[-1])), None))
+
+        self.app.push_screen(CardForm(f"New card in {deck}", CardEdit("", ""), save), after)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter,s", "study_selected", "Study deck", id="home.study"),
+        Binding("enter,s", "study_selected", "Study", id="home.study"),
         Binding("a", "study_all", "Study all", id="home.study_all"),
         Binding("t", "quiz", "Quiz", id="home.quiz"),
         Binding("p", "progress", "Progress", id="home.progress"),
@@ -35,7 +35,7 @@ class HomeScreen(Screen[None]):
         yield Static(id="today", markup=False)
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Static(id="empty", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)
@@ -90,8 +90,7 @@ class HomeScreen(Screen[None]):
         self.app.open_study(None)
 
     def action_quiz(self) -> None:
-        deck = self.selected_deck()
-        self.app.open_quiz(None, [deck] if deck else None)
+        self.app.open_quiz_setup(self.selected_deck())
 
     def action_progress(self) -> None:
         self.app.open_progress(None)

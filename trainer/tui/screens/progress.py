@@ -74,6 +74,8 @@ WEEKDAY_LABELS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
 CELL = "■"
 LABEL_WIDTH = 4
 SERIES_COLOURS = ("cyan", "orange", "green", "magenta", "yellow", "blue", "red")
+#: Rich names of plotext's colours where they differ
+PLOT_STYLES = {"orange": "dark_orange"}
 
 
 class HeatmapView(Widget):
@@ -120,7 +122,9 @@ class HeatmapView(Widget):
         dark = getattr(self.app.current_theme, "dark", True) if self.is_attached else True
         colours = DARK_LEVELS if dark else LIGHT_LEVELS
         text = Text()
-        text.append("Reviews in the past year\n", style="bold")
+        text.append("Reviews in the past year", style="bold")
+        days = count_text(heatmap.active_days, "day")
+        text.append(f" · {count_text(heatmap.total, 'review')} on {days}\n")
         text.append(" " * LABEL_WIDTH + month_labels(heatmap.mondays[-weeks:], cell) + "\n")
         for weekday, row in enumerate(heatmap.cells):
             text.append(f"{WEEKDAY_LABELS[weekday]:<{LABEL_WIDTH}}", style="dim")
@@ -136,10 +140,6 @@ class HeatmapView(Widget):
         for colour in colours:
             text.append(CELL + " ", style=colour)
         text.append("More", style="dim")
-        shown_days = heatmap.active_days
-        text.append(
-            f"   {count_text(heatmap.total, 'review')} on {count_text(shown_days, 'day')}",
-        )
         return text
 
 
@@ -147,9 +147,12 @@ class ProgressScreen(Screen[None]):
     BINDINGS = [
         Binding("d", "cycle_deck", "Deck", id="progress.deck"),
         Binding("w", "cycle_window", "Window", id="progress.window"),
+        Binding("t", "quiz", "Quiz", id="progress.quiz"),
         Binding("h", "quiz_hardest", "Quiz hardest", id="progress.quiz_hardest"),
         Binding("o", "optimize", "Fit FSRS", id="progress.optimize"),
         Binding("escape", "leave", "Back", id="progress.back"),
+        Binding("end", "to_end", "Last section", id="progress.end", show=False),
+        Binding("home", "to_start", "First section", id="progress.home", show=False),
     ]
 
     app: TrainerApp  # type: ignore[assignment]
@@ -184,7 +187,9 @@ class ProgressScreen(Screen[None]):
                 yield HeatmapView(id="progress-heatmap")
                 with Horizontal(classes="progress-row"):
                     yield PlotextPlot(id="chart-forecast", classes="progress-chart")
-                    yield PlotextPlot(id="chart-quiz", classes="progress-chart")
+                    with Vertical(id="quiz-chart-box", classes="progress-chart"):
+                        yield PlotextPlot(id="chart-quiz")
+                        yield Static(id="chart-quiz-legend", markup=False)
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-hardest", classes="progress-box", markup=False)
                     yield Static(id="progress-quiz", classes="progress-box", markup=False)
@@ -194,7 +199,7 @@ class ProgressScreen(Screen[None]):
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-load", classes="progress-box", markup=False)
                     yield PlotextPlot(id="chart-load", classes="progress-chart")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#progress-body", VerticalScroll).focus()
@@ -350,9 +355,11 @@ class ProgressScreen(Screen[None]):
         plt = widget.plt
         plt.clear_figure()
         history = report.quiz_history
-        widget.display = bool(history)  # the quiz table below says there are none
+        box = self.query_one("#quiz-chart-box", Vertical)
+        box.display = bool(history)  # the quiz table below says there are none
         if not history:
             return
+        legend = Text()
         first = min(day for series in history.values() for day, _ in series)
         last = max(day for series in history.values() for day, _ in series)
         for index, (deck, series) in enumerate(history.items()):
@@ -360,8 +367,12 @@ class ProgressScreen(Screen[None]):
             ys = [score for _, score in series]
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
             label = visible(self.deck_names.get(deck, deck))
-            plt.plot(xs, ys, marker="braille", color=colour, label=label)
+            # the legend is a line under the plot: plotext's own covers the top left
+            plt.plot(xs, ys, marker="braille", color=colour)
             plt.scatter(xs, ys, marker="●", color=colour)
+            legend.append("   " if legend else "")
+            legend.append("● ", style=PLOT_STYLES.get(colour, colour))
+            legend.append(label)
         span = max((last - first).days, 1)
         ticks = sorted({0, span // 2, span})
         plt.xticks(ticks, [f"{first + dt.timedelta(days=tick):%b %d}" for tick in ticks])
@@ -370,6 +381,7 @@ class ProgressScreen(Screen[None]):
         plt.yticks([0, 50, 100], ["0%", "50%", "100%"])
         plt.title("Quiz scores over time")
         widget.refresh()
+        self.query_one("#chart-quiz-legend", Static).update(legend)
 
     # ---------------------------------------------------------------- actions
     def deck_options(self) -> list[list[str] | None]:
@@ -426,6 +438,18 @@ class ProgressScreen(Screen[None]):
             f"FSRS parameters {fit.reason}." if fit.fitted else f"Not fitted: {fit.reason}."
         )
         self.reload()
+
+    def action_quiz(self) -> None:
+        self.app.open_quiz_setup(self.decks[0] if self.decks and len(self.decks) == 1 else None)
+
+    def action_to_end(self) -> None:
+        """The very end, measured once the charts and tables have their final size
+        (End while they were still being laid out stopped short)."""
+        body = self.query_one("#progress-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_end, animate=False, immediate=True)
+
+    def action_to_start(self) -> None:
+        self.query_one("#progress-body", VerticalScroll).scroll_home(animate=False)
 
     def action_leave(self) -> None:
         self.app.pop_screen()

@@ -21,8 +21,8 @@ from textual.widgets import Footer, Header, Static
 
 from trainer.app.quiz_run import RETAKE_SOURCE, QuizOptions, QuizRun
 from trainer.app.trainer import UserError
-from trainer.core.quiz import AnswerResult, Question, QuizDirection
-from trainer.core.text import count_text, duration_text, visible
+from trainer.core.quiz import AnswerResult, Question, QuizDirection, QuizItem
+from trainer.core.text import count_text, duration_text, one_line, visible
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -82,14 +82,17 @@ class QuizScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="quiz-status", markup=False)
-        with VerticalScroll(id="quiz-body"):
+        # The question sits above the options' scroll, so answering (which scrolls
+        # the right option into view) never scrolls the question away.
+        with VerticalScroll(id="quiz-question"):
             yield Static(id="quiz-ask", classes="label", markup=False)
             yield Static(id="quiz-prompt", markup=False)
             yield Static(id="quiz-note", markup=False)
+        with VerticalScroll(id="quiz-body"):
             yield Vertical(id="quiz-options")
         yield Static(id="quiz-feedback", markup=False)
         yield Static(id="quiz-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         if self.run is None:
@@ -152,6 +155,7 @@ class QuizScreen(Screen[None]):
             f"{keys}: answer   ↑↓ + enter: choose   esc: leave"
         )
         self.query_one("#quiz-body", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#quiz-question", VerticalScroll).scroll_home(animate=False)
         self.shown_at = time.monotonic()
         self.refresh_bindings()
 
@@ -185,7 +189,8 @@ class QuizScreen(Screen[None]):
             row.show(question.options[row.index], mark)
         feedback = self.query_one("#quiz-feedback", Static)
         number = question.answer_index + 1
-        feedback.update(feedback_text(result))
+        chosen = self.run.chosen_card(result) if self.run is not None else None
+        feedback.update(feedback_text(result, chosen=chosen))
         feedback.set_class(result.correct, "right")
         feedback.set_class(not result.correct, "wrong")
         self._draw_status()
@@ -273,8 +278,28 @@ def _count(question: Question | None) -> int:
     return len(question.options) if question is not None else 0
 
 
-def feedback_text(result: AnswerResult, width: int = FEEDBACK_WIDTH) -> str:
-    """One line: right or wrong, and which option is the answer (its text if it fits)."""
+def feedback_text(
+    result: AnswerResult, width: int = FEEDBACK_WIDTH, chosen: QuizItem | None = None
+) -> str:
+    """Right or wrong and which option is the answer (its text if it fits); after a
+    wrong answer a second line names the card the chosen option belongs to, which
+    is what tells the learner what they confused."""
+    first = _verdict(result, width)
+    if chosen is None:
+        return first
+    if result.question.kind is QuizDirection.TERM:
+        second = f"You picked the definition of {visible(one_line(chosen.term))!r}."
+    else:
+        term, definition = visible(one_line(chosen.term)), visible(one_line(chosen.definition))
+        second = f"You picked {term!r}: {definition}"
+    return f"{first}\n{clip(second, width)}"
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _verdict(result: AnswerResult, width: int) -> str:
     question = result.question
     number = question.answer_index + 1
     if result.correct:
@@ -332,7 +357,7 @@ class QuizResultsScreen(Screen[None]):
                 yield Static("Nothing missed.", id="results-missed-title", markup=False)
         retake = "r: retake the missed   " if run.can_retake else ""
         yield Static(f"{retake}esc: home", id="results-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def _missed(self, number: int, result: AnswerResult) -> ComposeResult:
         question = result.question

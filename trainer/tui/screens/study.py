@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -19,20 +21,46 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from trainer.app.session import Prompt, StudySession
 from trainer.core.sm2 import GRADE_MEANINGS
-from trainer.core.text import visible
+from trainer.core.text import interval_text, visible
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
 
-GRADE_LEGEND = "   ".join(f"{grade} {meaning}" for grade, meaning in GRADE_MEANINGS.items())
+
 DRILL_NOTE = "Drill: cards graded below 4 today come back until you score 4 or more."
+
+
+def grade_hint(intervals: dict[int, int] | None, default_grade: int) -> Table:
+    """The grade keys after reveal as a row of buttons: each key with the interval it
+    would give (``4 · 6d``) above what it means; the default grade (enter/space)
+    is marked. A drill moves no schedule, so it shows the keys alone."""
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1, 0, 0))
+    keys, meanings = [], []
+    for grade, meaning in GRADE_MEANINGS.items():
+        table.add_column(ratio=1, overflow="fold")
+        key = f"{grade} · {interval_text(intervals[grade])}" if intervals else str(grade)
+        if grade == default_grade:
+            keys.append(Text(f"{key} ⏎", style="bold reverse"))
+        else:
+            keys.append(Text(key, style="bold"))
+        meanings.append(Text(meaning))
+    table.add_row(*keys)
+    table.add_row(*meanings, style="dim")
+    return table
 
 
 class StudyScreen(Screen[None]):
     BINDINGS = [
         Binding("space,enter", "reveal", "Reveal", id="study.reveal"),
+        Binding("space,enter", "grade_default", "Default grade", id="study.default_grade"),
         *(
-            Binding(str(grade), f"grade({grade})", meaning, id=f"study.grade{grade}", show=False)
+            Binding(
+                str(grade),
+                f"grade({grade})",
+                f"Grade {grade}: {meaning}",
+                id=f"study.grade{grade}",
+                show=False,
+            )
             for grade, meaning in GRADE_MEANINGS.items()
         ),
         Binding("u", "undo", "Undo", id="study.undo"),
@@ -64,7 +92,7 @@ class StudyScreen(Screen[None]):
             yield Static(id="back-label", classes="label", markup=False)
             yield Static(id="back", markup=False)
         yield Static(id="hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.session = StudySession(self.app.trainer, self.decks)
@@ -87,13 +115,20 @@ class StudyScreen(Screen[None]):
             self.finish()
             return
         self._draw_status()
-        self.query_one("#front-label", Static).update(self.prompt.front_label)
+        self.query_one("#front-label", Static).update(self._front_label())
         self.query_one("#front", Static).update(visible(self.prompt.front))
         self.query_one("#back-label", Static).update("")
         self.query_one("#back", Static).update("")
         self.query_one("#hint", Static).update("space: reveal the answer   u: undo   esc: leave")
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
+
+    def _front_label(self) -> str:
+        """The side shown, then the card's deck and direction (all decks mix in one queue)."""
+        assert self.prompt is not None
+        names = {row.slug: row.name for row in self.app.trainer.decks()}
+        deck = visible(names.get(self.prompt.card.deck, self.prompt.card.deck))
+        return f"{self.prompt.front_label} · {deck} · {self.prompt.entry.direction}"
 
     def _draw_status(self) -> None:
         assert self.session is not None and self.prompt is not None
@@ -114,14 +149,23 @@ class StudyScreen(Screen[None]):
         self.revealed = True
         self.query_one("#back-label", Static).update(self.prompt.back_label)
         self.query_one("#back", Static).update(visible(self.prompt.back))
-        self.query_one("#hint", Static).update(f"Grade: {GRADE_LEGEND}")
+        intervals = (
+            None
+            if self.prompt.is_drill
+            else self.app.trainer.preview_intervals(
+                self.prompt.card.id, self.prompt.entry.direction
+            )
+        )
+        self.query_one("#hint", Static).update(
+            grade_hint(intervals, self.app.trainer.settings.default_grade)
+        )
         self.refresh_bindings()
 
     # ---------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
             return self.prompt is not None and not self.revealed
-        if action == "grade":
+        if action in ("grade", "grade_default"):
             return self.prompt is not None and self.revealed
         if action == "undo":
             return self.session is not None and self.session.can_undo
@@ -130,6 +174,10 @@ class StudyScreen(Screen[None]):
     def action_reveal(self) -> None:
         if self.prompt is not None and not self.revealed:
             self.reveal()
+
+    def action_grade_default(self) -> None:
+        """Anki's "Good": enter or space after reveal answer with the default grade."""
+        self.action_grade(self.app.trainer.settings.default_grade)
 
     def action_grade(self, grade: int) -> None:
         if self.session is None or self.prompt is None or not self.revealed:

@@ -40,7 +40,7 @@ class SummaryScreen(Screen[None]):
         with Vertical(id="summary"):
             yield Static("Session complete", id="summary-title", markup=False)
             yield Static("\n".join(summary_lines(self.summary)), id="summary-body", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Session summary"

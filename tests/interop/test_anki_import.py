@@ -146,8 +146,10 @@ def test_history_maps_the_revlog_onto_the_review_log(trainer: Trainer, package: 
     assert states[("glossary-fixture/tokenizer", "forward")] == SM2State(
         repetitions=0, easiness=2.5, interval=1, due=dt.date(2026, 11, 24), lapses=0
     )
+    # last answered in Anki, a review card there: Anki's due day (crt 2026-11-23 + 4),
+    # interval and ease win over the replay's SM-2 (which gives 1 day, 2.6)
     assert states[("glossary-fixture/attention", "forward")] == SM2State(
-        repetitions=1, easiness=2.6, interval=1, due=dt.date(2026, 11, 24), lapses=0
+        repetitions=1, easiness=2.5, interval=4, due=dt.date(2026, 11, 27), lapses=0
     )
 
 

@@ -200,6 +200,10 @@ def _card_data(card: Any) -> dict[str, Any]:
         entry["tags"] = list(card.tags)
     if card.example:
         entry["example"] = card.example
+    if getattr(card, "key", None):
+        entry["id"] = card.key
+    if getattr(card, "guid", None):
+        entry["guid"] = card.guid
     return entry
 
 

@@ -15,7 +15,16 @@ from trainer.core.model import Card, Deck, Direction, normalize_term
 from trainer.errors import TrainerError
 
 KNOWN_DECK_KEYS = {"name", "description", "source", "tags", "directions", "cards"}
-KNOWN_CARD_KEYS = {"term", "definition", "aliases", "tags", "example", "id", "missing_term"}
+KNOWN_CARD_KEYS = {
+    "term",
+    "definition",
+    "aliases",
+    "tags",
+    "example",
+    "id",
+    "guid",
+    "missing_term",
+}
 
 
 class DeckError(TrainerError, ValueError):
@@ -100,6 +109,7 @@ def _card(node: Any, index: int, source: str) -> Card:
         example=_optional_text(node, "example", source),
         line=line,
         key=_optional_text(node, "id", source) or None,
+        guid=_optional_text(node, "guid", source) or None,
     )
 
 

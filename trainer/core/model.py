@@ -65,6 +65,8 @@ class Card:
     line: int | None = None
     #: explicit identity (``id:`` in the deck file), kept when a card is renamed
     key: str | None = None
+    #: the Anki note this card came from (``guid:``), so exports update that note
+    guid: str | None = None
 
     @property
     def identity(self) -> str:

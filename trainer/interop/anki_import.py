@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,8 +56,25 @@ from trainer.core.model import (
 )
 from trainer.core.sm2 import SM2State
 from trainer.core.text import excerpt, one_line
-from trainer.interop.anki import AnkiCollection, AnkiNote, Limits, Notetype, read_package
+from trainer.interop.anki import (
+    AnkiCard,
+    AnkiCollection,
+    AnkiNote,
+    Limits,
+    Notetype,
+    read_package,
+)
+from trainer.interop.anki_notes import anki_deck_name, card_digest, trainer_deck_name
 from trainer.interop.html import html_to_text
+from trainer.storage.anki_records import (
+    NoteRecord,
+    NotetypeRecord,
+    last_answers,
+    note_records,
+    save_note_records,
+    save_notetypes,
+    store_anki_schedules,
+)
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -77,6 +94,8 @@ EASE_TO_GRADE = {1: 1, 2: 3, 3: 4, 4: 5}
 REVLOG_NAMESPACE = uuid.UUID("5d0c5c3e-8f3b-4a61-9d0e-2b7a4f1f6a11")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MAX_LISTED = 20
+#: Anki's note type kind for cloze notes
+CLOZE_KIND = 1
 
 FieldRef = int | str
 FieldChoice = tuple[FieldRef, FieldRef]
@@ -143,6 +162,7 @@ class _Mapped:
     direction: Direction
     guid: str
     ord: int
+    card: AnkiCard | None = None
 
 
 @dataclass
@@ -154,6 +174,8 @@ class _DeckPlan:
     #: normalized terms already taken, for duplicate detection
     terms: set[str] = field(default_factory=set)
     reverse: bool = False
+    #: the last imported version of each note, by GUID (card ids filled in later)
+    records: dict[str, NoteRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,14 +193,25 @@ def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
 
 
 def _readable(anki_name: str) -> str:
-    parts = [part.strip() for part in anki_name.split("::") if part.strip()]
-    return " / ".join(parts) or "Anki deck"
+    return trainer_deck_name(anki_name)
 
 
 def _plan(
-    collection: AnkiCollection, fields: FieldChoice, deck_name: str | None, source: str
+    collection: AnkiCollection,
+    fields: FieldChoice,
+    deck_name: str | None,
+    source: str,
+    known: Mapping[str, tuple[str, str]] | None = None,
 ) -> _Plan:
+    """Cards, decks and history targets for a collection.
+
+    ``known`` maps Anki deck names to the (slug, name) of trainer decks that
+    export to them, so a deck that went trainer → Anki → trainer comes back as
+    itself.
+    """
+    known = known or {}
     messages: list[str] = []
+    anki_cards = {card.id: card for card in collection.cards}
     cards_by_note: dict[int, list[tuple[int, int, int]]] = {}
     for card in collection.cards:
         cards_by_note.setdefault(card.note_id, []).append((card.ord, card.deck_id, card.id))
@@ -207,8 +240,9 @@ def _plan(
         plan_name = deck_name or anki_deck
         deck = decks.get(plan_name)
         if deck is None:
+            slug, name = known.get(anki_deck, ("", deck_name or _readable(anki_deck)))
             deck = decks[plan_name] = _DeckPlan(
-                anki_name=anki_deck, name=deck_name or _readable(anki_deck)
+                anki_name=anki_deck, name=deck_name or name, slug="" if deck_name else slug
             )
         where = f"{source}: {deck.name}"
         for name in (*term_text.media, *definition_text.media):
@@ -237,14 +271,25 @@ def _plan(
             for part in html_to_text(extra.get("aliases", "")).text.replace("\n", ";").split(";")
             if (alias := part.strip()) and normalize_term(alias) != key
         )
-        deck.cards.append(
-            Card(
-                term=term,
-                definition=definition_text.text,
-                aliases=tuple(dict.fromkeys(aliases)),
-                tags=tuple(dict.fromkeys(note.tags)),
-                example=example,
-            )
+        card = Card(
+            term=term,
+            definition=definition_text.text,
+            aliases=tuple(dict.fromkeys(aliases)),
+            tags=tuple(dict.fromkeys(note.tags)),
+            example=example,
+            guid=note.guid,
+        )
+        deck.cards.append(card)
+        deck.records[note.guid] = NoteRecord(
+            guid=note.guid,
+            deck="",
+            card_id="",
+            digest=card_digest(card),
+            notetype_id=notetype.id,
+            fields=tuple(values),
+            term_field=term_at,
+            definition_field=definition_at,
+            ords=tuple(ord_ for ord_, _, _ in note_cards),
         )
     for reason, count in unusable.items():
         messages.append(f"{source}: {count} notes skipped: {reason}")
@@ -252,8 +297,10 @@ def _plan(
         media = [*media[:MAX_LISTED], f"{source}: … and {len(media) - MAX_LISTED} more media files"]
     messages.extend(media)
 
-    used: set[str] = set()
+    used: set[str] = {deck.slug for deck in decks.values() if deck.slug}
     for deck in decks.values():
+        if deck.slug:
+            continue
         base = slugify(deck.name)
         slug, counter = base, 2
         while slug in used:
@@ -264,10 +311,10 @@ def _plan(
     for deck, note, notetype, term in pending:
         card = card_id(deck.slug, term)
         for ord_, _deck_id, anki_card in cards_by_note[note.id]:
-            reverse = ord_ == 1 and notetype.templates >= 2
+            reverse = ord_ == 1 and notetype.templates >= 2 and notetype.kind != CLOZE_KIND
             deck.reverse = deck.reverse or reverse
             direction = Direction.REVERSE if reverse else Direction.FORWARD
-            mapped[anki_card] = _Mapped(card, direction, note.guid, ord_)
+            mapped[anki_card] = _Mapped(card, direction, note.guid, ord_, anki_cards[anki_card])
     kept = [deck for deck in decks.values() if deck.cards]
     return _Plan(kept, mapped, messages)
 
@@ -393,10 +440,14 @@ def import_package(
     deck_name: str | None = None,
     limits: Limits | None = None,
 ) -> PackageImportOutcome:
-    """Import an Anki package: one deck file per Anki deck, plus history on request."""
-    from trainer.app.deckfile import dump_deck, parse_deck_text
+    """Import an Anki package: one deck file per Anki deck, plus history on request.
+
+    A deck file that already holds notes of an earlier import is merged with
+    the package (see ``_merge``); ``overwrite`` replaces it instead.
+    """
+    from trainer.app.deckfile import deck_to_data, dump_deck_fast
     from trainer.app.trainer import UserError
-    from trainer.core.deck import DeckError
+    from trainer.core.deck import DeckError, deck_from_data
     from trainer.interop.anki import DEFAULT_LIMITS, PackageError
 
     source = str(path)
@@ -409,25 +460,38 @@ def import_package(
         collection = read_package(path, limits or DEFAULT_LIMITS)
     except PackageError as error:
         raise UserError(f"{source}: {error}") from None
-    plan = _plan(collection, fields or (1, 2), deck_name, source)
+    known = {anki_deck_name(row.name): (row.slug, row.name) for row in trainer.decks()}
+    plan = _plan(collection, fields or (1, 2), deck_name, source, known)
     if not plan.decks:
         raise UserError(f"{source}: no note has a usable term and definition; nothing imported")
     folder = out_dir or trainer.user_decks
+    known_paths = {row.slug: row.path for row in trainer.decks() if row.path}
     writes: list[tuple[Path, str, Deck, bool]] = []
+    records: list[NoteRecord] = []
     for deck_plan in plan.decks:
         deck = _deck_of(deck_plan, path.name)
-        text = dump_deck(deck)
-        target = folder / f"{deck.slug}.yaml"
-        try:
-            parse_deck_text(text, deck.slug, str(target))  # what sync will read back
+        existing_path = known_paths.get(deck.slug) if out_dir is None else None
+        target = Path(existing_path) if existing_path else folder / f"{deck.slug}.yaml"
+        unchanged = False
+        if target.exists() and not overwrite:
+            merged = _merge(trainer, target, deck, deck_plan, plan.messages)
+            if merged is None:
+                raise UserError(f"{target}: already exists (use --force to replace it)")
+            deck = merged
+        data = deck_to_data(deck)
+        try:  # what sync would read back, checked without writing and parsing YAML
+            deck = replace(deck_from_data(data, deck.slug, str(target)), source=deck.source)
         except DeckError as error:
             raise UserError(f"{source}: cannot make a deck of it: {error}") from None
-        unchanged = False
+        text = dump_deck_fast(data)
         if target.exists():
-            unchanged = _same_deck(target, deck)
-            if not unchanged and not overwrite:
-                raise UserError(f"{target}: already exists (use --force to replace it)")
+            unchanged = _same_text(target, text)
         writes.append((target, text, deck, not unchanged))
+        ids = {card.guid: card.id_in(deck.slug) for card in deck.cards if card.guid}
+        for guid, record in deck_plan.records.items():
+            if guid in ids:
+                records.append(replace(record, deck=deck.slug, card_id=ids[guid]))
+    _retarget(plan, records)
     answers: list[_Answer] = []
     skipped = 0
     if with_history:
@@ -439,7 +503,7 @@ def import_package(
             if changed:
                 write_file(target, text)
         for target, _text, deck, written in writes:
-            trainer.sync_deck_file(target)
+            trainer.sync_deck_file(target, deck)  # the deck just built: no parse back
             imported.append(
                 ImportedDeck(
                     deck.slug,
@@ -450,15 +514,18 @@ def import_package(
                     written,
                 )
             )
+    store = trainer.store
     added = 0
-    if with_history:
-        store = trainer.store
-        with store.write():
-            records = _new_records(trainer, answers)
-            for record in records:
+    with store.write():
+        save_note_records(store.conn, records, trainer.now())
+        save_notetypes(store.conn, _notetype_records(collection, records))
+        if with_history:
+            new_records = _new_records(trainer, answers)
+            for record in new_records:
                 store.record_review(record)
             trainer.rebuild()
-        added = len(records)
+            added = len(new_records)
+            _keep_anki_due_dates(trainer, collection, plan.mapped)
     return PackageImportOutcome(
         member=collection.member,
         decks=tuple(imported),
@@ -469,19 +536,138 @@ def import_package(
     )
 
 
-def _same_deck(path: Path, deck: Deck) -> bool:
-    """Whether a deck file already holds this deck (where it was imported from aside)."""
-    from trainer.app.deckfile import deck_to_data, read_deck_file
+def _same_text(path: Path, text: str) -> bool:
+    """Whether a deck file already holds exactly this text."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _retarget(plan: _Plan, records: Sequence[NoteRecord]) -> None:
+    """Point history at the cards the notes became (a merge may keep a renamed card's id)."""
+    card_of = {record.guid: record.card_id for record in records}
+    for target in plan.mapped.values():
+        target.card_id = card_of.get(target.guid, target.card_id)
+
+
+def _merge(
+    trainer: Trainer, target: Path, incoming: Deck, plan: _DeckPlan, messages: list[str]
+) -> Deck | None:
+    """The existing deck file updated with a newer package, or None if it is not an import.
+
+    A note new to the deck is added. A note already there is updated when the
+    trainer card is unchanged since the last import (its fingerprint is the
+    recorded one); when both sides changed, the trainer's card is kept and the
+    conflict listed. Cards the package lacks stay. Only a deck holding notes of
+    an earlier import (cards with a ``guid``) is merged.
+    """
+    from trainer.app.deckfile import read_deck_file
     from trainer.core.deck import DeckError
 
     try:
-        existing = deck_to_data(read_deck_file(path, deck.slug))
+        existing = read_deck_file(target, incoming.slug)
     except DeckError:
-        return False
-    wanted = deck_to_data(deck)
-    existing.pop("source", None)
-    wanted.pop("source", None)
-    return existing == wanted
+        return None
+    if not any(card.guid for card in existing.cards):
+        return None
+    recorded = note_records(trainer.store.conn, guids=plan.records)
+    arriving = {card.guid: card for card in incoming.cards if card.guid}
+    cards: list[Card] = []
+    for card in existing.cards:
+        new = arriving.pop(card.guid, None) if card.guid else None
+        if new is None:
+            cards.append(card)
+            continue
+        mine, theirs = card_digest(card), card_digest(new)
+        last = recorded.get(new.guid or "")
+        if mine == theirs or (last is not None and mine == last.digest):
+            cards.append(replace(new, key=card.key, line=card.line))
+        else:
+            cards.append(card)
+            if last is None or theirs != last.digest:
+                messages.append(
+                    f"{target}: {card.term!r} changed here and in Anki; kept this version "
+                    f"(Anki's: {excerpt(new.definition, 40)!r})"
+                )
+    taken = {normalize_term(card.term) for card in cards} | {card.identity for card in cards}
+    for card in incoming.cards:
+        if card.guid in arriving:
+            if normalize_term(card.term) in taken or card.identity in taken:
+                messages.append(
+                    f"{target}: note {card.guid} ({card.term!r}) has the term of another card; "
+                    "skipped"
+                )
+                plan.records.pop(card.guid or "", None)
+                continue
+            cards.append(card)
+    directions = tuple(dict.fromkeys((*existing.directions, *incoming.directions)))
+    return replace(
+        existing,
+        cards=tuple(cards),
+        directions=tuple(d for d in (Direction.FORWARD, Direction.REVERSE) if d in directions),
+    )
+
+
+def _notetype_records(
+    collection: AnkiCollection, records: Sequence[NoteRecord]
+) -> list[NotetypeRecord]:
+    wanted = {record.notetype_id for record in records}
+    return [
+        NotetypeRecord(
+            id=notetype.id,
+            name=notetype.name,
+            kind=notetype.kind,
+            fields=notetype.fields,
+            templates=notetype.formats,
+            css=notetype.css,
+        )
+        for notetype in collection.notetypes.values()
+        if notetype.id in wanted and len(notetype.formats) == notetype.templates
+    ]
+
+
+def _keep_anki_due_dates(
+    trainer: Trainer, collection: AnkiCollection, mapped: Mapping[int, _Mapped]
+) -> None:
+    """Give cards whose last answer came from Anki Anki's own due date and interval.
+
+    The replay reschedules every imported answer with trainer's SM-2, which
+    differs from Anki's (learning steps, Hard, fuzz); for a card last answered
+    in Anki, Anki's date is what the user expects. A card answered in trainer
+    since keeps trainer's schedule. Anki counts a review card's due day from
+    its collection's creation day.
+    """
+    if not collection.crt:
+        return
+    store = trainer.store
+    tz, rollover = trainer.tz, trainer.settings.rollover_hour
+    created = study_day(EPOCH + dt.timedelta(seconds=collection.crt), tz, rollover)
+    last_anki = _last_anki_answers(collection, mapped)
+    latest_here = last_answers(store.conn, (target.card_id for target in mapped.values()))
+    updates = []
+    for anki_id, target in mapped.items():
+        card = target.card
+        if card is None or card.type not in (2, 3) or card.interval <= 0:
+            continue
+        answered = last_anki.get(anki_id)
+        latest = latest_here.get((target.card_id, str(target.direction)))
+        if answered is None or latest is None or latest > answered:
+            continue
+        due = created + dt.timedelta(days=card.due)
+        easiness = max(1.3, card.factor / 1000) if card.factor else None
+        updates.append((target.card_id, str(target.direction), due, card.interval, easiness))
+    store_anki_schedules(store.conn, updates)
+
+
+def _last_anki_answers(
+    collection: AnkiCollection, mapped: Mapping[int, _Mapped]
+) -> dict[int, dt.datetime]:
+    last: dict[int, dt.datetime] = {}
+    for row in collection.revlog:
+        if row.card_id in mapped and row.ease in EASE_TO_GRADE and row.id > 0:
+            last[row.card_id] = EPOCH + dt.timedelta(milliseconds=row.id)
+    return last
 
 
 def _anki_name(plan: _Plan, slug: str) -> str:

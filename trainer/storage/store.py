@@ -142,22 +142,28 @@ class Store:
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
         with self.write():
+            stamp = now.isoformat()
+            directions = json.dumps([str(d) for d in deck.directions])
+            before = self.conn.execute(
+                "SELECT directions, changed_at FROM decks WHERE slug = ?", [deck.slug]
+            ).fetchone()
             self.db["decks"].upsert(
                 {
                     "slug": deck.slug,
                     "name": deck.name,
                     "description": deck.description,
                     "source": deck.source,
-                    "directions": json.dumps([str(d) for d in deck.directions]),
+                    "directions": directions,
                     "path": signature.path,
                     "size": signature.size,
                     "mtime_ns": signature.mtime_ns,
                     "sha256": signature.sha256,
                     "retired": 0,
+                    # when the studied directions last changed: exported notes' cards change
+                    "changed_at": before[1] if before and before[0] == directions else stamp,
                 },
                 pk="slug",
             )
-            stamp = now.isoformat()
             rows = [
                 (
                     card.id_in(deck.slug),
@@ -212,9 +218,14 @@ class Store:
     def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.executemany(
             """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
-                                      position, retired, suspended, added_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+                                      position, retired, suspended, added_at, changed_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?9)
                    ON CONFLICT (id) DO UPDATE SET
+                       changed_at = CASE WHEN (cards.term, cards.definition, cards.aliases,
+                                               cards.tags, cards.example)
+                                    IS NOT (excluded.term, excluded.definition,
+                                            excluded.aliases, excluded.tags, excluded.example)
+                                    THEN excluded.changed_at ELSE cards.changed_at END,
                        deck = excluded.deck, term = excluded.term,
                        definition = excluded.definition, aliases = excluded.aliases,
                        tags = excluded.tags, example = excluded.example,

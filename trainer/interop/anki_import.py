@@ -64,7 +64,7 @@ from trainer.interop.anki import (
     Notetype,
     read_package,
 )
-from trainer.interop.anki_notes import anki_deck_name, card_digest, trainer_deck_name
+from trainer.interop.anki_notes import anki_deck_name, card_digest, note_guid, trainer_deck_name
 from trainer.interop.html import html_to_text
 from trainer.storage.anki_records import (
     NoteRecord,
@@ -478,6 +478,7 @@ def import_package(
             if merged is None:
                 raise UserError(f"{target}: already exists (use --force to replace it)")
             deck = merged
+        deck = _without_derived_guids(deck)
         data = deck_to_data(deck)
         try:  # what sync would read back, checked without writing and parsing YAML
             deck = replace(deck_from_data(data, deck.slug, str(target)), source=deck.source)
@@ -487,7 +488,7 @@ def import_package(
         if target.exists():
             unchanged = _same_text(target, text)
         writes.append((target, text, deck, not unchanged))
-        ids = {card.guid: card.id_in(deck.slug) for card in deck.cards if card.guid}
+        ids = {_guid_of(card, deck.slug): card.id_in(deck.slug) for card in deck.cards}
         for guid, record in deck_plan.records.items():
             if guid in ids:
                 records.append(replace(record, deck=deck.slug, card_id=ids[guid]))
@@ -569,13 +570,14 @@ def _merge(
         existing = read_deck_file(target, incoming.slug)
     except DeckError:
         return None
-    if not any(card.guid for card in existing.cards):
+    slug = existing.slug
+    arriving = {card.guid: card for card in incoming.cards if card.guid}
+    if not any(_guid_of(card, slug) in arriving for card in existing.cards):
         return None
     recorded = note_records(trainer.store.conn, guids=plan.records)
-    arriving = {card.guid: card for card in incoming.cards if card.guid}
     cards: list[Card] = []
     for card in existing.cards:
-        new = arriving.pop(card.guid, None) if card.guid else None
+        new = arriving.pop(_guid_of(card, slug), None)
         if new is None:
             cards.append(card)
             continue
@@ -606,6 +608,26 @@ def _merge(
         existing,
         cards=tuple(cards),
         directions=tuple(d for d in (Direction.FORWARD, Direction.REVERSE) if d in directions),
+    )
+
+
+def _guid_of(card: Card, slug: str) -> str:
+    """The note GUID a card exports as: Anki's own, or the one derived from its identity."""
+    return card.guid or note_guid("trainer", card.id_in(slug))
+
+
+def _without_derived_guids(deck: Deck) -> Deck:
+    """Deck files keep only GUIDs that cannot be derived (notes made in Anki)."""
+    if not any(card.guid == note_guid("trainer", card.id_in(deck.slug)) for card in deck.cards):
+        return deck
+    return replace(
+        deck,
+        cards=tuple(
+            replace(card, guid=None)
+            if card.guid == note_guid("trainer", card.id_in(deck.slug))
+            else card
+            for card in deck.cards
+        ),
     )
 
 

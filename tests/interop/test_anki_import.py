@@ -434,3 +434,37 @@ def test_zstd_of_the_real_fixture_roundtrips(tmp_path: Path) -> None:
     streamed = read_package(package)
     assert streamed.member == "collection.anki21b"
     assert streamed.notes == legacy.notes
+
+
+def test_reimporting_a_newer_package_merges(trainer: Trainer, tmp_path: Path) -> None:
+    """New notes are added, unedited cards take Anki's version, both-changed ones stay."""
+    import genanki
+
+    from tests.interop.anki_builders import BASIC
+
+    def package(path: Path, notes: list[tuple[str, str, str]]) -> Path:
+        deck = genanki.Deck(2_059_400_200, "Words")
+        for front, back, guid in notes:
+            deck.add_note(genanki.Note(model=BASIC, fields=[front, back], guid=guid))
+        genanki.Package(deck).write_to_file(str(path), timestamp=1_700_000_000)
+        return path
+
+    first = [("one", "1", "g1"), ("two", "2", "g2"), ("three", "3", "g3")]
+    import_package(trainer, package(tmp_path / "a.apkg", first))
+    deck_file = trainer.user_decks / "words.yaml"
+    assert deck_file.read_text(encoding="utf-8").count("guid:") == 3
+    text = deck_file.read_text(encoding="utf-8").replace('"3"', '"three, edited here"')
+    deck_file.write_text(text.replace('"2"', '"two, edited here"'), encoding="utf-8")
+    trainer.sync_decks()
+    newer = [("one", "uno", "g1"), ("two", "2", "g2"), ("three", "tres", "g3"), ("four", "4", "g4")]
+    outcome = import_package(trainer, package(tmp_path / "b.apkg", newer))
+    assert cards_of(trainer, "words") == {
+        "one": ("uno", ()),  # unedited here: Anki's newer version
+        "two": ("two, edited here", ()),  # edited only here: kept silently
+        "three": ("three, edited here", ()),  # edited on both sides: kept, listed
+        "four": ("4", ()),  # new in Anki: added
+    }
+    conflicts = [line for line in outcome.messages if "changed here and in Anki" in line]
+    assert len(conflicts) == 1 and "'three'" in conflicts[0]
+    import_package(trainer, package(tmp_path / "b.apkg", newer), overwrite=True)
+    assert cards_of(trainer, "words")["three"] == ("tres", ())  # --force still replaces

@@ -50,7 +50,6 @@ from trainer.core.model import (
     Direction,
     Mode,
     ReviewRecord,
-    card_id,
     normalize_term,
     slugify,
 )
@@ -183,6 +182,8 @@ class _Plan:
     decks: list[_DeckPlan]
     mapped: dict[int, _Mapped]
     messages: list[str]
+    #: GUIDs of notes with trainer's fields, which may be derived from their card's identity
+    derivable: set[str] = field(default_factory=set)
 
 
 def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
@@ -190,6 +191,19 @@ def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
         return ref - 1 if ref <= len(notetype.fields) else None
     wanted = ref.casefold()
     return next((i for i, name in enumerate(notetype.fields) if name.casefold() == wanted), None)
+
+
+def _layout(
+    notetype: Notetype, fields: FieldChoice
+) -> tuple[int | None, int | None, int | None, int | None]:
+    """Where a note type keeps the term, the definition, ``Example`` and ``Aliases``."""
+    term_at, definition_at = (_field_index(notetype, ref) for ref in fields)
+    named = {
+        name.casefold(): i
+        for i, name in enumerate(notetype.fields)
+        if i not in (term_at, definition_at)
+    }
+    return term_at, definition_at, named.get("example"), named.get("aliases")
 
 
 def _readable(anki_name: str) -> str:
@@ -219,6 +233,8 @@ def _plan(
     unusable: dict[str, int] = {}
     media: list[str] = []
     pending: list[tuple[_DeckPlan, AnkiNote, Notetype, str]] = []
+    derivable: set[str] = set()
+    layouts = {notetype.id: _layout(notetype, fields) for notetype in collection.notetypes.values()}
     for note in collection.notes:
         notetype = collection.notetypes.get(note.notetype_id)
         note_cards = sorted(cards_by_note.get(note.id, []))
@@ -226,13 +242,15 @@ def _plan(
             reason = "unknown note type" if notetype is None else "no cards"
             unusable[reason] = unusable.get(reason, 0) + 1
             continue
-        term_at, definition_at = (_field_index(notetype, ref) for ref in fields)
+        term_at, definition_at, example_at, aliases_at = layouts[notetype.id]
         if term_at is None or definition_at is None:
             wanted = ",".join(str(ref) for ref in fields)
             reason = f"note type {notetype.name!r} has no fields {wanted}"
             unusable[reason] = unusable.get(reason, 0) + 1
             continue
-        values = list(note.fields) + [""] * (len(notetype.fields) - len(note.fields))
+        values = note.fields
+        if len(values) < len(notetype.fields):
+            values = (*values, *[""] * (len(notetype.fields) - len(values)))
         term_text = html_to_text(values[term_at])
         definition_text = html_to_text(values[definition_at])
         term = one_line(term_text.text)
@@ -259,17 +277,20 @@ def _plan(
             )
             continue
         deck.terms.add(key)
-        pending.append((deck, note, notetype, term))
-        extra = {
-            name.casefold(): values[i]
-            for i, name in enumerate(notetype.fields)
-            if i not in (term_at, definition_at)
-        }
-        example = html_to_text(extra.get("example", "")).text or None
-        aliases = tuple(
-            alias
-            for part in html_to_text(extra.get("aliases", "")).text.replace("\n", ";").split(";")
-            if (alias := part.strip()) and normalize_term(alias) != key
+        pending.append((deck, note, notetype, key))
+        if notetype.fields[:2] == ("Term", "Definition"):
+            derivable.add(note.guid)  # possibly a trainer export's: its GUID may be derived
+        example_field = values[example_at] if example_at is not None else ""
+        example = html_to_text(example_field).text or None if example_field else None
+        aliases_field = values[aliases_at] if aliases_at is not None else ""
+        aliases = (
+            tuple(
+                alias
+                for part in html_to_text(aliases_field).text.replace("\n", ";").split(";")
+                if (alias := part.strip()) and normalize_term(alias) != key
+            )
+            if aliases_field
+            else ()
         )
         card = Card(
             term=term,
@@ -286,7 +307,7 @@ def _plan(
             card_id="",
             digest=card_digest(card),
             notetype_id=notetype.id,
-            fields=tuple(values),
+            fields=values,
             term_field=term_at,
             definition_field=definition_at,
             ords=tuple(ord_ for ord_, _, _ in note_cards),
@@ -308,15 +329,15 @@ def _plan(
         used.add(slug)
         deck.slug = slug
     mapped: dict[int, _Mapped] = {}
-    for deck, note, notetype, term in pending:
-        card = card_id(deck.slug, term)
+    for deck, note, notetype, key in pending:
+        card = f"{deck.slug}/{key}"
         for ord_, _deck_id, anki_card in cards_by_note[note.id]:
             reverse = ord_ == 1 and notetype.templates >= 2 and notetype.kind != CLOZE_KIND
             deck.reverse = deck.reverse or reverse
             direction = Direction.REVERSE if reverse else Direction.FORWARD
             mapped[anki_card] = _Mapped(card, direction, note.guid, ord_, anki_cards[anki_card])
     kept = [deck for deck in decks.values() if deck.cards]
-    return _Plan(kept, mapped, messages)
+    return _Plan(kept, mapped, messages, derivable)
 
 
 def _deck_of(plan: _DeckPlan, source_name: str) -> Deck:
@@ -443,8 +464,36 @@ def import_package(
     """Import an Anki package: one deck file per Anki deck, plus history on request.
 
     A deck file that already holds notes of an earlier import is merged with
-    the package (see ``_merge``); ``overwrite`` replaces it instead.
+    the package (see ``_merge``); ``overwrite`` replaces it instead. Python's
+    cyclic collector is paused meanwhile: the import keeps every object it
+    builds, so the collector would only re-scan them (a third of the time).
     """
+    from trainer.interop.glossary import _collector_paused
+
+    with _collector_paused():
+        return _import_package(
+            trainer,
+            path,
+            fields=fields,
+            with_history=with_history,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            deck_name=deck_name,
+            limits=limits,
+        )
+
+
+def _import_package(
+    trainer: Trainer,
+    path: Path,
+    *,
+    fields: FieldChoice | str | None,
+    with_history: bool,
+    out_dir: Path | None,
+    overwrite: bool,
+    deck_name: str | None,
+    limits: Limits | None,
+) -> PackageImportOutcome:
     from trainer.app.deckfile import deck_to_data, dump_deck_fast
     from trainer.app.trainer import UserError
     from trainer.core.deck import DeckError, deck_from_data
@@ -472,18 +521,19 @@ def import_package(
         deck = _deck_of(deck_plan, path.name)
         existing_path = known_paths.get(deck.slug) if out_dir is None else None
         target = Path(existing_path) if existing_path else folder / f"{deck.slug}.yaml"
-        unchanged = False
+        unchanged = merged = False
         if target.exists() and not overwrite:
-            merged = _merge(trainer, target, deck, deck_plan, plan.messages)
-            if merged is None:
+            existing = _merge(trainer, target, deck, deck_plan, plan.messages)
+            if existing is None:
                 raise UserError(f"{target}: already exists (use --force to replace it)")
-            deck = merged
-        deck = _without_derived_guids(deck)
+            deck, merged = existing, True
+        deck = _without_derived_guids(deck, plan.derivable)
         data = deck_to_data(deck)
-        try:  # what sync would read back, checked without writing and parsing YAML
-            deck = replace(deck_from_data(data, deck.slug, str(target)), source=deck.source)
-        except DeckError as error:
-            raise UserError(f"{source}: cannot make a deck of it: {error}") from None
+        if merged:  # a hand-edited deck joined the package's cards: check what sync reads back
+            try:
+                deck = replace(deck_from_data(data, deck.slug, str(target)), source=deck.source)
+            except DeckError as error:
+                raise UserError(f"{source}: cannot make a deck of it: {error}") from None
         text = dump_deck_fast(data)
         if target.exists():
             unchanged = _same_text(target, text)
@@ -616,19 +666,17 @@ def _guid_of(card: Card, slug: str) -> str:
     return card.guid or note_guid("trainer", card.id_in(slug))
 
 
-def _without_derived_guids(deck: Deck) -> Deck:
+def _without_derived_guids(deck: Deck, derivable: set[str]) -> Deck:
     """Deck files keep only GUIDs that cannot be derived (notes made in Anki)."""
-    if not any(card.guid == note_guid("trainer", card.id_in(deck.slug)) for card in deck.cards):
+    cards = [
+        replace(card, guid=None)
+        if card.guid in derivable and card.guid == note_guid("trainer", card.id_in(deck.slug))
+        else card
+        for card in deck.cards
+    ]
+    if all(new is old for new, old in zip(cards, deck.cards, strict=True)):
         return deck
-    return replace(
-        deck,
-        cards=tuple(
-            replace(card, guid=None)
-            if card.guid == note_guid("trainer", card.id_in(deck.slug))
-            else card
-            for card in deck.cards
-        ),
-    )
+    return replace(deck, cards=tuple(cards))
 
 
 def _notetype_records(

@@ -19,7 +19,6 @@ Both directions of the Anki bridge need the same answers, so they live here:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 
 from trainer.core.model import Card
@@ -60,12 +59,17 @@ def note_guid(*parts: str) -> str:
 
 
 def card_digest(card: Card) -> str:
-    """A fingerprint of what a user can edit on a card (not its place or identity)."""
-    content = [
-        card.term,
-        card.definition,
-        list(card.aliases),
-        list(card.tags),
-        card.example or "",
-    ]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+    """A fingerprint of what a user can edit on a card (not its place or identity).
+
+    Parts are joined with separators no deck text holds (YAML refuses them raw).
+    """
+    content = "\x1e".join(
+        (
+            card.term,
+            card.definition,
+            "\x1f".join(card.aliases),
+            "\x1f".join(card.tags),
+            card.example or "",
+        )
+    )
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()

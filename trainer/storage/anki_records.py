@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 
+#: Between a note's fields, as in Anki's own ``notes.flds``.
+FIELD_SEPARATOR = "\x1f"
+
+
 @dataclass(frozen=True)
 class NoteRecord:
     """The last imported version of one Anki note."""
@@ -93,10 +97,10 @@ def _note_record(row: Sequence[object]) -> NoteRecord:
         card_id=str(card_id),
         digest=str(digest),
         notetype_id=int(notetype_id) if notetype_id is not None else None,  # type: ignore[call-overload]
-        fields=tuple(json.loads(str(fields))) if fields else (),
+        fields=tuple(str(fields).split(FIELD_SEPARATOR)) if fields is not None else (),
         term_field=term_at if isinstance(term_at, int) else None,
         definition_field=definition_at if isinstance(definition_at, int) else None,
-        ords=tuple(json.loads(str(ords))) if ords else (),
+        ords=tuple(int(o) for o in str(ords).split(",")) if ords else (),
     )
 
 
@@ -116,10 +120,10 @@ def save_note_records(
                 r.card_id,
                 r.digest,
                 r.notetype_id,
-                json.dumps(list(r.fields), ensure_ascii=False),
+                FIELD_SEPARATOR.join(r.fields) if r.fields else None,
                 r.term_field,
                 r.definition_field,
-                json.dumps(list(r.ords)),
+                ",".join(map(str, r.ords)),
                 stamp,
             )
             for r in records

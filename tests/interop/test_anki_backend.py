@@ -22,6 +22,7 @@ from trainer.core.clock import FixedClock, study_day
 from trainer.core.model import Direction, Mode
 from trainer.interop.anki_import import import_package
 from trainer.interop.export import export_deck
+from trainer.interop.html import html_to_text
 
 anki_collection = pytest.importorskip(
     "anki.collection", reason="Anki's backend (pip install 'trainer[anki]') is not installed"
@@ -225,3 +226,70 @@ def test_source_fixture_is_untouched(tmp_path: Path) -> None:
     copy = tmp_path / "m.apkg"
     shutil.copy(MODERN, copy)
     assert copy.read_bytes() == MODERN.read_bytes()
+
+
+CLOZE_DECK = """\
+name: History
+cards:
+  - cloze: "The battle of {{c1::Hastings::place}} was in {{c2::1066}}."
+    extra: "Normans"
+  - term: Harold
+    definition: the last Anglo-Saxon king
+"""
+
+
+def test_cloze_cards_export_as_anki_cloze_notes(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "history.yaml").write_text(CLOZE_DECK, "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    studied = [s.card_id for s in trainer.statuses()]
+    assert len(studied) == 3  # two gaps and one basic card
+    trainer.record_answer(studied[1], Direction.FORWARD, 4, Mode.STUDY)  # gap 2
+    export_deck(trainer, "history", "apkg", tmp_path / "h.apkg")
+    collection = collections("target")
+    log = anki_import(collection, tmp_path / "h.apkg")
+    assert len(log.new) == 2
+    cards = {}
+    for card_id in collection.find_cards("note:*cloze*"):
+        card = collection.get_card(card_id)
+        cards[card.ord] = card
+    assert sorted(cards) == [0, 1]
+    shown = {ord_: html_to_text(card.question()).text for ord_, card in cards.items()}
+    assert shown[0] == "The battle of [place] was in 1066."
+    assert shown[1] == "The battle of Hastings was in [...]."
+    assert "Normans" in html_to_text(cards[0].answer()).text
+    assert cards[1].type == 2 and cards[0].type == 0  # gap 2's schedule went along
+
+
+def test_anki_cloze_notes_import_as_cloze_cards_and_go_back(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    source = collections("source")
+    cloze_type = source.models.by_name("Cloze")
+    note = source.new_note(cloze_type)
+    note["Text"] = "{{c1::Paris}} is the capital of {{c2::France}}"
+    note["Back Extra"] = "since 508"
+    source.add_note(note, source.decks.id("Geo"))
+    basic = source.new_note(source.models.by_name("Basic"))
+    basic["Front"], basic["Back"] = "Rome", "capital of Italy"
+    source.add_note(basic, source.decks.id("Geo"))
+    package = tmp_path / "geo.apkg"
+    source.export_anki_package(
+        out_path=str(package), options=anki_collection.ExportAnkiPackageOptions(), limit=None
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    outcome = import_package(trainer, package)
+    assert [(d.slug, d.cards) for d in outcome.decks] == [("geo", 3)]
+    text = (trainer.user_decks / "geo.yaml").read_text(encoding="utf-8")
+    assert 'cloze: "{{c1::Paris}} is the capital of {{c2::France}}"' in text
+    assert 'extra: "since 508"' in text
+    terms = sorted(card.card.term for card in trainer.store.cards(deck="geo"))
+    assert terms == sorted(["Rome", "[…] is the capital of France", "Paris is the capital of […]"])
+    assert len(source.find_cards("")) == 3  # Anki's count, kept
+    export_deck(trainer, "geo", "apkg", tmp_path / "back.apkg")
+    log = anki_import(source, tmp_path / "back.apkg")
+    assert (len(log.new), len(log.conflicting)) == (0, 0)
+    assert (source.note_count(), source.card_count()) == (2, 3)

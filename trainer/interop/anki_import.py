@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.app.files import restored_on_failure, write_file
+from trainer.core import cloze
 from trainer.core.clock import study_day
 from trainer.core.model import (
     SCHEDULING_MODES,
@@ -98,6 +99,10 @@ CLOZE_KIND = 1
 
 FieldRef = int | str
 FieldChoice = tuple[FieldRef, FieldRef]
+
+
+def _excerpt(text: str) -> str:
+    return excerpt(text, 40)
 
 
 def parse_fields(text: str) -> FieldChoice:
@@ -162,6 +167,7 @@ class _Mapped:
     guid: str
     ord: int
     card: AnkiCard | None = None
+    cloze: bool = False
 
 
 @dataclass
@@ -191,6 +197,85 @@ def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
         return ref - 1 if ref <= len(notetype.fields) else None
     wanted = ref.casefold()
     return next((i for i, name in enumerate(notetype.fields) if name.casefold() == wanted), None)
+
+
+def _deck_for(
+    decks: dict[str, _DeckPlan],
+    anki_deck: str,
+    deck_name: str | None,
+    known: Mapping[str, tuple[str, str]],
+) -> _DeckPlan:
+    """The planned trainer deck for a note in ``anki_deck`` (``deck_name`` gathers all)."""
+    plan_name = deck_name or anki_deck
+    deck = decks.get(plan_name)
+    if deck is None:
+        slug, name = known.get(anki_deck, ("", deck_name or _readable(anki_deck)))
+        deck = decks[plan_name] = _DeckPlan(
+            anki_name=anki_deck, name=deck_name or name, slug="" if deck_name else slug
+        )
+    return deck
+
+
+def _plan_cloze(
+    deck: _DeckPlan,
+    note: AnkiNote,
+    notetype: Notetype,
+    messages: list[str],
+    media: list[str],
+    source: str,
+) -> dict[int, str]:
+    """A Cloze note as a cloze entry (one card per gap number); its identities by number.
+
+    The text is the field named Text (else the first), the extra shown with the
+    answer the field named Back Extra (else the second).
+    """
+    names = [name.casefold() for name in notetype.fields]
+    text_at = names.index("text") if "text" in names else 0
+    extra_at = names.index("back extra") if "back extra" in names else 1
+    values = list(note.fields) + [""] * (len(notetype.fields) - len(note.fields))
+    text = html_to_text(values[text_at]) if text_at < len(values) else html_to_text("")
+    extra = html_to_text(values[extra_at]) if extra_at < len(values) else html_to_text("")
+    where = f"{source}: {deck.name}"
+    for name in (*text.media, *extra.media):
+        media.append(f"{where}: note {note.id}: media not imported: {name}")
+    numbers = cloze.numbers(text.text)
+    if not numbers:
+        shown = _excerpt(text.text or "(empty)")
+        messages.append(f"{where}: cloze note {note.id} has no gap ({shown}); skipped")
+        return {}
+    cards = [
+        Card(
+            term=cloze.question(text.text, number),
+            definition=cloze.reveal(text.text, number),
+            tags=tuple(dict.fromkeys(note.tags)),
+            example=extra.text or None,
+            guid=note.guid,
+            cloze=text.text,
+            cloze_number=number,
+        )
+        for number in numbers
+    ]
+    keys = [normalize_term(card.term) for card in cards] + [card.identity for card in cards]
+    if any(key in deck.terms for key in keys):
+        messages.append(
+            f"{where}: duplicate cloze {_excerpt(cloze.strip(text.text))!r} (note {note.id}); "
+            "the first note is kept"
+        )
+        return {}
+    deck.terms.update(keys)
+    deck.cards.extend(cards)
+    deck.records[note.guid] = NoteRecord(
+        guid=note.guid,
+        deck="",
+        card_id="",
+        digest=card_digest(cards[0]),
+        notetype_id=notetype.id,
+        fields=tuple(values),
+        term_field=text_at,
+        definition_field=None,
+        ords=tuple(number - 1 for number in numbers),
+    )
+    return {card.cloze_number or 0: card.identity for card in cards}
 
 
 def _layout(
@@ -232,7 +317,7 @@ def _plan(
     decks: dict[str, _DeckPlan] = {}
     unusable: dict[str, int] = {}
     media: list[str] = []
-    pending: list[tuple[_DeckPlan, AnkiNote, Notetype, str]] = []
+    pending: list[tuple[_DeckPlan, AnkiNote, Notetype, str | dict[int, str]]] = []
     derivable: set[str] = set()
     layouts = {notetype.id: _layout(notetype, fields) for notetype in collection.notetypes.values()}
     for note in collection.notes:
@@ -241,6 +326,13 @@ def _plan(
         if notetype is None or not note_cards:
             reason = "unknown note type" if notetype is None else "no cards"
             unusable[reason] = unusable.get(reason, 0) + 1
+            continue
+        if notetype.kind == CLOZE_KIND:
+            anki_deck = collection.decks.get(note_cards[0][1], "Default")
+            deck = _deck_for(decks, anki_deck, deck_name, known)
+            keys = _plan_cloze(deck, note, notetype, messages, media, source)
+            if keys:
+                pending.append((deck, note, notetype, keys))
             continue
         term_at, definition_at, example_at, aliases_at = layouts[notetype.id]
         if term_at is None or definition_at is None:
@@ -255,13 +347,7 @@ def _plan(
         definition_text = html_to_text(values[definition_at])
         term = one_line(term_text.text)
         anki_deck = collection.decks.get(note_cards[0][1], "Default")
-        plan_name = deck_name or anki_deck
-        deck = decks.get(plan_name)
-        if deck is None:
-            slug, name = known.get(anki_deck, ("", deck_name or _readable(anki_deck)))
-            deck = decks[plan_name] = _DeckPlan(
-                anki_name=anki_deck, name=deck_name or name, slug="" if deck_name else slug
-            )
+        deck = _deck_for(decks, anki_deck, deck_name, known)
         where = f"{source}: {deck.name}"
         for name in (*term_text.media, *definition_text.media):
             media.append(f"{where}: {term or '(no term)'!r}: media not imported: {name}")
@@ -330,6 +416,18 @@ def _plan(
         deck.slug = slug
     mapped: dict[int, _Mapped] = {}
     for deck, note, notetype, key in pending:
+        if isinstance(key, dict):  # a cloze note: template ordinal N studies gap N + 1
+            for ord_, _deck_id, anki_card in cards_by_note[note.id]:
+                if ord_ + 1 in key:
+                    mapped[anki_card] = _Mapped(
+                        f"{deck.slug}/{key[ord_ + 1]}",
+                        Direction.FORWARD,
+                        note.guid,
+                        ord_,
+                        anki_cards[anki_card],
+                        cloze=True,
+                    )
+            continue
         card = f"{deck.slug}/{key}"
         for ord_, _deck_id, anki_card in cards_by_note[note.id]:
             reverse = ord_ == 1 and notetype.templates >= 2 and notetype.kind != CLOZE_KIND
@@ -599,7 +697,8 @@ def _retarget(plan: _Plan, records: Sequence[NoteRecord]) -> None:
     """Point history at the cards the notes became (a merge may keep a renamed card's id)."""
     card_of = {record.guid: record.card_id for record in records}
     for target in plan.mapped.values():
-        target.card_id = card_of.get(target.guid, target.card_id)
+        if not target.cloze:
+            target.card_id = card_of.get(target.guid, target.card_id)
 
 
 def _merge(
@@ -621,38 +720,45 @@ def _merge(
     except DeckError:
         return None
     slug = existing.slug
-    arriving = {card.guid: card for card in incoming.cards if card.guid}
-    if not any(_guid_of(card, slug) in arriving for card in existing.cards):
+    arriving: dict[str, list[Card]] = {}
+    for card in incoming.cards:
+        if card.guid:
+            arriving.setdefault(card.guid, []).append(card)
+    groups: dict[str, list[Card]] = {}
+    for card in existing.cards:
+        groups.setdefault(_guid_of(card, slug), []).append(card)
+    if not any(guid in arriving for guid in groups):
         return None
     recorded = note_records(trainer.store.conn, guids=plan.records)
     cards: list[Card] = []
-    for card in existing.cards:
-        new = arriving.pop(_guid_of(card, slug), None)
-        if new is None:
-            cards.append(card)
+    for guid, mine in groups.items():
+        theirs = arriving.pop(guid, None)
+        if theirs is None:
+            cards.extend(mine)
             continue
-        mine, theirs = card_digest(card), card_digest(new)
-        last = recorded.get(new.guid or "")
-        if mine == theirs or (last is not None and mine == last.digest):
-            cards.append(replace(new, key=card.key, line=card.line))
+        ours, new = card_digest(mine[0]), card_digest(theirs[0])
+        last = recorded.get(guid)
+        if ours == new or (last is not None and ours == last.digest):
+            if len(mine) == 1 and len(theirs) == 1 and mine[0].cloze is None:
+                cards.append(replace(theirs[0], key=mine[0].key, line=mine[0].line))
+            else:  # a cloze note: its cards come and go with its gaps
+                cards.extend(theirs)
         else:
-            cards.append(card)
-            if last is None or theirs != last.digest:
+            cards.extend(mine)
+            if last is None or new != last.digest:
                 messages.append(
-                    f"{target}: {card.term!r} changed here and in Anki; kept this version "
-                    f"(Anki's: {excerpt(new.definition, 40)!r})"
+                    f"{target}: {mine[0].term!r} changed here and in Anki; kept this version "
+                    f"(Anki's: {_excerpt(theirs[0].definition)!r})"
                 )
     taken = {normalize_term(card.term) for card in cards} | {card.identity for card in cards}
-    for card in incoming.cards:
-        if card.guid in arriving:
-            if normalize_term(card.term) in taken or card.identity in taken:
-                messages.append(
-                    f"{target}: note {card.guid} ({card.term!r}) has the term of another card; "
-                    "skipped"
-                )
-                plan.records.pop(card.guid or "", None)
-                continue
-            cards.append(card)
+    for guid, group in arriving.items():
+        if any(normalize_term(c.term) in taken or c.identity in taken for c in group):
+            messages.append(
+                f"{target}: note {guid} ({group[0].term!r}) has the term of another card; skipped"
+            )
+            plan.records.pop(guid, None)
+            continue
+        cards.extend(group)
     directions = tuple(dict.fromkeys((*existing.directions, *incoming.directions)))
     return replace(
         existing,

@@ -122,9 +122,16 @@ def load_deck(trainer: Trainer, name: str) -> tuple[Deck, str, tuple[str, ...]]:
     row = next(row for row in trainer.decks() if row.slug == slug)
     stored = [card for card in trainer.store.cards(deck=slug) if not card.retired]
     written = _deck_file(row.path, slug)
-    guids = {card.id_in(slug): card.guid for card in written.cards if card.guid} if written else {}
+    in_file = {card.id_in(slug): card for card in written.cards} if written else {}
     cards = tuple(
-        replace(card.card, guid=guids[card.id]) if card.id in guids else card.card
+        replace(
+            card.card,
+            guid=in_file[card.id].guid,
+            cloze=in_file[card.id].cloze,
+            cloze_number=in_file[card.id].cloze_number,
+        )
+        if card.id in in_file
+        else card.card
         for card in stored
     )
     directions = trainer.deck_directions().get(slug, (Direction.FORWARD,))
@@ -370,11 +377,12 @@ def write_apkg(
         stable_anki_id("deck", deck.slug), anki_deck_name(deck.name), deck.description
     )
     models: dict[int, genanki.Model] = {}
-    note_meta: dict[str, tuple[str, int, tuple[Direction | None, ...]]] = {}
-    for card, identity in zip(deck.cards, extras.ids, strict=True):
-        note, directions = _note_for(deck, card, identity, extras, models)
+    note_meta: dict[str, tuple[int, dict[int, tuple[str, Direction]]]] = {}
+    for group in _notes_of(deck, extras):
+        note, cards = _note_for(deck, group, extras, models)
         anki_deck.add_note(note)
-        note_meta[note.guid] = (identity, _mod_time(identity, extras, timestamp), directions)
+        mod = max(_mod_time(identity, extras, timestamp) for _, identity in group)
+        note_meta[note.guid] = (mod, cards)
     package = genanki.Package(anki_deck)
     temporary = out.with_name(f".{out.name}.tmp")
     try:
@@ -399,20 +407,44 @@ def write_apkg(
         raise os_error(error, out, "write") from None
 
 
+def _notes_of(deck: Deck, extras: ApkgExtras) -> list[list[tuple[Card, str]]]:
+    """The deck's cards grouped into notes: one per card, one per cloze entry."""
+    groups: list[list[tuple[Card, str]]] = []
+    by_cloze: dict[tuple[str, str | None, str | None], list[tuple[Card, str]]] = {}
+    for card, identity in zip(deck.cards, extras.ids, strict=True):
+        if card.cloze is None:
+            groups.append([(card, identity)])
+            continue
+        key = (card.cloze, card.key, card.guid)
+        if key not in by_cloze:
+            by_cloze[key] = []
+            groups.append(by_cloze[key])
+        by_cloze[key].append((card, identity))
+    return groups
+
+
+def _note_guid(group: list[tuple[Card, str]], extras: ApkgExtras) -> str:
+    card, identity = group[0]
+    if card.cloze is not None:  # named by the entry, not by one of its gaps
+        identity = identity.rsplit(" #c", 1)[0]
+    return extras.guids.get(group[0][1]) or card.guid or note_guid("trainer", identity)
+
+
 def _note_for(
     deck: Deck,
-    card: Card,
-    identity: str,
+    group: list[tuple[Card, str]],
     extras: ApkgExtras,
     models: dict[int, Any],
-) -> tuple[Any, tuple[Direction | None, ...]]:
-    """A genanki note for one card, and the direction each template ordinal studies."""
+) -> tuple[Any, dict[int, tuple[str, Direction]]]:
+    """A genanki note for one card (or cloze entry), and the trainer card and direction
+    each of its template ordinals studies."""
     import genanki
 
     from trainer.interop.html import text_to_html
 
+    card, identity = group[0]
     tags = list(dict.fromkeys(tag.replace(" ", "_") for tag in (*card.tags, *deck.tags)))
-    guid = extras.guids.get(identity) or note_guid("trainer", identity)
+    guid = _note_guid(group, extras)
     record = extras.records.get(guid)
     notetype = extras.notetypes.get(record.notetype_id or 0) if record else None
     if record and notetype and len(record.fields) == len(notetype.fields):
@@ -428,20 +460,43 @@ def _note_for(
             )
         values = list(record.fields)
         if card_digest(card) != record.digest:
-            for at, text in (
-                (record.term_field, card.term),
-                (record.definition_field, card.definition),
-            ):
+            edits = (
+                ((record.term_field, card.cloze),)
+                if card.cloze is not None
+                else ((record.term_field, card.term), (record.definition_field, card.definition))
+            )
+            for at, text in edits:
                 if at is not None and at < len(values) and html_to_text(values[at]).text != text:
-                    values[at] = text_to_html(text)
-        reverse = len(notetype.templates) >= 2 and notetype.kind != 1
-        directions = tuple(
-            Direction.FORWARD
-            if ord_ == 0
-            else (Direction.REVERSE if ord_ == 1 and reverse else None)
-            for ord_ in range(len(notetype.templates))
-        )
-        return genanki.Note(model=model, fields=values, tags=tags, guid=guid), directions
+                    values[at] = text_to_html(text or "")
+        note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
+        if notetype.kind == 1:
+            return note, _cloze_ords(group)
+        reverse = len(notetype.templates) >= 2
+        ords = {0: (identity, Direction.FORWARD)}
+        if reverse:
+            ords[1] = (identity, Direction.REVERSE)
+        return note, ords
+    if card.cloze is not None:
+        model_id = stable_anki_id("cloze model", deck.slug, "v1")
+        model = models.get(model_id)
+        if model is None:
+            model = models[model_id] = genanki.Model(
+                model_id,
+                f"trainer cloze: {anki_deck_name(deck.name)}",
+                fields=[{"name": "Text"}, {"name": "Back Extra"}],
+                templates=[
+                    {
+                        "name": "Cloze",
+                        "qfmt": "{{cloze:Text}}",
+                        "afmt": "{{cloze:Text}}<br>{{Back Extra}}",
+                    }
+                ],
+                css=MODEL_CSS,
+                model_type=genanki.Model.CLOZE,
+            )
+        values = [text_to_html(card.cloze), text_to_html(card.example or "")]
+        note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
+        return note, _cloze_ords(group)
     model_id = stable_anki_id("model", deck.slug, "v2")
     model = models.get(model_id)
     if model is None:
@@ -461,7 +516,12 @@ def _note_for(
         "y" if Direction.REVERSE in deck.directions else "",
     ]
     note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
-    return note, (Direction.FORWARD, Direction.REVERSE)
+    return note, {0: (identity, Direction.FORWARD), 1: (identity, Direction.REVERSE)}
+
+
+def _cloze_ords(group: list[tuple[Card, str]]) -> dict[int, tuple[str, Direction]]:
+    """Anki's card for gap N is template ordinal N - 1; trainer studies a gap forward."""
+    return {(card.cloze_number or 1) - 1: (identity, Direction.FORWARD) for card, identity in group}
 
 
 def _mod_time(identity: str, extras: ApkgExtras, fallback: float) -> int:
@@ -472,7 +532,7 @@ def _mod_time(identity: str, extras: ApkgExtras, fallback: float) -> int:
 
 def _add_schedules(
     conn: sqlite3.Connection,
-    notes: Mapping[str, tuple[str, int, tuple[Direction | None, ...]]],
+    notes: Mapping[str, tuple[int, dict[int, tuple[str, Direction]]]],
     extras: ApkgExtras,
 ) -> None:
     """Note times, each scheduled card's state and the review log, onto genanki's collection.
@@ -485,7 +545,7 @@ def _add_schedules(
     rows = conn.execute(
         "SELECT n.guid, c.id, c.ord FROM cards c JOIN notes n ON n.id = c.nid"
     ).fetchall()
-    for guid, (_identity, mod, _directions) in notes.items():
+    for guid, (mod, _ords) in notes.items():
         conn.execute("UPDATE notes SET mod = ? WHERE guid = ?", [mod, guid])
     if extras.today is None or extras.day_start is None:
         return
@@ -503,10 +563,10 @@ def _add_schedules(
             scheduling[key] = scheduling.get(key, 0) + 1
     anki_card: dict[tuple[str, str], int] = {}
     for guid, card, ord_ in rows:
-        identity, _mod, directions = notes[guid]
-        direction = directions[ord_] if ord_ < len(directions) else None
-        if direction is None:
+        studied = notes[guid][1].get(ord_)
+        if studied is None:
             continue
+        identity, direction = studied
         key = (identity, str(direction))
         anki_card[key] = card
         state = extras.states.get(key)

@@ -30,7 +30,10 @@ def test_nested_gaps_and_text_that_only_looks_like_one() -> None:
 
 
 def test_a_cloze_entry_is_one_card_per_number_and_writes_back_as_one_entry() -> None:
-    text = f'name: History\ncards:\n  - cloze: "{TEXT}"\n    extra: "1066"\n  - term: a\n    definition: b\n'
+    text = (
+        f'name: History\ncards:\n  - cloze: "{TEXT}"\n    extra: "1066"\n'
+        "  - term: a\n    definition: b\n"
+    )
     deck = parse_deck_text(text, "history", "h.yaml")
     assert [(c.cloze_number, c.term) for c in deck.cards] == [
         (1, cloze.question(TEXT, 1)),

@@ -293,3 +293,32 @@ def test_anki_cloze_notes_import_as_cloze_cards_and_go_back(
     log = anki_import(source, tmp_path / "back.apkg")
     assert (len(log.new), len(log.conflicting)) == (0, 0)
     assert (source.note_count(), source.card_count()) == (2, 3)
+
+
+def test_per_card_directions_give_anki_the_same_cards(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    from tests.interop.test_card_directions import MIXED
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "mixed.yaml").write_text(MIXED, "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    export_deck(trainer, "mixed", "apkg", tmp_path / "m.apkg")
+    collection = collections("target")
+    anki_import(collection, tmp_path / "m.apkg")
+    assert collection.card_count() == len(trainer.statuses()) == 6
+    shown = sorted(
+        html_to_text(collection.get_card(c).question()).text for c in collection.find_cards("")
+    )
+    assert shown == sorted(
+        html_to_text(text).text
+        for text in (
+            "both",
+            "studied both ways, as the deck",
+            "one way",
+            "only reverse",
+            "a [...] and another",
+            "a gap and [...]",
+        )
+    )

@@ -64,6 +64,7 @@ COLUMNS = {
         "added_at",
         "leech_at",
         "changed_at",
+        "directions",
     ],
     "card_state": ["card_id", "direction", *STATE, "last_review", "stability", "difficulty"],
     "reviews": [

@@ -230,6 +230,8 @@ def _card_data(card: Any) -> dict[str, Any]:
         entry["id"] = card.key
     if getattr(card, "guid", None):
         entry["guid"] = card.guid
+    if getattr(card, "directions", None) is not None:
+        entry["directions"] = [str(d) for d in card.directions]
     return entry
 
 

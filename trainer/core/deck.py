@@ -27,6 +27,7 @@ KNOWN_CARD_KEYS = {
     "missing_term",
     "cloze",
     "extra",
+    "directions",
 }
 
 
@@ -115,6 +116,7 @@ def _card(node: Any, index: int, source: str) -> Card:
         line=line,
         key=_optional_text(node, "id", source) or None,
         guid=_optional_text(node, "guid", source) or None,
+        directions=_directions(node, source) if "directions" in node else None,
     )
 
 
@@ -124,7 +126,7 @@ def _cloze_cards(node: Mapping[str, Any], index: int, source: str) -> list[Card]
     unknown = sorted(str(key) for key in node if key not in KNOWN_CARD_KEYS)
     if unknown:
         raise DeckError(source, line, f"card {index}: unknown key {unknown[0]!r}")
-    for key in ("term", "definition", "aliases", "example"):
+    for key in ("term", "definition", "aliases", "example", "directions"):
         if key in node:
             raise DeckError(source, line, f"card {index}: a cloze card has no {key!r}")
     text = _required_text(node, "cloze", index, source)
@@ -148,6 +150,7 @@ def _cloze_cards(node: Mapping[str, Any], index: int, source: str) -> list[Card]
             guid=guid,
             cloze=text,
             cloze_number=number,
+            directions=(Direction.FORWARD,),
         )
         for number in numbers
     ]

@@ -71,6 +71,9 @@ class Card:
     #: studies (term and definition are then that gap's question and answer)
     cloze: str | None = None
     cloze_number: int | None = None
+    #: the directions this card studies when not its deck's (``directions:``);
+    #: a cloze card studies its gap forward only
+    directions: tuple[Direction, ...] | None = None
 
     @property
     def identity(self) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -178,7 +179,6 @@ class _DeckPlan:
     cards: list[Card] = field(default_factory=list)
     #: normalized terms already taken, for duplicate detection
     terms: set[str] = field(default_factory=set)
-    reverse: bool = False
     #: the last imported version of each note, by GUID (card ids filled in later)
     records: dict[str, NoteRecord] = field(default_factory=dict)
 
@@ -197,6 +197,20 @@ def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
         return ref - 1 if ref <= len(notetype.fields) else None
     wanted = ref.casefold()
     return next((i for i, name in enumerate(notetype.fields) if name.casefold() == wanted), None)
+
+
+def _note_directions(
+    notetype: Notetype, note_cards: Sequence[tuple[int, int, int]]
+) -> tuple[Direction, ...]:
+    """The directions of the cards a note has: its second template is the reverse card."""
+    ords = {ord_ for ord_, _, _ in note_cards}
+    reverse = 1 in ords and notetype.templates >= 2
+    forward = bool(ords - {1}) or not reverse
+    return tuple(
+        direction
+        for direction, present in ((Direction.FORWARD, forward), (Direction.REVERSE, reverse))
+        if present
+    )
 
 
 def _deck_for(
@@ -385,6 +399,7 @@ def _plan(
             tags=tuple(dict.fromkeys(note.tags)),
             example=example,
             guid=note.guid,
+            directions=_note_directions(notetype, note_cards),
         )
         deck.cards.append(card)
         deck.records[note.guid] = NoteRecord(
@@ -431,7 +446,6 @@ def _plan(
         card = f"{deck.slug}/{key}"
         for ord_, _deck_id, anki_card in cards_by_note[note.id]:
             reverse = ord_ == 1 and notetype.templates >= 2 and notetype.kind != CLOZE_KIND
-            deck.reverse = deck.reverse or reverse
             direction = Direction.REVERSE if reverse else Direction.FORWARD
             mapped[anki_card] = _Mapped(card, direction, note.guid, ord_, anki_cards[anki_card])
     kept = [deck for deck in decks.values() if deck.cards]
@@ -439,12 +453,22 @@ def _plan(
 
 
 def _deck_of(plan: _DeckPlan, source_name: str) -> Deck:
-    directions = (Direction.FORWARD, Direction.REVERSE) if plan.reverse else (Direction.FORWARD,)
+    """The deck studies the directions most of its notes have cards for; a card whose
+    note has other cards keeps them as its own ``directions``, so trainer studies
+    exactly the cards Anki had."""
+    sets = Counter(card.directions for card in plan.cards if card.cloze is None)
+    directions = sets.most_common(1)[0][0] if sets else None
+    directions = directions or (Direction.FORWARD,)
     origin = f"Imported by trainer from {source_name} (Anki deck {plan.anki_name!r})."
     return Deck(
         slug=plan.slug,
         name=plan.name,
-        cards=tuple(plan.cards),
+        cards=tuple(
+            replace(card, directions=None)
+            if card.cloze is None and card.directions == directions
+            else card
+            for card in plan.cards
+        ),
         source=origin,
         directions=directions,
     )
@@ -730,6 +754,11 @@ def _merge(
     if not any(guid in arriving for guid in groups):
         return None
     recorded = note_records(trainer.store.conn, guids=plan.records)
+
+    def rebase(card: Card) -> Card:
+        """The deck keeps its directions; a card from the package keeps its note's cards."""
+        return _rebased(card, incoming.directions, existing.directions)
+
     cards: list[Card] = []
     for guid, mine in groups.items():
         theirs = arriving.pop(guid, None)
@@ -740,9 +769,9 @@ def _merge(
         last = recorded.get(guid)
         if ours == new or (last is not None and ours == last.digest):
             if len(mine) == 1 and len(theirs) == 1 and mine[0].cloze is None:
-                cards.append(replace(theirs[0], key=mine[0].key, line=mine[0].line))
+                cards.append(replace(rebase(theirs[0]), key=mine[0].key, line=mine[0].line))
             else:  # a cloze note: its cards come and go with its gaps
-                cards.extend(theirs)
+                cards.extend(map(rebase, theirs))
         else:
             cards.extend(mine)
             if last is None or new != last.digest:
@@ -758,13 +787,16 @@ def _merge(
             )
             plan.records.pop(guid, None)
             continue
-        cards.extend(group)
-    directions = tuple(dict.fromkeys((*existing.directions, *incoming.directions)))
-    return replace(
-        existing,
-        cards=tuple(cards),
-        directions=tuple(d for d in (Direction.FORWARD, Direction.REVERSE) if d in directions),
-    )
+        cards.extend(map(rebase, group))
+    return replace(existing, cards=tuple(cards))
+
+
+def _rebased(card: Card, old: tuple[Direction, ...], new: tuple[Direction, ...]) -> Card:
+    """A card moved from a deck studying ``old`` to one studying ``new``, same cards."""
+    if card.cloze is not None:
+        return card
+    own = card.directions or old
+    return replace(card, directions=None if own == new else own)
 
 
 def _guid_of(card: Card, slug: str) -> str:

@@ -129,6 +129,7 @@ def load_deck(trainer: Trainer, name: str) -> tuple[Deck, str, tuple[str, ...]]:
             guid=in_file[card.id].guid,
             cloze=in_file[card.id].cloze,
             cloze_number=in_file[card.id].cloze_number,
+            directions=in_file[card.id].directions,
         )
         if card.id in in_file
         else card.card
@@ -512,8 +513,8 @@ def _note_for(
         text_to_html(card.definition),
         text_to_html(card.example or ""),
         text_to_html("; ".join(card.aliases)),
-        "y" if Direction.FORWARD in deck.directions else "",
-        "y" if Direction.REVERSE in deck.directions else "",
+        "y" if Direction.FORWARD in (card.directions or deck.directions) else "",
+        "y" if Direction.REVERSE in (card.directions or deck.directions) else "",
     ]
     note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
     return note, {0: (identity, Direction.FORWARD), 1: (identity, Direction.REVERSE)}

@@ -264,6 +264,8 @@ def m010_anki_notes(db: Database) -> None:
                fields TEXT NOT NULL, templates TEXT NOT NULL, css TEXT)"""
     )
     db.execute("ALTER TABLE cards ADD COLUMN changed_at TEXT")
+    # a card's own studied directions (JSON like decks.directions); NULL: its deck's
+    db.execute("ALTER TABLE cards ADD COLUMN directions TEXT")
     db.execute("UPDATE cards SET changed_at = added_at")
     db.execute("ALTER TABLE decks ADD COLUMN changed_at TEXT")
 

@@ -122,3 +122,16 @@ def test_anki_notes_keep_exactly_their_cards(trainer: Trainer) -> None:
     assert len(trainer.statuses([deck.slug for deck in outcome.decks])) == 9
     text = (trainer.user_decks / "glossary-fixture-optimizers.yaml").read_text("utf-8")
     assert text.count('directions: ["forward"]') == 1  # the one Basic note of a reversed deck
+
+
+def test_stored_cards_know_their_cloze_and_directions(mixed: Trainer) -> None:
+    from trainer.app.quiz_run import _quiz_item
+
+    stored = {s.id.split("/", 1)[1]: s for s in mixed.store.cards(deck="mixed")}
+    gap = stored["a gap and another #c2"]
+    assert (gap.card.cloze, gap.card.cloze_number) == ("a {{c1::gap}} and {{c2::another}}", 2)
+    assert gap.card.directions == (Direction.FORWARD,)
+    assert stored["backwards"].card.directions == (Direction.REVERSE,)
+    assert stored["both"].card.directions is None
+    assert _quiz_item(gap).gap == "another"
+    assert _quiz_item(stored["both"]).gap is None

@@ -65,6 +65,8 @@ COLUMNS = {
         "leech_at",
         "changed_at",
         "directions",
+        "cloze",
+        "cloze_number",
     ],
     "card_state": ["card_id", "direction", *STATE, "last_review", "stability", "difficulty"],
     "reviews": [

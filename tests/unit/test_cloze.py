@@ -62,3 +62,44 @@ def test_bad_cloze_entries_name_the_line(entry: str, message: str) -> None:
     with pytest.raises(DeckError, match=message) as caught:
         parse_deck_text(f"name: D\ncards:\n  - {entry}\n", "d", "d.yaml")
     assert caught.value.line == 3
+
+
+def test_a_cloze_question_offers_other_gaps_and_never_mixes_with_definitions() -> None:
+    import random
+
+    from trainer.core.quiz import QuizDirection, QuizItem, build_quiz
+
+    texts = [
+        "{{c1::Paris}} is in France",
+        "{{c1::Rome}} is in Italy",
+        "{{c1::Madrid}} is in Spain",
+        "{{c1::Lisbon}} is in Portugal",
+    ]
+    clozes = [
+        QuizItem(
+            card_id=f"geo/{i}",
+            deck="geo",
+            term=cloze.question(text, 1),
+            definition=cloze.reveal(text, 1),
+            gap=cloze.answers(text, 1)[0],
+        )
+        for i, text in enumerate(texts)
+    ]
+    basics = [
+        QuizItem(f"geo/b{i}", "geo", term, definition)
+        for i, (term, definition) in enumerate(
+            [("France", "a country"), ("Seine", "a river"), ("Alps", "mountains")]
+        )
+    ]
+    pool = clozes + basics
+    for direction in QuizDirection:
+        quiz = build_quiz(pool, pool, questions=7, direction=direction, rng=random.Random(3))
+        for question in quiz.questions:
+            if question.card_id in {item.card_id for item in clozes}:
+                assert question.kind is QuizDirection.TERM
+                assert "[…]" in question.prompt
+                assert set(question.options) <= {"Paris", "Rome", "Madrid", "Lisbon"}
+                assert len(question.options) == 4
+            else:
+                assert not any("[" in option for option in question.options)
+                assert not any(o in {"Paris", "Rome", "Madrid", "Lisbon"} for o in question.options)

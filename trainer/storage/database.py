@@ -266,6 +266,9 @@ def m010_anki_notes(db: Database) -> None:
     db.execute("ALTER TABLE cards ADD COLUMN changed_at TEXT")
     # a card's own studied directions (JSON like decks.directions); NULL: its deck's
     db.execute("ALTER TABLE cards ADD COLUMN directions TEXT")
+    # a cloze card: its entry's text and the gap number it studies
+    db.execute("ALTER TABLE cards ADD COLUMN cloze TEXT")
+    db.execute("ALTER TABLE cards ADD COLUMN cloze_number INTEGER")
     db.execute("UPDATE cards SET changed_at = added_at")
     db.execute("ALTER TABLE decks ADD COLUMN changed_at TEXT")
 

@@ -174,6 +174,8 @@ class Store:
                     _json_list(card.tags),
                     card.example,
                     _directions_json(card.directions),
+                    card.cloze,
+                    card.cloze_number,
                     position,
                     stamp,
                 )
@@ -185,7 +187,7 @@ class Store:
             # rebuild the indexes in one pass instead.
             stored = self._stored_cards(deck.slug)
             changed = (
-                [row for row in rows if stored.get(row[0]) != (*row[1:9], 0)] if stored else rows
+                [row for row in rows if stored.get(row[0]) != (*row[1:11], 0)] if stored else rows
             )
             present = {row[0] for row in rows}
             gone = [
@@ -210,8 +212,8 @@ class Store:
     def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
         """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""
         rows = self.conn.execute(
-            "SELECT id, deck, term, definition, aliases, tags, example, directions, position, "
-            "retired FROM cards WHERE deck = ?",
+            "SELECT id, deck, term, definition, aliases, tags, example, directions, cloze, "
+            "cloze_number, position, retired FROM cards WHERE deck = ?",
             [slug],
         )
         return {row[0]: row[1:] for row in rows}
@@ -219,9 +221,9 @@ class Store:
     def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.executemany(
             """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
-                                      directions, position, retired, suspended, added_at,
-                                      changed_at)
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, ?10, ?10)
+                                      directions, cloze, cloze_number, position, retired,
+                                      suspended, added_at, changed_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, ?12, ?12)
                    ON CONFLICT (id) DO UPDATE SET
                        changed_at = CASE WHEN (cards.term, cards.definition, cards.aliases,
                                                cards.tags, cards.example)
@@ -231,13 +233,16 @@ class Store:
                        deck = excluded.deck, term = excluded.term,
                        definition = excluded.definition, aliases = excluded.aliases,
                        tags = excluded.tags, example = excluded.example,
-                       directions = excluded.directions,
+                       directions = excluded.directions, cloze = excluded.cloze,
+                       cloze_number = excluded.cloze_number,
                        position = excluded.position, retired = 0
                    WHERE (cards.deck, cards.term, cards.definition, cards.aliases, cards.tags,
-                          cards.example, cards.directions, cards.position, cards.retired)
+                          cards.example, cards.directions, cards.cloze, cards.cloze_number,
+                          cards.position, cards.retired)
                       IS NOT (excluded.deck, excluded.term, excluded.definition,
                               excluded.aliases, excluded.tags, excluded.example,
-                              excluded.directions, excluded.position, 0)""",
+                              excluded.directions, excluded.cloze, excluded.cloze_number,
+                              excluded.position, 0)""",
             rows,
         )
 
@@ -312,8 +317,8 @@ class Store:
     # ------------------------------------------------------------------ cards
     def cards(self, ids: Iterable[str] | None = None, deck: str | None = None) -> list[StoredCard]:
         sql = (
-            "SELECT id, deck, term, definition, aliases, tags, example, suspended, retired "
-            "FROM cards"
+            "SELECT id, deck, term, definition, aliases, tags, example, suspended, retired, "
+            "directions, cloze, cloze_number FROM cards"
         )
         params: list[Any] = []
         if ids is not None:
@@ -1370,6 +1375,9 @@ def _stored_card(row: Sequence[Any]) -> StoredCard:
             aliases=_json_tuple(row[4]),
             tags=_json_tuple(row[5]),
             example=row[6],
+            directions=_own_directions(row[9]) if len(row) > 9 else None,
+            cloze=row[10] if len(row) > 10 else None,
+            cloze_number=row[11] if len(row) > 11 else None,
         ),
         suspended=bool(row[7]),
         retired=bool(row[8]),

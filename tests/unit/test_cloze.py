@@ -103,3 +103,15 @@ def test_a_cloze_question_offers_other_gaps_and_never_mixes_with_definitions() -
             else:
                 assert not any("[" in option for option in question.options)
                 assert not any(o in {"Paris", "Rome", "Madrid", "Lisbon"} for o in question.options)
+
+
+def test_editing_a_cloze_card_through_the_app_is_refused_clearly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from trainer.app.deckedit import CardEdit, DeckEditError, edit_card
+
+    path = tmp_path / "h.yaml"
+    path.write_text(f'name: H\ncards:\n  - cloze: "{TEXT}"\n', encoding="utf-8")
+    before = path.read_bytes()
+    identity = parse_deck_text(before.decode(), "h", str(path)).cards[1].identity
+    with pytest.raises(DeckEditError, match="edit its text in the deck file"):
+        edit_card(path, identity, CardEdit("x", "y"))
+    assert path.read_bytes() == before

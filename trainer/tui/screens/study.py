@@ -147,6 +147,8 @@ class StudyScreen(Screen[None]):
     def reveal(self) -> None:
         assert self.prompt is not None
         self.revealed = True
+        if self.prompt.in_place is not None:  # a cloze: the gap fills in where it stands
+            self.query_one("#front", Static).update(visible(self.prompt.in_place))
         self.query_one("#back-label", Static).update(self.prompt.back_label)
         self.query_one("#back", Static).update(visible(self.prompt.back))
         intervals = (

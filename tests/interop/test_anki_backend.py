@@ -322,3 +322,29 @@ def test_per_card_directions_give_anki_the_same_cards(
             "a gap and [...]",
         )
     )
+
+
+def test_cloze_history_lands_on_its_gap(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    source = collections("source")
+    note = source.new_note(source.models.by_name("Cloze"))
+    note["Text"] = "{{c1::Paris}} is the capital of {{c2::France}}"
+    source.add_note(note, source.decks.id("Geo"))
+    second = next(source.get_card(c) for c in source.find_cards("") if source.get_card(c).ord == 1)
+    second.start_timer()
+    source.sched.answerCard(second, 3)
+    package = tmp_path / "geo.apkg"
+    source.export_anki_package(
+        out_path=str(package),
+        options=anki_collection.ExportAnkiPackageOptions(with_scheduling=True),
+        limit=None,
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    outcome = import_package(trainer, package, with_history=True)
+    assert outcome.reviews_added == 1
+    (review,) = trainer.store.all_reviews()
+    assert (review.card_id, review.direction) == (
+        "geo/paris is the capital of france #c2",
+        Direction.FORWARD,
+    )

@@ -6,9 +6,16 @@ fields named ``Example`` and ``Aliases`` fill those card keys when present (the
 packages ``trainer export`` writes have them). HTML becomes plain text
 (``trainer.interop.html``); media is not copied but reported. Each Anki deck
 becomes one deck file; ``Parent::Child`` reads "Parent / Child" with the slug
-``parent-child``. A deck whose notes have reverse cards (the second template of
-a non-cloze note type, as in "Basic (and reversed card)") studies both
-directions.
+``parent-child`` (and a deck trainer exported comes back as itself). Every
+card keeps its note's GUID (``guid:``), so exports update the same notes. A
+deck studies the directions most of its notes have cards for (the second
+template of a non-cloze note type, as in "Basic (and reversed card)", is the
+reverse card); a card whose note has other cards keeps them as its own
+``directions``, so trainer studies exactly Anki's cards. Cloze notes become
+``cloze:`` entries, one card per gap number.
+
+Importing into a deck file that holds notes of an earlier import merges (see
+``_merge``); each note's imported version is recorded in the database.
 
 History (``--with-history``) maps Anki's answer buttons onto SM-2 grades:
 

@@ -4,16 +4,22 @@ The cards come from the database (what the trainer studies: active cards, the
 directions in force including settings overrides), except ``yaml``, which is
 the deck file itself, byte for byte, when it exists.
 
-- ``apkg``: an Anki package made with genanki. The note type has the fields
-  Term, Definition, Example and Aliases and one card template per direction the
-  deck studies (Term → Definition, Definition → Term). Deck and note-type ids
-  are derived from the slug (and the template set), and note GUIDs from the
-  card identity, so exporting again and re-importing into Anki updates the
-  notes instead of duplicating them. Text is HTML-escaped and line breaks
-  become ``<br>``; HTML has no tabs or runs of spaces, so those read back (in
-  Anki and through ``trainer import``) as one space. The collection is built
-  with genanki's ``write_to_db`` in a temporary folder of ours and zipped here
-  (``write_to_file`` leaves its temporary database behind).
+- ``apkg``: an Anki package made with genanki, then given schedules. A card
+  imported from Anki goes back as its own note (GUID, note type, fields). Other
+  cards use one trainer note type per deck (fields Term, Definition, Example,
+  Aliases, Forward, Reverse; two templates that ask only when their flag field
+  is set, so changing directions never changes the note type), and cloze
+  entries a trainer Cloze note type. Deck and note-type ids are derived from
+  the slug, note GUIDs from the card identity (base91 of 64 bits, as Anki and
+  genanki write them), note modification times are the cards' last changes:
+  exporting again and importing into Anki updates exactly the changed notes
+  and duplicates none. Each scheduled card carries its due day, interval,
+  ease, repetitions and lapses, and the review log goes along. Text is
+  HTML-escaped and line breaks become ``<br>``; HTML has no tabs or runs of
+  spaces, so those read back (in Anki and through ``trainer import``) as one
+  space. The collection is built with genanki's ``write_to_db`` in a temporary
+  folder of ours and zipped here (``write_to_file`` leaves its temporary
+  database behind).
 - ``tsv``: Anki's plain-text import format: ``#separator:tab``,
   ``#html:false``, ``#notetype``, ``#deck``, ``#tags column:3`` and
   ``#columns:Front<TAB>Back<TAB>Tags`` (Anki reads the column names with the

@@ -42,6 +42,7 @@ leave the database and the decks folder untouched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -186,6 +187,8 @@ class _DeckPlan:
     cards: list[Card] = field(default_factory=list)
     #: normalized terms already taken, for duplicate detection
     terms: set[str] = field(default_factory=set)
+    #: per card, the directions its note has cards for (None for cloze cards)
+    note_directions: list[tuple[Direction, ...] | None] = field(default_factory=list)
     #: the last imported version of each note, by GUID (card ids filled in later)
     records: dict[str, NoteRecord] = field(default_factory=dict)
 
@@ -210,8 +213,12 @@ def _note_directions(
     notetype: Notetype, note_cards: Sequence[tuple[int, int, int]]
 ) -> tuple[Direction, ...]:
     """The directions of the cards a note has: its second template is the reverse card."""
-    ords = {ord_ for ord_, _, _ in note_cards}
-    reverse = 1 in ords and notetype.templates >= 2
+    return _directions_of(notetype.templates, frozenset(ord_ for ord_, _, _ in note_cards))
+
+
+@functools.cache
+def _directions_of(templates: int, ords: frozenset[int]) -> tuple[Direction, ...]:
+    reverse = 1 in ords and templates >= 2
     forward = bool(ords - {1}) or not reverse
     return tuple(
         direction
@@ -285,6 +292,7 @@ def _plan_cloze(
         return {}
     deck.terms.update(keys)
     deck.cards.extend(cards)
+    deck.note_directions.extend([None] * len(cards))  # a gap is studied forward
     deck.records[note.guid] = NoteRecord(
         guid=note.guid,
         deck="",
@@ -406,9 +414,9 @@ def _plan(
             tags=tuple(dict.fromkeys(note.tags)),
             example=example,
             guid=note.guid,
-            directions=_note_directions(notetype, note_cards),
         )
         deck.cards.append(card)
+        deck.note_directions.append(_note_directions(notetype, note_cards))
         deck.records[note.guid] = NoteRecord(
             guid=note.guid,
             deck="",
@@ -463,18 +471,15 @@ def _deck_of(plan: _DeckPlan, source_name: str) -> Deck:
     """The deck studies the directions most of its notes have cards for; a card whose
     note has other cards keeps them as its own ``directions``, so trainer studies
     exactly the cards Anki had."""
-    sets = Counter(card.directions for card in plan.cards if card.cloze is None)
-    directions = sets.most_common(1)[0][0] if sets else None
-    directions = directions or (Direction.FORWARD,)
+    sets = Counter(own for own in plan.note_directions if own is not None)
+    directions = sets.most_common(1)[0][0] if sets else (Direction.FORWARD,)
     origin = f"Imported by trainer from {source_name} (Anki deck {plan.anki_name!r})."
     return Deck(
         slug=plan.slug,
         name=plan.name,
         cards=tuple(
-            replace(card, directions=None)
-            if card.cloze is None and card.directions == directions
-            else card
-            for card in plan.cards
+            card if own is None or own == directions else replace(card, directions=own)
+            for card, own in zip(plan.cards, plan.note_directions, strict=True)
         ),
         source=origin,
         directions=directions,

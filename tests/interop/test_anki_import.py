@@ -468,3 +468,26 @@ def test_reimporting_a_newer_package_merges(trainer: Trainer, tmp_path: Path) ->
     assert len(conflicts) == 1 and "'three'" in conflicts[0]
     import_package(trainer, package(tmp_path / "b.apkg", newer), overwrite=True)
     assert cards_of(trainer, "words")["three"] == ("tres", ())  # --force still replaces
+
+
+def test_an_import_never_parses_back_the_decks_it_writes(
+    trainer: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decks written are synced from the Deck built; YAML is read only for merges."""
+    import trainer.app.deckfile as deckfile
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a deck file was parsed during the import")
+
+    monkeypatch.setattr(deckfile, "parse_deck_text", refuse)
+    monkeypatch.setattr(deckfile, "read_deck_file", refuse)
+    monkeypatch.setattr(deckfile, "read_canonical", refuse)
+    outcome = import_package(trainer, MODERN, with_history=True)
+    assert sum(deck.cards for deck in outcome.decks) == 7
+    monkeypatch.undo()
+    trainer.sync_decks()  # and what was synced is what the files say
+    for deck in outcome.decks:
+        written = deckfile.read_deck_file(deck.path)
+        assert {c.id_in(deck.slug) for c in written.cards} == {
+            s.id for s in trainer.store.cards(deck=deck.slug) if not s.retired
+        }

@@ -111,6 +111,7 @@ FieldChoice = tuple[FieldRef, FieldRef]
 
 
 def _excerpt(text: str) -> str:
+    """A field's text shortened for a one-line message."""
     return excerpt(text, 40)
 
 

@@ -217,7 +217,7 @@ async def test_a_cloze_card_fills_its_gap_in_place(make_trainer, tmp_path: Path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         assert isinstance(app.screen, StudyScreen)
-        assert text_of(app, "#front-label").startswith("Cloze · History")
+        assert text_of(app, "#front-label") == "Cloze · History · gap 1"
         assert text_of(app, "#front") == "The battle of [place] was in 1066."
         await pilot.press("space")
         assert text_of(app, "#front") == "The battle of [Hastings] was in 1066."

@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 WORK_DIR = DATA_DIR / "work"
 TIMES = "\u00d7"  # multiplication sign
 FIGURES = (
-    "import", "due", "stats", "queue", "quiz", "first_card", "answer", "session", "memory"
+    "import", "due", "stats", "queue", "quiz", "first_card", "answer", "session", "memory",
+    "anki",
 )  # fmt: skip
 
 
@@ -700,6 +701,32 @@ def growth(figures: Sequence[Figure]) -> str:
     return title + "\n" + table(headers, rows, {1, 2, 3, 4, 5})
 
 
+def bench_anki(n: int, plan: Plan) -> list[Figure]:
+    """``trainer import PKG.apkg`` beside Anki's own importer (the figure's floor column)."""
+    from benchmarks import anki
+
+    python, where = anki.anki_python()
+    label = "trainer import PKG.apkg vs Anki's importer (whole process)"
+    if python is None:
+        log(f"  Anki import of {format_count(n)} notes: skipped: {where}")
+        return [Figure("anki_import", label, n, None, None, None, error=f"skipped: {where}")]
+    apkg = anki.package(n, plan.seed)
+    runs = plan.import_runs if n <= 20_000 else 1
+    log(f"  Anki package import of {format_count(n)} notes ({runs} run(s); Anki from {where})")
+
+    def measure() -> tuple[float, float, str]:
+        mine, theirs = [], []
+        for _ in range(runs):
+            work = fresh_dir(WORK_DIR / f"anki-n{n}" / "trainer")
+            write_settings(work)
+            env = environment(work, work / "trainer.db")
+            mine.append(anki.time_trainer(trainer_command(), apkg, env))
+            theirs.append(anki.time_anki(python, apkg, fresh_dir(WORK_DIR / f"anki-n{n}" / "anki")))
+        return median(mine), median(theirs), f"median of {runs}; floor = Anki"
+
+    return [guarded("anki_import", label, n, None)(measure)]
+
+
 # ----------------------------------------------------------------------- main
 
 
@@ -753,6 +780,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "import" in wanted:
         for n in sizes:
             figures += bench_import(n, plan)
+    if "anki" in wanted:
+        for n in [1_000] if args.quick else [20_000, 100_000]:
+            figures += bench_anki(n, plan)
     for n in sizes:
         for r in histories:
             figures += bench_history(n, r, plan, wanted)

@@ -146,8 +146,10 @@ def test_history_maps_the_revlog_onto_the_review_log(trainer: Trainer, package: 
     assert states[("glossary-fixture/tokenizer", "forward")] == SM2State(
         repetitions=0, easiness=2.5, interval=1, due=dt.date(2026, 11, 24), lapses=0
     )
+    # last answered in Anki, a review card there: Anki's due day (crt 2026-11-23 + 4),
+    # interval and ease win over the replay's SM-2 (which gives 1 day, 2.6)
     assert states[("glossary-fixture/attention", "forward")] == SM2State(
-        repetitions=1, easiness=2.6, interval=1, due=dt.date(2026, 11, 24), lapses=0
+        repetitions=1, easiness=2.5, interval=4, due=dt.date(2026, 11, 27), lapses=0
     )
 
 
@@ -432,3 +434,60 @@ def test_zstd_of_the_real_fixture_roundtrips(tmp_path: Path) -> None:
     streamed = read_package(package)
     assert streamed.member == "collection.anki21b"
     assert streamed.notes == legacy.notes
+
+
+def test_reimporting_a_newer_package_merges(trainer: Trainer, tmp_path: Path) -> None:
+    """New notes are added, unedited cards take Anki's version, both-changed ones stay."""
+    import genanki
+
+    from tests.interop.anki_builders import BASIC
+
+    def package(path: Path, notes: list[tuple[str, str, str]]) -> Path:
+        deck = genanki.Deck(2_059_400_200, "Words")
+        for front, back, guid in notes:
+            deck.add_note(genanki.Note(model=BASIC, fields=[front, back], guid=guid))
+        genanki.Package(deck).write_to_file(str(path), timestamp=1_700_000_000)
+        return path
+
+    first = [("one", "1", "g1"), ("two", "2", "g2"), ("three", "3", "g3")]
+    import_package(trainer, package(tmp_path / "a.apkg", first))
+    deck_file = trainer.user_decks / "words.yaml"
+    assert deck_file.read_text(encoding="utf-8").count("guid:") == 3
+    text = deck_file.read_text(encoding="utf-8").replace('"3"', '"three, edited here"')
+    deck_file.write_text(text.replace('"2"', '"two, edited here"'), encoding="utf-8")
+    trainer.sync_decks()
+    newer = [("one", "uno", "g1"), ("two", "2", "g2"), ("three", "tres", "g3"), ("four", "4", "g4")]
+    outcome = import_package(trainer, package(tmp_path / "b.apkg", newer))
+    assert cards_of(trainer, "words") == {
+        "one": ("uno", ()),  # unedited here: Anki's newer version
+        "two": ("two, edited here", ()),  # edited only here: kept silently
+        "three": ("three, edited here", ()),  # edited on both sides: kept, listed
+        "four": ("4", ()),  # new in Anki: added
+    }
+    conflicts = [line for line in outcome.messages if "changed here and in Anki" in line]
+    assert len(conflicts) == 1 and "'three'" in conflicts[0]
+    import_package(trainer, package(tmp_path / "b.apkg", newer), overwrite=True)
+    assert cards_of(trainer, "words")["three"] == ("tres", ())  # --force still replaces
+
+
+def test_an_import_never_parses_back_the_decks_it_writes(
+    trainer: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decks written are synced from the Deck built; YAML is read only for merges."""
+    import trainer.app.deckfile as deckfile
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a deck file was parsed during the import")
+
+    monkeypatch.setattr(deckfile, "parse_deck_text", refuse)
+    monkeypatch.setattr(deckfile, "read_deck_file", refuse)
+    monkeypatch.setattr(deckfile, "read_canonical", refuse)
+    outcome = import_package(trainer, MODERN, with_history=True)
+    assert sum(deck.cards for deck in outcome.decks) == 7
+    monkeypatch.undo()
+    trainer.sync_decks()  # and what was synced is what the files say
+    for deck in outcome.decks:
+        written = deckfile.read_deck_file(deck.path)
+        assert {c.id_in(deck.slug) for c in written.cards} == {
+            s.id for s in trainer.store.cards(deck=deck.slug) if not s.retired
+        }

@@ -74,9 +74,10 @@ def test_yaml_to_apkg_to_import_gives_the_same_cards(
     other = open_trainer(tmp_path / "other" / "t.db", at=START)
     imported = import_package(other, out)
     assert [(d.slug, d.name, d.cards) for d in imported.decks] == [("rich-deck", "Rich deck", 3)]
-    # HTML has no tab: Anki shows it as a space, and that is what comes back
+    # HTML has no tab: Anki shows it as a space, and that is what comes back; the
+    # deck's tag rides on every note
     expected = [
-        Card(c.term, c.definition.replace("\t", " "), c.aliases, c.tags, c.example)
+        Card(c.term, c.definition.replace("\t", " "), c.aliases, (*c.tags, "demo"), c.example)
         for c in cards(rich, "rich")
     ]
     assert cards(other, "rich-deck") == expected
@@ -93,10 +94,10 @@ def test_apkg_has_a_template_per_direction_and_stable_ids(rich: Trainer, tmp_pat
     a, b = read_package(tmp_path / "a.apkg"), read_package(tmp_path / "b.apkg")
     assert a.member == "collection.anki2"
     (notetype,) = a.notetypes.values()
-    assert notetype.fields == ("Term", "Definition", "Example", "Aliases")
+    assert notetype.fields == ("Term", "Definition", "Example", "Aliases", "Forward", "Reverse")
     assert notetype.templates == 2
     assert sorted(card.ord for card in a.cards) == [0, 0, 0, 1, 1, 1]
-    assert notetype.id == stable_anki_id("model", "rich", "forward", "reverse")
+    assert notetype.id == stable_anki_id("model", "rich", "v2")
     assert stable_anki_id("deck", "rich") in a.decks
     assert a.decks[stable_anki_id("deck", "rich")] == "Rich deck"
     assert 1 << 30 <= notetype.id < 1 << 31
@@ -105,13 +106,18 @@ def test_apkg_has_a_template_per_direction_and_stable_ids(rich: Trainer, tmp_pat
         "Less &lt;than&gt; &amp; more",
         'Two lines,<br>with "quotes", a tab\there and [bold]markup[/bold].',
     )
-    assert a.notes[0].tags == ("greek", "letters")
+    assert a.notes[0].tags == ("greek", "letters", "demo")
 
 
-def test_a_forward_only_deck_has_one_template(trainer: Trainer, tmp_path: Path) -> None:
+def test_a_forward_only_deck_has_one_card_per_note(trainer: Trainer, tmp_path: Path) -> None:
+    """The note type is the same whatever the directions: a flag field asks for each card."""
     export_deck(trainer, "small", "apkg", tmp_path / "s.apkg")
-    (notetype,) = read_package(tmp_path / "s.apkg").notetypes.values()
-    assert notetype.templates == 1
+    package = read_package(tmp_path / "s.apkg")
+    (notetype,) = package.notetypes.values()
+    assert notetype.templates == 2
+    assert {card.ord for card in package.cards} == {0}
+    assert len(package.cards) == len(package.notes)
+    assert {note.fields[4:] for note in package.notes} == {("y", "")}
 
 
 def test_tsv_is_ankis_text_format(rich: Trainer, tmp_path: Path) -> None:
@@ -124,10 +130,10 @@ def test_tsv_is_ankis_text_format(rich: Trainer, tmp_path: Path) -> None:
         "#deck:Rich deck\n"
         "#tags column:3\n"
         "#columns:Front\tBack\tTags\n"
-        "Alpha\tThe first letter.\tgreek letters\n"
+        "Alpha\tThe first letter.\tgreek letters demo\n"
         'Less <than> & more\t"Two lines,\nwith ""quotes"", a tab\there and [bold]markup[/bold]."'
-        "\tsymbols\n"
-        "Gamma\tThe third letter.\t\n"
+        "\tsymbols demo\n"
+        "Gamma\tThe third letter.\tdemo\n"
     )
 
 

@@ -70,3 +70,14 @@ def test_text_survives_a_trip_through_html(text: str) -> None:
 
 def test_text_to_html_escapes_markup_and_keeps_line_breaks() -> None:
     assert text_to_html("a <b> & c\nd") == "a &lt;b&gt; &amp; c<br>d"
+
+
+def test_plain_fields_read_as_the_parser_reads_them() -> None:
+    """Fields without markup skip the parser; whatever their spacing, the text is the same."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = list("ab  \t\n\r\xa0\u2028\u3000x.,é[]")
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert html_to_text(text).text == html_to_text(text + "<i></i>").text, repr(text)

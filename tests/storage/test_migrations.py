@@ -23,6 +23,8 @@ TRAINER_TABLES = {
     "scheduler_fits",
     "meta",
     "drafts",
+    "anki_notes",
+    "anki_notetypes",
 }
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {
@@ -46,6 +48,7 @@ COLUMNS = {
         "mtime_ns",
         "sha256",
         "retired",
+        "changed_at",
     ],
     "cards": [
         "id",
@@ -60,6 +63,10 @@ COLUMNS = {
         "suspended",
         "added_at",
         "leech_at",
+        "changed_at",
+        "directions",
+        "cloze",
+        "cloze_number",
     ],
     "card_state": ["card_id", "direction", *STATE, "last_review", "stability", "difficulty"],
     "reviews": [

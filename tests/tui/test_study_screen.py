@@ -198,3 +198,32 @@ async def test_markup_and_long_text_shown_literally(make_trainer, tmp_path: Path
         assert str(back.render()).endswith("END")
         assert back.size.height > 1  # wrapped, not cut off
         assert back.size.width <= size[0]
+
+
+CLOZE_DECK = """\
+name: History
+cards:
+  - cloze: "The battle of {{c1::Hastings::place}} was in {{c2::1066}}."
+    extra: "Normans"
+"""
+
+
+async def test_a_cloze_card_fills_its_gap_in_place(make_trainer, tmp_path: Path) -> None:
+    decks = tmp_path / "cloze-decks"
+    decks.mkdir()
+    (decks / "history.yaml").write_text(CLOZE_DECK, encoding="utf-8")
+    trainer = make_trainer(deck_dirs=[decks])
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.screen, StudyScreen)
+        assert text_of(app, "#front-label") == "Cloze · History · gap 1"
+        assert text_of(app, "#front") == "The battle of [place] was in 1066."
+        await pilot.press("space")
+        assert text_of(app, "#front") == "The battle of [Hastings] was in 1066."
+        assert (text_of(app, "#back-label"), text_of(app, "#back")) == ("Extra", "Normans")
+        await pilot.press("4")
+        assert text_of(app, "#front") == "The battle of Hastings was in […]."
+        assert [r["card_id"] for r in review_rows(trainer)] == [
+            "history/the battle of hastings was in 1066. #c1"
+        ]

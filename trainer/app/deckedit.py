@@ -15,6 +15,7 @@ again by ``dump_deck_fast`` instead; anything else keeps the round trip.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,10 @@ def _save(loaded: _Loaded, path: Path) -> Deck | None:
     return deck_from_data(loaded.document, path.stem, str(path))
 
 
+#: A cloze card's identity ends with its gap number (``trainer.core.model.Card.identity``).
+_CLOZE_IDENTITY = re.compile(r" #c\d+$")
+
+
 def _identity(node: Any) -> str:
     key = node.get("id") or node.get("term") or ""
     return normalize_term(str(key))
@@ -181,6 +186,10 @@ class Edited:
 def edit_card(path: Path, identity: str, edit: CardEdit) -> Edited:
     """Change one card in place; the card keeps its identity."""
     edit.check()
+    if _CLOZE_IDENTITY.search(identity):
+        raise DeckEditError(
+            f"{path}: a cloze card is one gap of a 'cloze:' entry; edit its text in the deck file"
+        )
     loaded = _load(path)
     node = _find(loaded.document, identity, path)
     _check_unique(loaded.document, edit, identity, path)

@@ -188,8 +188,34 @@ def deck_to_data(deck: Deck) -> dict[str, Any]:
         data["tags"] = list(deck.tags)
     if tuple(deck.directions) != ("forward",):
         data["directions"] = [str(d) for d in deck.directions]
-    data["cards"] = [_card_data(card) for card in deck.cards]
+    data["cards"] = _cards_data(deck.cards)
     return data
+
+
+def _cards_data(cards: Any) -> list[dict[str, Any]]:
+    """Card entries; the cards of one cloze entry (one per gap) become that entry again."""
+    entries: list[dict[str, Any]] = []
+    previous = None
+    for card in cards:
+        if getattr(card, "cloze", None) is None:
+            entries.append(_card_data(card))
+            previous = None
+            continue
+        group = (card.cloze, card.key, card.guid, card.tags, card.example)
+        if group == previous:
+            continue
+        previous = group
+        entry: dict[str, Any] = {"cloze": card.cloze}
+        if card.example:
+            entry["extra"] = card.example
+        if card.tags:
+            entry["tags"] = list(card.tags)
+        if card.key:
+            entry["id"] = card.key
+        if card.guid:
+            entry["guid"] = card.guid
+        entries.append(entry)
+    return entries
 
 
 def _card_data(card: Any) -> dict[str, Any]:
@@ -200,6 +226,12 @@ def _card_data(card: Any) -> dict[str, Any]:
         entry["tags"] = list(card.tags)
     if card.example:
         entry["example"] = card.example
+    if getattr(card, "key", None):
+        entry["id"] = card.key
+    if getattr(card, "guid", None):
+        entry["guid"] = card.guid
+    if getattr(card, "directions", None) is not None:
+        entry["directions"] = [str(d) for d in card.directions]
     return entry
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.app.trainer import Trainer, UserError
+from trainer.core import cloze
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.quiz import (
     DEFAULT_CHOICES,
@@ -101,6 +102,11 @@ def _quiz_item(stored: StoredCard) -> QuizItem:
         definition=card.definition,
         aliases=card.aliases,
         tags=card.tags,
+        gap=(
+            " … ".join(cloze.answers(card.cloze, card.cloze_number))
+            if card.cloze is not None and card.cloze_number is not None
+            else None
+        ),
     )
 
 

@@ -29,6 +29,9 @@ class Prompt:
     back: str
     front_label: str
     back_label: str
+    #: a cloze card: the answer replaces the question where it stands (the gap
+    #: filled in), and ``back`` is the entry's extra text, if any
+    in_place: str | None = None
 
     @property
     def is_drill(self) -> bool:
@@ -93,6 +96,9 @@ class StudySession:
         entry = self._queue[0]
         card = self.trainer.card(entry.card_id)
         term, definition = card.card.term, card.card.definition
+        if card.card.cloze is not None:
+            extra = card.card.example or ""
+            return Prompt(entry, card, term, extra, "Cloze", "Extra" if extra else "", definition)
         if entry.direction is Direction.REVERSE:
             return Prompt(entry, card, definition, term, "Definition", "Term")
         return Prompt(entry, card, term, definition, "Term", "Definition")

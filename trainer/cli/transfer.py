@@ -40,12 +40,14 @@ FIELDS_HELP = (
 HISTORY_HELP = (
     "Anki packages: also import the review history (revlog). Answer buttons become "
     "grades: Again(1)→1, Hard(2)→3, Good(3)→4, Easy(4)→5; only a card's first answer "
-    "of a study day schedules it, later ones that day are logged as drills; importing "
+    "of a study day schedules it, later ones that day are logged as drills; a card whose "
+    "last answer came from Anki keeps Anki's due date, interval and ease; importing "
     "the same package again adds nothing"
 )
 EXPORT_HELP = (
-    "write one deck for other programs: apkg (Anki package, a card template per studied "
-    "direction), tsv (Anki's text import format with its #header lines), csv (with a "
+    "write one deck for other programs: apkg (Anki package: notes keep their Anki identity "
+    "and note type, cloze cards are Cloze notes, and each card's schedule and review log go "
+    "along), tsv (Anki's text import format with its #header lines), csv (with a "
     "header), yaml (the deck file) or md (Markdown definition list)"
 )
 BACKUP_HELP = (

@@ -11,11 +11,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trainer.core import cloze
 from trainer.core.model import Card, Deck, Direction, normalize_term
 from trainer.errors import TrainerError
 
 KNOWN_DECK_KEYS = {"name", "description", "source", "tags", "directions", "cards"}
-KNOWN_CARD_KEYS = {"term", "definition", "aliases", "tags", "example", "id", "missing_term"}
+KNOWN_CARD_KEYS = {
+    "term",
+    "definition",
+    "aliases",
+    "tags",
+    "example",
+    "id",
+    "guid",
+    "missing_term",
+    "cloze",
+    "extra",
+    "directions",
+}
 
 
 class DeckError(TrainerError, ValueError):
@@ -53,6 +66,8 @@ def deck_from_data(data: Any, slug: str, source: str) -> Deck:
             drafts.append(line_of(node) or index)
             definition = node.get("definition")
             missing.append(definition.strip() if isinstance(definition, str) else "")
+        elif isinstance(node, Mapping) and "cloze" in node:
+            cards.extend(_cloze_cards(node, index, source))
         else:
             cards.append(_card(node, index, source))
     _check_duplicates(cards, source)
@@ -100,7 +115,45 @@ def _card(node: Any, index: int, source: str) -> Card:
         example=_optional_text(node, "example", source),
         line=line,
         key=_optional_text(node, "id", source) or None,
+        guid=_optional_text(node, "guid", source) or None,
+        directions=_directions(node, source) if "directions" in node else None,
     )
+
+
+def _cloze_cards(node: Mapping[str, Any], index: int, source: str) -> list[Card]:
+    """One card per gap number of a ``cloze:`` entry (its ``extra`` shows with the answer)."""
+    line = line_of(node)
+    unknown = sorted(str(key) for key in node if key not in KNOWN_CARD_KEYS)
+    if unknown:
+        raise DeckError(source, line, f"card {index}: unknown key {unknown[0]!r}")
+    for key in ("term", "definition", "aliases", "example", "directions"):
+        if key in node:
+            raise DeckError(source, line, f"card {index}: a cloze card has no {key!r}")
+    text = _required_text(node, "cloze", index, source)
+    numbers = cloze.numbers(text)
+    if not numbers:
+        raise DeckError(
+            source, line, f"card {index}: the cloze has no gap such as {{{{c1::answer}}}}"
+        )
+    extra = _optional_text(node, "extra", source)
+    tags = _text_list(node, "tags", source)
+    key = _optional_text(node, "id", source) or None
+    guid = _optional_text(node, "guid", source) or None
+    return [
+        Card(
+            term=cloze.question(text, number),
+            definition=cloze.reveal(text, number),
+            tags=tags,
+            example=extra,
+            line=line,
+            key=key,
+            guid=guid,
+            cloze=text,
+            cloze_number=number,
+            directions=(Direction.FORWARD,),
+        )
+        for number in numbers
+    ]
 
 
 def _required_text(node: Mapping[str, Any], key: str, index: int, source: str) -> str:
@@ -152,7 +205,10 @@ def _directions(data: Mapping[str, Any], source: str) -> tuple[Direction, ...]:
 
 
 def _check_duplicates(cards: list[Card], source: str) -> None:
-    """Two cards may share neither a term nor an identity (``id:`` or term)."""
+    """Two cards may share neither a term nor an identity (``id:`` or term).
+
+    A cloze entry's cards share their text, not their terms (each hides its gap).
+    """
     for attribute in ("term", "identity"):
         seen: dict[str, Card] = {}
         for card in cards:

@@ -65,9 +65,22 @@ class Card:
     line: int | None = None
     #: explicit identity (``id:`` in the deck file), kept when a card is renamed
     key: str | None = None
+    #: the Anki note this card came from (``guid:``), so exports update that note
+    guid: str | None = None
+    #: a cloze card: the deck file's ``cloze:`` text and the gap number this card
+    #: studies (term and definition are then that gap's question and answer)
+    cloze: str | None = None
+    cloze_number: int | None = None
+    #: the directions this card studies when not its deck's (``directions:``);
+    #: a cloze card studies its gap forward only
+    directions: tuple[Direction, ...] | None = None
 
     @property
     def identity(self) -> str:
+        if self.cloze is not None:
+            from trainer.core.cloze import strip
+
+            return f"{normalize_term(self.key or strip(self.cloze))} #c{self.cloze_number}"
         return normalize_term(self.key or self.term)
 
     def id_in(self, deck_slug: str) -> str:

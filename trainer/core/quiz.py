@@ -81,6 +81,9 @@ class QuizItem:
     definition: str
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: a cloze card's gap answer: its question (the term) is always asked, and
+    #: the options are the gap answers of other cloze cards
+    gap: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,13 +158,16 @@ class _Candidate:
             item=item,
             term_key=normalize_term(item.term),
             alias_keys=frozenset(normalize_term(alias) for alias in item.aliases),
-            definition_key=normalize_term(item.definition),
+            definition_key=normalize_term(item.definition if item.gap is None else item.gap),
             tags=frozenset(normalize_term(tag) for tag in item.tags),
         )
 
     def text(self, kind: QuizDirection) -> str:
-        """The option text: a definition when the term is shown, else the term."""
-        return self.item.definition if kind is QuizDirection.TERM else self.item.term
+        """The option text: a definition (a cloze card's gap answer) when the term is
+        shown, else the term."""
+        if kind is QuizDirection.TERM:
+            return self.item.definition if self.item.gap is None else self.item.gap
+        return self.item.term
 
     def key(self, kind: QuizDirection) -> str:
         return self.definition_key if kind is QuizDirection.TERM else self.term_key
@@ -255,7 +261,12 @@ def _pick_distractors(
             if len(picked) >= wanted:
                 return picked
             drawn = pool.candidates(draw)
-            eligible = [cand for cand in drawn if not _collides(cand, answer, kind)]
+            eligible = [
+                cand
+                for cand in drawn
+                if not _collides(cand, answer, kind)
+                and (cand.item.gap is None) == (answer.item.gap is None)  # gaps answer gaps
+            ]
             for cand in _weighted_order(eligible, answer, kind, rng):
                 key = cand.key(kind)
                 if key and key not in seen:
@@ -270,6 +281,8 @@ def _ask(
     item: QuizItem, kind: QuizDirection, pool: _Pool, choices: int, rng: random.Random
 ) -> Question | None:
     """One question about ``item``, or None when no distractor exists."""
+    if item.gap is not None:
+        kind = QuizDirection.TERM  # a cloze card's definition would give its gap away
     answer = _Candidate.of(item)
     distractors = _pick_distractors(answer, pool, kind, choices - 1, rng)
     if not distractors:

@@ -92,6 +92,11 @@ class Notetype:
     fields: tuple[str, ...]
     #: how many card templates: a second template is the reverse card, unless cloze
     templates: int
+    #: Anki's note type kind: 0 standard, 1 cloze
+    kind: int = 0
+    #: (name, question format, answer format) per template, in ordinal order
+    formats: tuple[tuple[str, str, str], ...] = ()
+    css: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class AnkiNote:
     notetype_id: int
     fields: tuple[str, ...]
     tags: tuple[str, ...]
+    #: modification time, epoch seconds
+    mod: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,16 @@ class AnkiCard:
     #: the home deck (a card sitting in a filtered deck reports where it came from)
     deck_id: int
     ord: int
+    #: Anki's card type (0 new, 1 learning, 2 review, 3 relearning) and queue
+    type: int = 0
+    queue: int = 0
+    #: for review cards: the due day, counted from the collection's creation day
+    due: int = 0
+    interval: int = 0
+    #: ease in permille (2500 is 2.5)
+    factor: int = 0
+    reps: int = 0
+    lapses: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,8 @@ class AnkiCollection:
     notes: tuple[AnkiNote, ...]
     cards: tuple[AnkiCard, ...]
     revlog: tuple[AnkiReview, ...] = field(default=())
+    #: the collection's creation time (epoch seconds): day 0 of review cards' due days
+    crt: int = 0
 
 
 def read_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> AnkiCollection:
@@ -280,7 +299,7 @@ def _read_collection(path: Path, member: str) -> AnkiCollection:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
             if not {"col", "notes", "cards"} <= tables:
                 raise PackageError("the collection is not an Anki collection (tables missing)")
-            schema = int(conn.execute("SELECT ver FROM col").fetchone()[0])
+            schema, crt = (int(v or 0) for v in conn.execute("SELECT ver, crt FROM col").fetchone())
             if "notetypes" in tables:
                 decks = _decks_from_tables(conn)
                 notetypes = _notetypes_from_tables(conn)
@@ -295,12 +314,25 @@ def _read_collection(path: Path, member: str) -> AnkiCollection:
                     notetype_id=int(row[2]),
                     fields=tuple(str(row[4]).split(FIELD_SEPARATOR)),
                     tags=tuple(str(row[3] or "").split()),
+                    mod=int(row[5] or 0),
                 )
-                for row in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
+                for row in conn.execute(
+                    "SELECT id, guid, mid, tags, flds, mod FROM notes ORDER BY id"
+                )
             )
             cards = tuple(
-                AnkiCard(int(row[0]), int(row[1]), int(row[3] or row[2]), int(row[4]))
-                for row in conn.execute("SELECT id, nid, did, odid, ord FROM cards ORDER BY id")
+                AnkiCard(
+                    int(row[0]),
+                    int(row[1]),
+                    int(row[3] or row[2]),
+                    int(row[4]),
+                    *(int(value or 0) for value in row[5:]),
+                )
+                for row in conn.execute(
+                    "SELECT id, nid, did, odid, ord, type, queue, "
+                    "CASE WHEN odid THEN odue ELSE due END, ivl, factor, reps, lapses "
+                    "FROM cards ORDER BY id"
+                )
             )
             revlog: tuple[AnkiReview, ...] = ()
             if "revlog" in tables:
@@ -317,7 +349,7 @@ def _read_collection(path: Path, member: str) -> AnkiCollection:
         if isinstance(error, PackageError):
             raise
         raise PackageError(f"the collection has an unexpected shape ({error})") from None
-    collection = AnkiCollection(member, schema, decks, notetypes, notes, cards, revlog)
+    collection = AnkiCollection(member, schema, decks, notetypes, notes, cards, revlog, crt)
     if _is_stub(collection):
         raise PackageError(
             f"{member} is only a placeholder asking for a newer Anki, and the package holds no "
@@ -344,19 +376,65 @@ def _notetypes_from_tables(conn: sqlite3.Connection) -> dict[int, Notetype]:
     fields: dict[int, list[tuple[int, str]]] = {}
     for ntid, ord_, name in conn.execute("SELECT ntid, ord, name FROM fields"):
         fields.setdefault(int(ntid), []).append((int(ord_), str(name)))
-    templates: dict[int, int] = {
-        int(ntid): int(count)
-        for ntid, count in conn.execute("SELECT ntid, count(*) FROM templates GROUP BY ntid")
-    }
-    return {
-        int(ntid): Notetype(
+    formats: dict[int, list[tuple[int, tuple[str, str, str]]]] = {}
+    for ntid, ord_, name, config in conn.execute("SELECT ntid, ord, name, config FROM templates"):
+        message = _protobuf_fields(bytes(config or b""))
+        entry = (str(name), _text(message.get(1)), _text(message.get(2)))
+        formats.setdefault(int(ntid), []).append((int(ord_), entry))
+    notetypes = {}
+    for ntid, name, config in conn.execute("SELECT id, name, config FROM notetypes"):
+        message = _protobuf_fields(bytes(config or b""))
+        kind = message.get(1, 0)
+        templates = [entry for _, entry in sorted(formats.get(int(ntid), []))]
+        notetypes[int(ntid)] = Notetype(
             int(ntid),
             str(name),
             tuple(name for _, name in sorted(fields.get(int(ntid), []))),
-            templates.get(int(ntid), 0),
+            len(templates),
+            kind=kind if isinstance(kind, int) else 0,
+            formats=tuple(templates),
+            css=_text(message.get(3)),
         )
-        for ntid, name in conn.execute("SELECT id, name FROM notetypes")
-    }
+    return notetypes
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+
+
+def _protobuf_fields(data: bytes) -> dict[int, int | bytes]:
+    """The top-level fields of a protobuf message (last value wins), enough to read a
+    note type's kind and css and a template's formats from schema 18's ``config``."""
+    found: dict[int, int | bytes] = {}
+    position = 0
+
+    def varint() -> int:
+        nonlocal position
+        value = shift = 0
+        while True:
+            if position >= len(data) or shift > 63:
+                raise ValueError("truncated protobuf")
+            byte = data[position]
+            position += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    while position < len(data):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            found[number] = varint()
+        elif wire == 2:
+            size = varint()
+            found[number] = data[position : position + size]
+            position += size
+        elif wire in (1, 5):
+            position += 8 if wire == 1 else 4
+        else:
+            raise ValueError(f"unexpected protobuf wire type {wire}")
+    return found
 
 
 def _decks_from_json(text: str) -> dict[int, str]:
@@ -369,10 +447,17 @@ def _notetypes_from_json(text: str) -> dict[int, Notetype]:
     notetypes = {}
     for key, value in data.items():
         fields = sorted(value.get("flds", []), key=lambda f: int(f.get("ord", 0)))
+        templates = sorted(value.get("tmpls", []), key=lambda t: int(t.get("ord", 0)))
         notetypes[int(key)] = Notetype(
             int(key),
             str(value.get("name", "")),
             tuple(str(f["name"]) for f in fields),
-            len(value.get("tmpls", [])),
+            len(templates),
+            kind=int(value.get("type", 0) or 0),
+            formats=tuple(
+                (str(t.get("name", "")), str(t.get("qfmt", "")), str(t.get("afmt", "")))
+                for t in templates
+            ),
+            css=str(value.get("css", "")),
         )
     return notetypes

@@ -6,9 +6,16 @@ fields named ``Example`` and ``Aliases`` fill those card keys when present (the
 packages ``trainer export`` writes have them). HTML becomes plain text
 (``trainer.interop.html``); media is not copied but reported. Each Anki deck
 becomes one deck file; ``Parent::Child`` reads "Parent / Child" with the slug
-``parent-child``. A deck whose notes have reverse cards (the second template of
-a non-cloze note type, as in "Basic (and reversed card)") studies both
-directions.
+``parent-child`` (and a deck trainer exported comes back as itself). Every
+card keeps its note's GUID (``guid:``), so exports update the same notes. A
+deck studies the directions most of its notes have cards for (the second
+template of a non-cloze note type, as in "Basic (and reversed card)", is the
+reverse card); a card whose note has other cards keeps them as its own
+``directions``, so trainer studies exactly Anki's cards. Cloze notes become
+``cloze:`` entries, one card per gap number.
+
+Importing into a deck file that holds notes of an earlier import merges (see
+``_merge``); each note's imported version is recorded in the database.
 
 History (``--with-history``) maps Anki's answer buttons onto SM-2 grades:
 
@@ -35,13 +42,16 @@ leave the database and the decks folder untouched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.app.files import restored_on_failure, write_file
+from trainer.core import cloze
 from trainer.core.clock import study_day
 from trainer.core.model import (
     SCHEDULING_MODES,
@@ -50,14 +60,30 @@ from trainer.core.model import (
     Direction,
     Mode,
     ReviewRecord,
-    card_id,
     normalize_term,
     slugify,
 )
 from trainer.core.sm2 import SM2State
 from trainer.core.text import excerpt, one_line
-from trainer.interop.anki import AnkiCollection, AnkiNote, Limits, Notetype, read_package
+from trainer.interop.anki import (
+    AnkiCard,
+    AnkiCollection,
+    AnkiNote,
+    Limits,
+    Notetype,
+    read_package,
+)
+from trainer.interop.anki_notes import anki_deck_name, card_digest, note_guid, trainer_deck_name
 from trainer.interop.html import html_to_text
+from trainer.storage.anki_records import (
+    NoteRecord,
+    NotetypeRecord,
+    last_answers,
+    note_records,
+    save_note_records,
+    save_notetypes,
+    store_anki_schedules,
+)
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -77,9 +103,16 @@ EASE_TO_GRADE = {1: 1, 2: 3, 3: 4, 4: 5}
 REVLOG_NAMESPACE = uuid.UUID("5d0c5c3e-8f3b-4a61-9d0e-2b7a4f1f6a11")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MAX_LISTED = 20
+#: Anki's note type kind for cloze notes
+CLOZE_KIND = 1
 
 FieldRef = int | str
 FieldChoice = tuple[FieldRef, FieldRef]
+
+
+def _excerpt(text: str) -> str:
+    """A field's text shortened for a one-line message."""
+    return excerpt(text, 40)
 
 
 def parse_fields(text: str) -> FieldChoice:
@@ -143,6 +176,8 @@ class _Mapped:
     direction: Direction
     guid: str
     ord: int
+    card: AnkiCard | None = None
+    cloze: bool = False
 
 
 @dataclass
@@ -153,7 +188,10 @@ class _DeckPlan:
     cards: list[Card] = field(default_factory=list)
     #: normalized terms already taken, for duplicate detection
     terms: set[str] = field(default_factory=set)
-    reverse: bool = False
+    #: per card, the directions its note has cards for (None for cloze cards)
+    note_directions: list[tuple[Direction, ...] | None] = field(default_factory=list)
+    #: the last imported version of each note, by GUID (card ids filled in later)
+    records: dict[str, NoteRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -161,6 +199,8 @@ class _Plan:
     decks: list[_DeckPlan]
     mapped: dict[int, _Mapped]
     messages: list[str]
+    #: GUIDs of notes with trainer's fields, which may be derived from their card's identity
+    derivable: set[str] = field(default_factory=set)
 
 
 def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
@@ -170,22 +210,146 @@ def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
     return next((i for i, name in enumerate(notetype.fields) if name.casefold() == wanted), None)
 
 
+def _note_directions(
+    notetype: Notetype, note_cards: Sequence[tuple[int, int, int]]
+) -> tuple[Direction, ...]:
+    """The directions of the cards a note has: its second template is the reverse card."""
+    return _directions_of(notetype.templates, frozenset(ord_ for ord_, _, _ in note_cards))
+
+
+@functools.cache
+def _directions_of(templates: int, ords: frozenset[int]) -> tuple[Direction, ...]:
+    reverse = 1 in ords and templates >= 2
+    forward = bool(ords - {1}) or not reverse
+    return tuple(
+        direction
+        for direction, present in ((Direction.FORWARD, forward), (Direction.REVERSE, reverse))
+        if present
+    )
+
+
+def _deck_for(
+    decks: dict[str, _DeckPlan],
+    anki_deck: str,
+    deck_name: str | None,
+    known: Mapping[str, tuple[str, str]],
+) -> _DeckPlan:
+    """The planned trainer deck for a note in ``anki_deck`` (``deck_name`` gathers all)."""
+    plan_name = deck_name or anki_deck
+    deck = decks.get(plan_name)
+    if deck is None:
+        slug, name = known.get(anki_deck, ("", deck_name or _readable(anki_deck)))
+        deck = decks[plan_name] = _DeckPlan(
+            anki_name=anki_deck, name=deck_name or name, slug="" if deck_name else slug
+        )
+    return deck
+
+
+def _plan_cloze(
+    deck: _DeckPlan,
+    note: AnkiNote,
+    notetype: Notetype,
+    messages: list[str],
+    media: list[str],
+    source: str,
+) -> dict[int, str]:
+    """A Cloze note as a cloze entry (one card per gap number); its identities by number.
+
+    The text is the field named Text (else the first), the extra shown with the
+    answer the field named Back Extra (else the second).
+    """
+    names = [name.casefold() for name in notetype.fields]
+    text_at = names.index("text") if "text" in names else 0
+    extra_at = names.index("back extra") if "back extra" in names else 1
+    values = list(note.fields) + [""] * (len(notetype.fields) - len(note.fields))
+    text = html_to_text(values[text_at]) if text_at < len(values) else html_to_text("")
+    extra = html_to_text(values[extra_at]) if extra_at < len(values) else html_to_text("")
+    where = f"{source}: {deck.name}"
+    for name in (*text.media, *extra.media):
+        media.append(f"{where}: note {note.id}: media not imported: {name}")
+    numbers = cloze.numbers(text.text)
+    if not numbers:
+        shown = _excerpt(text.text or "(empty)")
+        messages.append(f"{where}: cloze note {note.id} has no gap ({shown}); skipped")
+        return {}
+    cards = [
+        Card(
+            term=cloze.question(text.text, number),
+            definition=cloze.reveal(text.text, number),
+            tags=tuple(dict.fromkeys(note.tags)),
+            example=extra.text or None,
+            guid=note.guid,
+            cloze=text.text,
+            cloze_number=number,
+        )
+        for number in numbers
+    ]
+    keys = [normalize_term(card.term) for card in cards] + [card.identity for card in cards]
+    if any(key in deck.terms for key in keys):
+        messages.append(
+            f"{where}: duplicate cloze {_excerpt(cloze.strip(text.text))!r} (note {note.id}); "
+            "the first note is kept"
+        )
+        return {}
+    deck.terms.update(keys)
+    deck.cards.extend(cards)
+    deck.note_directions.extend([None] * len(cards))  # a gap is studied forward
+    deck.records[note.guid] = NoteRecord(
+        guid=note.guid,
+        deck="",
+        card_id="",
+        digest=card_digest(cards[0]),
+        notetype_id=notetype.id,
+        fields=tuple(values),
+        term_field=text_at,
+        definition_field=None,
+        ords=tuple(number - 1 for number in numbers),
+    )
+    return {card.cloze_number or 0: card.identity for card in cards}
+
+
+def _layout(
+    notetype: Notetype, fields: FieldChoice
+) -> tuple[int | None, int | None, int | None, int | None]:
+    """Where a note type keeps the term, the definition, ``Example`` and ``Aliases``."""
+    term_at, definition_at = (_field_index(notetype, ref) for ref in fields)
+    named = {
+        name.casefold(): i
+        for i, name in enumerate(notetype.fields)
+        if i not in (term_at, definition_at)
+    }
+    return term_at, definition_at, named.get("example"), named.get("aliases")
+
+
 def _readable(anki_name: str) -> str:
-    parts = [part.strip() for part in anki_name.split("::") if part.strip()]
-    return " / ".join(parts) or "Anki deck"
+    return trainer_deck_name(anki_name)
 
 
 def _plan(
-    collection: AnkiCollection, fields: FieldChoice, deck_name: str | None, source: str
+    collection: AnkiCollection,
+    fields: FieldChoice,
+    deck_name: str | None,
+    source: str,
+    known: Mapping[str, tuple[str, str]] | None = None,
 ) -> _Plan:
+    """Cards, decks and history targets for a collection.
+
+    ``known`` maps Anki deck names to the (slug, name) of trainer decks that
+    export to them, so a deck that went trainer → Anki → trainer comes back as
+    itself.
+    """
+    known = known or {}
     messages: list[str] = []
+    anki_cards = {card.id: card for card in collection.cards}
     cards_by_note: dict[int, list[tuple[int, int, int]]] = {}
     for card in collection.cards:
         cards_by_note.setdefault(card.note_id, []).append((card.ord, card.deck_id, card.id))
     decks: dict[str, _DeckPlan] = {}
     unusable: dict[str, int] = {}
     media: list[str] = []
-    pending: list[tuple[_DeckPlan, AnkiNote, Notetype, str]] = []
+    pending: list[tuple[_DeckPlan, AnkiNote, Notetype, str | dict[int, str]]] = []
+    derivable: set[str] = set()
+    layouts = {notetype.id: _layout(notetype, fields) for notetype in collection.notetypes.values()}
     for note in collection.notes:
         notetype = collection.notetypes.get(note.notetype_id)
         note_cards = sorted(cards_by_note.get(note.id, []))
@@ -193,23 +357,27 @@ def _plan(
             reason = "unknown note type" if notetype is None else "no cards"
             unusable[reason] = unusable.get(reason, 0) + 1
             continue
-        term_at, definition_at = (_field_index(notetype, ref) for ref in fields)
+        if notetype.kind == CLOZE_KIND:
+            anki_deck = collection.decks.get(note_cards[0][1], "Default")
+            deck = _deck_for(decks, anki_deck, deck_name, known)
+            keys = _plan_cloze(deck, note, notetype, messages, media, source)
+            if keys:
+                pending.append((deck, note, notetype, keys))
+            continue
+        term_at, definition_at, example_at, aliases_at = layouts[notetype.id]
         if term_at is None or definition_at is None:
             wanted = ",".join(str(ref) for ref in fields)
             reason = f"note type {notetype.name!r} has no fields {wanted}"
             unusable[reason] = unusable.get(reason, 0) + 1
             continue
-        values = list(note.fields) + [""] * (len(notetype.fields) - len(note.fields))
+        values = note.fields
+        if len(values) < len(notetype.fields):
+            values = (*values, *[""] * (len(notetype.fields) - len(values)))
         term_text = html_to_text(values[term_at])
         definition_text = html_to_text(values[definition_at])
         term = one_line(term_text.text)
         anki_deck = collection.decks.get(note_cards[0][1], "Default")
-        plan_name = deck_name or anki_deck
-        deck = decks.get(plan_name)
-        if deck is None:
-            deck = decks[plan_name] = _DeckPlan(
-                anki_name=anki_deck, name=deck_name or _readable(anki_deck)
-            )
+        deck = _deck_for(decks, anki_deck, deck_name, known)
         where = f"{source}: {deck.name}"
         for name in (*term_text.media, *definition_text.media):
             media.append(f"{where}: {term or '(no term)'!r}: media not imported: {name}")
@@ -225,26 +393,41 @@ def _plan(
             )
             continue
         deck.terms.add(key)
-        pending.append((deck, note, notetype, term))
-        extra = {
-            name.casefold(): values[i]
-            for i, name in enumerate(notetype.fields)
-            if i not in (term_at, definition_at)
-        }
-        example = html_to_text(extra.get("example", "")).text or None
-        aliases = tuple(
-            alias
-            for part in html_to_text(extra.get("aliases", "")).text.replace("\n", ";").split(";")
-            if (alias := part.strip()) and normalize_term(alias) != key
-        )
-        deck.cards.append(
-            Card(
-                term=term,
-                definition=definition_text.text,
-                aliases=tuple(dict.fromkeys(aliases)),
-                tags=tuple(dict.fromkeys(note.tags)),
-                example=example,
+        pending.append((deck, note, notetype, key))
+        if notetype.fields[:2] == ("Term", "Definition"):
+            derivable.add(note.guid)  # possibly a trainer export's: its GUID may be derived
+        example_field = values[example_at] if example_at is not None else ""
+        example = html_to_text(example_field).text or None if example_field else None
+        aliases_field = values[aliases_at] if aliases_at is not None else ""
+        aliases = (
+            tuple(
+                alias
+                for part in html_to_text(aliases_field).text.replace("\n", ";").split(";")
+                if (alias := part.strip()) and normalize_term(alias) != key
             )
+            if aliases_field
+            else ()
+        )
+        card = Card(
+            term=term,
+            definition=definition_text.text,
+            aliases=tuple(dict.fromkeys(aliases)),
+            tags=tuple(dict.fromkeys(note.tags)),
+            example=example,
+            guid=note.guid,
+        )
+        deck.cards.append(card)
+        deck.note_directions.append(_note_directions(notetype, note_cards))
+        deck.records[note.guid] = NoteRecord(
+            guid=note.guid,
+            deck="",
+            card_id="",
+            digest=card_digest(card),
+            notetype_id=notetype.id,
+            fields=values,
+            term_field=term_at,
+            definition_field=definition_at,
+            ords=tuple(ord_ for ord_, _, _ in note_cards),
         )
     for reason, count in unusable.items():
         messages.append(f"{source}: {count} notes skipped: {reason}")
@@ -252,8 +435,10 @@ def _plan(
         media = [*media[:MAX_LISTED], f"{source}: … and {len(media) - MAX_LISTED} more media files"]
     messages.extend(media)
 
-    used: set[str] = set()
+    used: set[str] = {deck.slug for deck in decks.values() if deck.slug}
     for deck in decks.values():
+        if deck.slug:
+            continue
         base = slugify(deck.name)
         slug, counter = base, 2
         while slug in used:
@@ -261,24 +446,42 @@ def _plan(
         used.add(slug)
         deck.slug = slug
     mapped: dict[int, _Mapped] = {}
-    for deck, note, notetype, term in pending:
-        card = card_id(deck.slug, term)
+    for deck, note, notetype, key in pending:
+        if isinstance(key, dict):  # a cloze note: template ordinal N studies gap N + 1
+            for ord_, _deck_id, anki_card in cards_by_note[note.id]:
+                if ord_ + 1 in key:
+                    mapped[anki_card] = _Mapped(
+                        f"{deck.slug}/{key[ord_ + 1]}",
+                        Direction.FORWARD,
+                        note.guid,
+                        ord_,
+                        anki_cards[anki_card],
+                        cloze=True,
+                    )
+            continue
+        card = f"{deck.slug}/{key}"
         for ord_, _deck_id, anki_card in cards_by_note[note.id]:
-            reverse = ord_ == 1 and notetype.templates >= 2
-            deck.reverse = deck.reverse or reverse
+            reverse = ord_ == 1 and notetype.templates >= 2 and notetype.kind != CLOZE_KIND
             direction = Direction.REVERSE if reverse else Direction.FORWARD
-            mapped[anki_card] = _Mapped(card, direction, note.guid, ord_)
+            mapped[anki_card] = _Mapped(card, direction, note.guid, ord_, anki_cards[anki_card])
     kept = [deck for deck in decks.values() if deck.cards]
-    return _Plan(kept, mapped, messages)
+    return _Plan(kept, mapped, messages, derivable)
 
 
 def _deck_of(plan: _DeckPlan, source_name: str) -> Deck:
-    directions = (Direction.FORWARD, Direction.REVERSE) if plan.reverse else (Direction.FORWARD,)
+    """The deck studies the directions most of its notes have cards for; a card whose
+    note has other cards keeps them as its own ``directions``, so trainer studies
+    exactly the cards Anki had."""
+    sets = Counter(own for own in plan.note_directions if own is not None)
+    directions = sets.most_common(1)[0][0] if sets else (Direction.FORWARD,)
     origin = f"Imported by trainer from {source_name} (Anki deck {plan.anki_name!r})."
     return Deck(
         slug=plan.slug,
         name=plan.name,
-        cards=tuple(plan.cards),
+        cards=tuple(
+            card if own is None or own == directions else replace(card, directions=own)
+            for card, own in zip(plan.cards, plan.note_directions, strict=True)
+        ),
         source=origin,
         directions=directions,
     )
@@ -393,10 +596,42 @@ def import_package(
     deck_name: str | None = None,
     limits: Limits | None = None,
 ) -> PackageImportOutcome:
-    """Import an Anki package: one deck file per Anki deck, plus history on request."""
-    from trainer.app.deckfile import dump_deck, parse_deck_text
+    """Import an Anki package: one deck file per Anki deck, plus history on request.
+
+    A deck file that already holds notes of an earlier import is merged with
+    the package (see ``_merge``); ``overwrite`` replaces it instead. Python's
+    cyclic collector is paused meanwhile: the import keeps every object it
+    builds, so the collector would only re-scan them (a third of the time).
+    """
+    from trainer.interop.glossary import _collector_paused
+
+    with _collector_paused():
+        return _import_package(
+            trainer,
+            path,
+            fields=fields,
+            with_history=with_history,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            deck_name=deck_name,
+            limits=limits,
+        )
+
+
+def _import_package(
+    trainer: Trainer,
+    path: Path,
+    *,
+    fields: FieldChoice | str | None,
+    with_history: bool,
+    out_dir: Path | None,
+    overwrite: bool,
+    deck_name: str | None,
+    limits: Limits | None,
+) -> PackageImportOutcome:
+    from trainer.app.deckfile import deck_to_data, dump_deck_fast
     from trainer.app.trainer import UserError
-    from trainer.core.deck import DeckError
+    from trainer.core.deck import DeckError, deck_from_data
     from trainer.interop.anki import DEFAULT_LIMITS, PackageError
 
     source = str(path)
@@ -409,25 +644,40 @@ def import_package(
         collection = read_package(path, limits or DEFAULT_LIMITS)
     except PackageError as error:
         raise UserError(f"{source}: {error}") from None
-    plan = _plan(collection, fields or (1, 2), deck_name, source)
+    known = {anki_deck_name(row.name): (row.slug, row.name) for row in trainer.decks()}
+    plan = _plan(collection, fields or (1, 2), deck_name, source, known)
     if not plan.decks:
         raise UserError(f"{source}: no note has a usable term and definition; nothing imported")
     folder = out_dir or trainer.user_decks
+    known_paths = {row.slug: row.path for row in trainer.decks() if row.path}
     writes: list[tuple[Path, str, Deck, bool]] = []
+    records: list[NoteRecord] = []
     for deck_plan in plan.decks:
         deck = _deck_of(deck_plan, path.name)
-        text = dump_deck(deck)
-        target = folder / f"{deck.slug}.yaml"
-        try:
-            parse_deck_text(text, deck.slug, str(target))  # what sync will read back
-        except DeckError as error:
-            raise UserError(f"{source}: cannot make a deck of it: {error}") from None
-        unchanged = False
-        if target.exists():
-            unchanged = _same_deck(target, deck)
-            if not unchanged and not overwrite:
+        existing_path = known_paths.get(deck.slug) if out_dir is None else None
+        target = Path(existing_path) if existing_path else folder / f"{deck.slug}.yaml"
+        unchanged = merged = False
+        if target.exists() and not overwrite:
+            existing = _merge(trainer, target, deck, deck_plan, plan.messages)
+            if existing is None:
                 raise UserError(f"{target}: already exists (use --force to replace it)")
+            deck, merged = existing, True
+        deck = _without_derived_guids(deck, plan.derivable)
+        data = deck_to_data(deck)
+        if merged:  # a hand-edited deck joined the package's cards: check what sync reads back
+            try:
+                deck = replace(deck_from_data(data, deck.slug, str(target)), source=deck.source)
+            except DeckError as error:
+                raise UserError(f"{source}: cannot make a deck of it: {error}") from None
+        text = dump_deck_fast(data)
+        if target.exists():
+            unchanged = _same_text(target, text)
         writes.append((target, text, deck, not unchanged))
+        ids = {_guid_of(card, deck.slug): card.id_in(deck.slug) for card in deck.cards}
+        for guid, record in deck_plan.records.items():
+            if guid in ids:
+                records.append(replace(record, deck=deck.slug, card_id=ids[guid]))
+    _retarget(plan, records)
     answers: list[_Answer] = []
     skipped = 0
     if with_history:
@@ -439,7 +689,7 @@ def import_package(
             if changed:
                 write_file(target, text)
         for target, _text, deck, written in writes:
-            trainer.sync_deck_file(target)
+            trainer.sync_deck_file(target, deck)  # the deck just built: no parse back
             imported.append(
                 ImportedDeck(
                     deck.slug,
@@ -450,15 +700,18 @@ def import_package(
                     written,
                 )
             )
+    store = trainer.store
     added = 0
-    if with_history:
-        store = trainer.store
-        with store.write():
-            records = _new_records(trainer, answers)
-            for record in records:
+    with store.write():
+        save_note_records(store.conn, records, trainer.now())
+        save_notetypes(store.conn, _notetype_records(collection, records))
+        if with_history:
+            new_records = _new_records(trainer, answers)
+            for record in new_records:
                 store.record_review(record)
             trainer.rebuild()
-        added = len(records)
+            added = len(new_records)
+            _keep_anki_due_dates(trainer, collection, plan.mapped)
     return PackageImportOutcome(
         member=collection.member,
         decks=tuple(imported),
@@ -469,19 +722,173 @@ def import_package(
     )
 
 
-def _same_deck(path: Path, deck: Deck) -> bool:
-    """Whether a deck file already holds this deck (where it was imported from aside)."""
-    from trainer.app.deckfile import deck_to_data, read_deck_file
+def _same_text(path: Path, text: str) -> bool:
+    """Whether a deck file already holds exactly this text."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _retarget(plan: _Plan, records: Sequence[NoteRecord]) -> None:
+    """Point history at the cards the notes became (a merge may keep a renamed card's id)."""
+    card_of = {record.guid: record.card_id for record in records}
+    for target in plan.mapped.values():
+        if not target.cloze:
+            target.card_id = card_of.get(target.guid, target.card_id)
+
+
+def _merge(
+    trainer: Trainer, target: Path, incoming: Deck, plan: _DeckPlan, messages: list[str]
+) -> Deck | None:
+    """The existing deck file updated with a newer package, or None if it is not an import.
+
+    A note new to the deck is added. A note already there is updated when the
+    trainer card is unchanged since the last import (its fingerprint is the
+    recorded one); when both sides changed, the trainer's card is kept and the
+    conflict listed. Cards the package lacks stay. Only a deck holding notes of
+    an earlier import (cards with a ``guid``) is merged.
+    """
+    from trainer.app.deckfile import read_deck_file
     from trainer.core.deck import DeckError
 
     try:
-        existing = deck_to_data(read_deck_file(path, deck.slug))
+        existing = read_deck_file(target, incoming.slug)
     except DeckError:
-        return False
-    wanted = deck_to_data(deck)
-    existing.pop("source", None)
-    wanted.pop("source", None)
-    return existing == wanted
+        return None
+    slug = existing.slug
+    arriving: dict[str, list[Card]] = {}
+    for card in incoming.cards:
+        if card.guid:
+            arriving.setdefault(card.guid, []).append(card)
+    groups: dict[str, list[Card]] = {}
+    for card in existing.cards:
+        groups.setdefault(_guid_of(card, slug), []).append(card)
+    if not any(guid in arriving for guid in groups):
+        return None
+    recorded = note_records(trainer.store.conn, guids=plan.records)
+
+    def rebase(card: Card) -> Card:
+        """The deck keeps its directions; a card from the package keeps its note's cards."""
+        return _rebased(card, incoming.directions, existing.directions)
+
+    cards: list[Card] = []
+    for guid, mine in groups.items():
+        theirs = arriving.pop(guid, None)
+        if theirs is None:
+            cards.extend(mine)
+            continue
+        ours, new = card_digest(mine[0]), card_digest(theirs[0])
+        last = recorded.get(guid)
+        if ours == new or (last is not None and ours == last.digest):
+            if len(mine) == 1 and len(theirs) == 1 and mine[0].cloze is None:
+                cards.append(replace(rebase(theirs[0]), key=mine[0].key, line=mine[0].line))
+            else:  # a cloze note: its cards come and go with its gaps
+                cards.extend(map(rebase, theirs))
+        else:
+            cards.extend(mine)
+            if last is None or new != last.digest:
+                messages.append(
+                    f"{target}: {mine[0].term!r} changed here and in Anki; kept this version "
+                    f"(Anki's: {_excerpt(theirs[0].definition)!r})"
+                )
+    taken = {normalize_term(card.term) for card in cards} | {card.identity for card in cards}
+    for guid, group in arriving.items():
+        if any(normalize_term(c.term) in taken or c.identity in taken for c in group):
+            messages.append(
+                f"{target}: note {guid} ({group[0].term!r}) has the term of another card; skipped"
+            )
+            plan.records.pop(guid, None)
+            continue
+        cards.extend(map(rebase, group))
+    return replace(existing, cards=tuple(cards))
+
+
+def _rebased(card: Card, old: tuple[Direction, ...], new: tuple[Direction, ...]) -> Card:
+    """A card moved from a deck studying ``old`` to one studying ``new``, same cards."""
+    if card.cloze is not None:
+        return card
+    own = card.directions or old
+    return replace(card, directions=None if own == new else own)
+
+
+def _guid_of(card: Card, slug: str) -> str:
+    """The note GUID a card exports as: Anki's own, or the one derived from its identity."""
+    return card.guid or note_guid("trainer", card.id_in(slug))
+
+
+def _without_derived_guids(deck: Deck, derivable: set[str]) -> Deck:
+    """Deck files keep only GUIDs that cannot be derived (notes made in Anki)."""
+    cards = [
+        replace(card, guid=None)
+        if card.guid in derivable and card.guid == note_guid("trainer", card.id_in(deck.slug))
+        else card
+        for card in deck.cards
+    ]
+    if all(new is old for new, old in zip(cards, deck.cards, strict=True)):
+        return deck
+    return replace(deck, cards=tuple(cards))
+
+
+def _notetype_records(
+    collection: AnkiCollection, records: Sequence[NoteRecord]
+) -> list[NotetypeRecord]:
+    wanted = {record.notetype_id for record in records}
+    return [
+        NotetypeRecord(
+            id=notetype.id,
+            name=notetype.name,
+            kind=notetype.kind,
+            fields=notetype.fields,
+            templates=notetype.formats,
+            css=notetype.css,
+        )
+        for notetype in collection.notetypes.values()
+        if notetype.id in wanted and len(notetype.formats) == notetype.templates
+    ]
+
+
+def _keep_anki_due_dates(
+    trainer: Trainer, collection: AnkiCollection, mapped: Mapping[int, _Mapped]
+) -> None:
+    """Give cards whose last answer came from Anki Anki's own due date and interval.
+
+    The replay reschedules every imported answer with trainer's SM-2, which
+    differs from Anki's (learning steps, Hard, fuzz); for a card last answered
+    in Anki, Anki's date is what the user expects. A card answered in trainer
+    since keeps trainer's schedule. Anki counts a review card's due day from
+    its collection's creation day.
+    """
+    if not collection.crt:
+        return
+    store = trainer.store
+    tz, rollover = trainer.tz, trainer.settings.rollover_hour
+    created = study_day(EPOCH + dt.timedelta(seconds=collection.crt), tz, rollover)
+    last_anki = _last_anki_answers(collection, mapped)
+    latest_here = last_answers(store.conn, (target.card_id for target in mapped.values()))
+    updates = []
+    for anki_id, target in mapped.items():
+        card = target.card
+        if card is None or card.type not in (2, 3) or card.interval <= 0:
+            continue
+        answered = last_anki.get(anki_id)
+        latest = latest_here.get((target.card_id, str(target.direction)))
+        if answered is None or latest is None or latest > answered:
+            continue
+        due = created + dt.timedelta(days=card.due)
+        easiness = max(1.3, card.factor / 1000) if card.factor else None
+        updates.append((target.card_id, str(target.direction), due, card.interval, easiness))
+    store_anki_schedules(store.conn, updates)
+
+
+def _last_anki_answers(
+    collection: AnkiCollection, mapped: Mapping[int, _Mapped]
+) -> dict[int, dt.datetime]:
+    last: dict[int, dt.datetime] = {}
+    for row in collection.revlog:
+        if row.card_id in mapped and row.ease in EASE_TO_GRADE and row.id > 0:
+            last[row.card_id] = EPOCH + dt.timedelta(milliseconds=row.id)
+    return last
 
 
 def _anki_name(plan: _Plan, slug: str) -> str:

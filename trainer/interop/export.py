@@ -4,16 +4,22 @@ The cards come from the database (what the trainer studies: active cards, the
 directions in force including settings overrides), except ``yaml``, which is
 the deck file itself, byte for byte, when it exists.
 
-- ``apkg``: an Anki package made with genanki. The note type has the fields
-  Term, Definition, Example and Aliases and one card template per direction the
-  deck studies (Term → Definition, Definition → Term). Deck and note-type ids
-  are derived from the slug (and the template set), and note GUIDs from the
-  card identity, so exporting again and re-importing into Anki updates the
-  notes instead of duplicating them. Text is HTML-escaped and line breaks
-  become ``<br>``; HTML has no tabs or runs of spaces, so those read back (in
-  Anki and through ``trainer import``) as one space. The collection is built
-  with genanki's ``write_to_db`` in a temporary folder of ours and zipped here
-  (``write_to_file`` leaves its temporary database behind).
+- ``apkg``: an Anki package made with genanki, then given schedules. A card
+  imported from Anki goes back as its own note (GUID, note type, fields). Other
+  cards use one trainer note type per deck (fields Term, Definition, Example,
+  Aliases, Forward, Reverse; two templates that ask only when their flag field
+  is set, so changing directions never changes the note type), and cloze
+  entries a trainer Cloze note type. Deck and note-type ids are derived from
+  the slug, note GUIDs from the card identity (base91 of 64 bits, as Anki and
+  genanki write them), note modification times are the cards' last changes:
+  exporting again and importing into Anki updates exactly the changed notes
+  and duplicates none. Each scheduled card carries its due day, interval,
+  ease, repetitions and lapses, and the review log goes along. Text is
+  HTML-escaped and line breaks become ``<br>``; HTML has no tabs or runs of
+  spaces, so those read back (in Anki and through ``trainer import``) as one
+  space. The collection is built with genanki's ``write_to_db`` in a temporary
+  folder of ours and zipped here (``write_to_file`` leaves its temporary
+  database behind).
 - ``tsv``: Anki's plain-text import format: ``#separator:tab``,
   ``#html:false``, ``#notetype``, ``#deck``, ``#tags column:3`` and
   ``#columns:Front<TAB>Back<TAB>Tags`` (Anki reads the column names with the
@@ -30,16 +36,33 @@ place, so an interrupted export never leaves half a file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import json
 import os
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from trainer.core.model import Card, Deck, Direction
+from trainer.core.model import SCHEDULING_MODES, Card, Deck, Direction, ReviewRecord
+from trainer.core.sm2 import SM2State
 from trainer.core.text import one_line
 from trainer.errors import os_error
+from trainer.interop.anki_notes import anki_deck_name, card_digest, note_guid
+from trainer.interop.html import html_to_text
+from trainer.storage.anki_records import (
+    NoteRecord,
+    NotetypeRecord,
+    card_changes,
+    deck_changed_at,
+    deck_reviews,
+    deck_states,
+    note_records,
+    notetypes,
+)
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -104,7 +127,20 @@ def load_deck(trainer: Trainer, name: str) -> tuple[Deck, str, tuple[str, ...]]:
     slug = (trainer.resolve_decks([name]) or [name])[0]
     row = next(row for row in trainer.decks() if row.slug == slug)
     stored = [card for card in trainer.store.cards(deck=slug) if not card.retired]
-    cards = tuple(card.card for card in stored)
+    written = _deck_file(row.path, slug)
+    in_file = {card.id_in(slug): card for card in written.cards} if written else {}
+    cards = tuple(
+        replace(
+            card.card,
+            guid=in_file[card.id].guid,
+            cloze=in_file[card.id].cloze,
+            cloze_number=in_file[card.id].cloze_number,
+            directions=in_file[card.id].directions,
+        )
+        if card.id in in_file
+        else card.card
+        for card in stored
+    )
     directions = trainer.deck_directions().get(slug, (Direction.FORWARD,))
     deck = Deck(
         slug=slug,
@@ -113,8 +149,22 @@ def load_deck(trainer: Trainer, name: str) -> tuple[Deck, str, tuple[str, ...]]:
         description=row.description,
         source=row.source,
         directions=tuple(directions),
+        tags=written.tags if written else (),
     )
     return deck, row.path, tuple(card.id for card in stored)
+
+
+def _deck_file(path: str, slug: str) -> Deck | None:
+    """The deck file as written (for what the database does not hold: deck tags, GUIDs)."""
+    from trainer.app.deckfile import read_deck_file
+    from trainer.core.deck import DeckError
+
+    if not path:
+        return None
+    try:
+        return read_deck_file(Path(path), slug)
+    except DeckError:
+        return None
 
 
 def export_deck(
@@ -133,7 +183,8 @@ def export_deck(
     if not deck.cards:
         raise UserError(f"deck {deck.slug!r} has no active cards; nothing to export")
     if fmt == "apkg":
-        write_apkg(deck, out, timestamp=trainer.now().timestamp(), ids=ids)
+        extras = export_extras(trainer, deck, ids)
+        write_apkg(deck, out, timestamp=trainer.now().timestamp(), ids=ids, extras=extras)
     elif fmt == "yaml":
         _write_atomically(out, _deck_file_bytes(deck, deck_path))
     else:
@@ -165,23 +216,38 @@ def _write_atomically(path: Path, data: bytes) -> None:
 # ------------------------------------------------------------------ text forms
 
 
-def _anki_tags(card: Card) -> str:
-    return " ".join(tag.replace(" ", "_") for tag in card.tags)
+def _anki_tags(card: Card, deck: Deck | None = None) -> str:
+    tags = (*card.tags, *(deck.tags if deck else ()))
+    return " ".join(dict.fromkeys(tag.replace(" ", "_") for tag in tags))
+
+
+def _tsv_field(text: str) -> str:
+    """One TSV field as Anki's reader takes it back.
+
+    Quoted when it holds a tab, a quote or a line break, and also when it
+    starts with ``#``: Anki reads a line starting with ``#`` as a comment (or a
+    header) and would drop the note.
+    """
+    if text.startswith("#") or any(c in text for c in '\t"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def render_tsv(deck: Deck) -> str:
     reverse = Direction.REVERSE in deck.directions
     notetype = "Basic (and reversed card)" if reverse else "Basic"
-    buffer = io.StringIO()
-    buffer.write("#separator:tab\n#html:false\n")
-    buffer.write(f"#notetype:{notetype}\n")
-    buffer.write(f"#deck:{one_line(deck.name)}\n")
-    buffer.write("#tags column:3\n")
-    buffer.write("#columns:Front\tBack\tTags\n")
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    lines = [
+        "#separator:tab",
+        "#html:false",
+        f"#notetype:{notetype}",
+        f"#deck:{one_line(anki_deck_name(deck.name))}",
+        "#tags column:3",
+        "#columns:Front\tBack\tTags",
+    ]
     for card in deck.cards:
-        writer.writerow([card.term, card.definition, _anki_tags(card)])
-    return buffer.getvalue()
+        row = (card.term, card.definition, _anki_tags(card, deck))
+        lines.append("\t".join(_tsv_field(value) for value in row))
+    return "\n".join(lines) + "\n"
 
 
 def render_csv(deck: Deck) -> str:
@@ -220,13 +286,91 @@ def stable_anki_id(*parts: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
-def write_apkg(
-    deck: Deck, out: Path, *, timestamp: float, ids: tuple[str, ...] | None = None
-) -> None:
-    """Write ``deck`` as an Anki package with genanki.
+#: The fields of trainer's own note type. ``Forward``/``Reverse`` hold "y" for each
+#: direction the deck studies, and each template asks its question only then: so
+#: changing a deck's directions changes notes' fields, never the note type.
+TRAINER_FIELDS = ("Term", "Definition", "Example", "Aliases", "Forward", "Reverse")
+TRAINER_TEMPLATES = (
+    (
+        "Term → Definition",
+        "{{#Forward}}{{Term}}{{/Forward}}",
+        "{{FrontSide}}<hr id=answer>{{Definition}}"
+        '{{#Example}}<div class="example">{{Example}}</div>{{/Example}}',
+    ),
+    (
+        "Definition → Term",
+        "{{#Reverse}}{{Definition}}{{/Reverse}}",
+        "{{FrontSide}}<hr id=answer>{{Term}}{{#Aliases}}<div>({{Aliases}})</div>{{/Aliases}}",
+    ),
+)
+#: Anki's answer buttons for trainer's grades (0-2 fail, 3 Hard, 4 Good, 5 Easy).
+GRADE_TO_EASE = {0: 1, 1: 1, 2: 1, 3: 2, 4: 3, 5: 4}
 
-    ``ids`` are the cards' trainer ids (by default derived from the deck), from
-    which the note GUIDs are made.
+
+@dataclass(frozen=True)
+class ApkgExtras:
+    """What an export adds to a deck's cards: identities, times, schedules, history."""
+
+    #: the trainer card id of each card, in deck order
+    ids: tuple[str, ...]
+    #: Anki note GUIDs of imported cards, by card id
+    guids: Mapping[str, str] = field(default_factory=dict)
+    #: the last imported version of notes, by GUID, and their note types
+    records: Mapping[str, NoteRecord] = field(default_factory=dict)
+    notetypes: Mapping[int, NotetypeRecord] = field(default_factory=dict)
+    #: when each card last changed
+    changed: Mapping[str, dt.datetime] = field(default_factory=dict)
+    deck_changed: dt.datetime | None = None
+    states: Mapping[tuple[str, str], SM2State] = field(default_factory=dict)
+    reviews: Sequence[ReviewRecord] = ()
+    today: dt.date | None = None
+    #: the moment a study day starts on ``today`` (Anki's collection creation time of day)
+    day_start: dt.datetime | None = None
+
+
+def export_extras(trainer: Trainer, deck: Deck, ids: tuple[str, ...]) -> ApkgExtras:
+    """Everything the database knows about a deck that an Anki package can carry."""
+    from trainer.core.clock import study_day
+
+    conn = trainer.store.conn
+    records = note_records(conn, deck=deck.slug)
+    guids = {record.card_id: record.guid for record in records.values()}
+    guids.update({card.id_in(deck.slug): card.guid for card in deck.cards if card.guid})
+    now = trainer.now()
+    rollover = trainer.settings.rollover_hour
+    today = study_day(now, trainer.tz, rollover)
+    local = now.astimezone(trainer.tz)
+    start = local.replace(hour=rollover, minute=0, second=0, microsecond=0)
+    if start > local:
+        start -= dt.timedelta(days=1)
+    return ApkgExtras(
+        ids=ids,
+        guids=guids,
+        records=records,
+        notetypes=notetypes(conn, {r.notetype_id for r in records.values() if r.notetype_id}),
+        changed=card_changes(conn, deck.slug),
+        deck_changed=deck_changed_at(conn, deck.slug),
+        states=deck_states(conn, deck.slug),
+        reviews=deck_reviews(conn, deck.slug),
+        today=today,
+        day_start=start,
+    )
+
+
+def write_apkg(
+    deck: Deck,
+    out: Path,
+    *,
+    timestamp: float,
+    ids: tuple[str, ...] | None = None,
+    extras: ApkgExtras | None = None,
+) -> None:
+    """Write ``deck`` as an Anki package: notes with genanki, then schedules and history.
+
+    A card imported from Anki goes back as its own note (same GUID, note type
+    and fields, the studied fields replaced only if edited here); others use
+    trainer's note type. Each note's modification time is its card's last
+    change, so Anki updates exactly the notes that changed.
     """
     import itertools
     import sqlite3
@@ -235,52 +379,17 @@ def write_apkg(
 
     import genanki
 
-    from trainer.interop.html import text_to_html
-
-    directions = [d for d in (Direction.FORWARD, Direction.REVERSE) if d in deck.directions]
-    templates = []
-    if Direction.FORWARD in directions:
-        templates.append(
-            {
-                "name": "Term → Definition",
-                "qfmt": "{{Term}}",
-                "afmt": "{{FrontSide}}<hr id=answer>{{Definition}}"
-                '{{#Example}}<div class="example">{{Example}}</div>{{/Example}}',
-            }
-        )
-    if Direction.REVERSE in directions:
-        templates.append(
-            {
-                "name": "Definition → Term",
-                "qfmt": "{{Definition}}",
-                "afmt": "{{FrontSide}}<hr id=answer>{{Term}}"
-                "{{#Aliases}}<div>({{Aliases}})</div>{{/Aliases}}",
-            }
-        )
-    model = genanki.Model(
-        stable_anki_id("model", deck.slug, *map(str, directions)),
-        f"trainer: {deck.name}",
-        fields=[{"name": "Term"}, {"name": "Definition"}, {"name": "Example"}, {"name": "Aliases"}],
-        templates=templates,
-        css=MODEL_CSS,
+    extras = extras or ApkgExtras(ids=ids or tuple(card.id_in(deck.slug) for card in deck.cards))
+    anki_deck = genanki.Deck(
+        stable_anki_id("deck", deck.slug), anki_deck_name(deck.name), deck.description
     )
-    anki_deck = genanki.Deck(stable_anki_id("deck", deck.slug), deck.name, deck.description)
-    for card, identity in zip(
-        deck.cards, ids or [card.id_in(deck.slug) for card in deck.cards], strict=True
-    ):
-        anki_deck.add_note(
-            genanki.Note(
-                model=model,
-                fields=[
-                    text_to_html(card.term),
-                    text_to_html(card.definition),
-                    text_to_html(card.example or ""),
-                    text_to_html("; ".join(card.aliases)),
-                ],
-                tags=[tag.replace(" ", "_") for tag in card.tags],
-                guid=genanki.guid_for("trainer", identity),
-            )
-        )
+    models: dict[int, genanki.Model] = {}
+    note_meta: dict[str, tuple[int, dict[int, tuple[str, Direction]]]] = {}
+    for group in _notes_of(deck, extras):
+        note, cards = _note_for(deck, group, extras, models)
+        anki_deck.add_note(note)
+        mod = max(_mod_time(identity, extras, timestamp) for _, identity in group)
+        note_meta[note.guid] = (mod, cards)
     package = genanki.Package(anki_deck)
     temporary = out.with_name(f".{out.name}.tmp")
     try:
@@ -291,6 +400,7 @@ def write_apkg(
                 package.write_to_db(
                     conn.cursor(), timestamp, itertools.count(int(timestamp * 1000))
                 )
+                _add_schedules(conn, note_meta, extras)
                 conn.commit()
             finally:
                 conn.close()
@@ -302,3 +412,225 @@ def write_apkg(
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise os_error(error, out, "write") from None
+
+
+def _notes_of(deck: Deck, extras: ApkgExtras) -> list[list[tuple[Card, str]]]:
+    """The deck's cards grouped into notes: one per card, one per cloze entry."""
+    groups: list[list[tuple[Card, str]]] = []
+    by_cloze: dict[tuple[str, str | None, str | None], list[tuple[Card, str]]] = {}
+    for card, identity in zip(deck.cards, extras.ids, strict=True):
+        if card.cloze is None:
+            groups.append([(card, identity)])
+            continue
+        key = (card.cloze, card.key, card.guid)
+        if key not in by_cloze:
+            by_cloze[key] = []
+            groups.append(by_cloze[key])
+        by_cloze[key].append((card, identity))
+    return groups
+
+
+def _note_guid(group: list[tuple[Card, str]], extras: ApkgExtras) -> str:
+    card, identity = group[0]
+    if card.cloze is not None:  # named by the entry, not by one of its gaps
+        identity = identity.rsplit(" #c", 1)[0]
+    return extras.guids.get(group[0][1]) or card.guid or note_guid("trainer", identity)
+
+
+def _note_for(
+    deck: Deck,
+    group: list[tuple[Card, str]],
+    extras: ApkgExtras,
+    models: dict[int, Any],
+) -> tuple[Any, dict[int, tuple[str, Direction]]]:
+    """A genanki note for one card (or cloze entry), and the trainer card and direction
+    each of its template ordinals studies."""
+    import genanki
+
+    from trainer.interop.html import text_to_html
+
+    card, identity = group[0]
+    tags = list(dict.fromkeys(tag.replace(" ", "_") for tag in (*card.tags, *deck.tags)))
+    guid = _note_guid(group, extras)
+    record = extras.records.get(guid)
+    notetype = extras.notetypes.get(record.notetype_id or 0) if record else None
+    if record and notetype and len(record.fields) == len(notetype.fields):
+        model = models.get(notetype.id)
+        if model is None:
+            model = models[notetype.id] = genanki.Model(
+                notetype.id,
+                notetype.name,
+                fields=[{"name": name} for name in notetype.fields],
+                templates=[{"name": n, "qfmt": q, "afmt": a} for n, q, a in notetype.templates],
+                css=notetype.css,
+                model_type=genanki.Model.CLOZE if notetype.kind == 1 else genanki.Model.FRONT_BACK,
+            )
+        values = list(record.fields)
+        if card_digest(card) != record.digest:
+            edits = (
+                ((record.term_field, card.cloze),)
+                if card.cloze is not None
+                else ((record.term_field, card.term), (record.definition_field, card.definition))
+            )
+            for at, text in edits:
+                if at is not None and at < len(values) and html_to_text(values[at]).text != text:
+                    values[at] = text_to_html(text or "")
+        note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
+        if notetype.kind == 1:
+            return note, _cloze_ords(group)
+        reverse = len(notetype.templates) >= 2
+        ords = {0: (identity, Direction.FORWARD)}
+        if reverse:
+            ords[1] = (identity, Direction.REVERSE)
+        return note, ords
+    if card.cloze is not None:
+        model_id = stable_anki_id("cloze model", deck.slug, "v1")
+        model = models.get(model_id)
+        if model is None:
+            model = models[model_id] = genanki.Model(
+                model_id,
+                f"trainer cloze: {anki_deck_name(deck.name)}",
+                fields=[{"name": "Text"}, {"name": "Back Extra"}],
+                templates=[
+                    {
+                        "name": "Cloze",
+                        "qfmt": "{{cloze:Text}}",
+                        "afmt": "{{cloze:Text}}<br>{{Back Extra}}",
+                    }
+                ],
+                css=MODEL_CSS,
+                model_type=genanki.Model.CLOZE,
+            )
+        values = [text_to_html(card.cloze), text_to_html(card.example or "")]
+        note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
+        return note, _cloze_ords(group)
+    model_id = stable_anki_id("model", deck.slug, "v2")
+    model = models.get(model_id)
+    if model is None:
+        model = models[model_id] = genanki.Model(
+            model_id,
+            f"trainer: {anki_deck_name(deck.name)}",
+            fields=[{"name": name} for name in TRAINER_FIELDS],
+            templates=[{"name": n, "qfmt": q, "afmt": a} for n, q, a in TRAINER_TEMPLATES],
+            css=MODEL_CSS,
+        )
+    values = [
+        text_to_html(card.term),
+        text_to_html(card.definition),
+        text_to_html(card.example or ""),
+        text_to_html("; ".join(card.aliases)),
+        "y" if Direction.FORWARD in (card.directions or deck.directions) else "",
+        "y" if Direction.REVERSE in (card.directions or deck.directions) else "",
+    ]
+    note = genanki.Note(model=model, fields=values, tags=tags, guid=guid)
+    return note, {0: (identity, Direction.FORWARD), 1: (identity, Direction.REVERSE)}
+
+
+def _cloze_ords(group: list[tuple[Card, str]]) -> dict[int, tuple[str, Direction]]:
+    """Anki's card for gap N is template ordinal N - 1; trainer studies a gap forward."""
+    return {(card.cloze_number or 1) - 1: (identity, Direction.FORWARD) for card, identity in group}
+
+
+def _mod_time(identity: str, extras: ApkgExtras, fallback: float) -> int:
+    """A note's modification time: its card's last change, or the deck's directions'."""
+    times = [t for t in (extras.changed.get(identity), extras.deck_changed) if t is not None]
+    return int(max(times).timestamp()) if times else int(fallback)
+
+
+def _add_schedules(
+    conn: sqlite3.Connection,
+    notes: Mapping[str, tuple[int, dict[int, tuple[str, Direction]]]],
+    extras: ApkgExtras,
+) -> None:
+    """Note times, each scheduled card's state and the review log, onto genanki's collection.
+
+    Anki counts a review card's due day from the collection's creation day, and
+    shifts it on import by how far the two collections' days differ; the
+    creation time is put at the start of a study day before every date used,
+    so every due day is a positive count of days.
+    """
+    rows = conn.execute(
+        "SELECT n.guid, c.id, c.ord FROM cards c JOIN notes n ON n.id = c.nid"
+    ).fetchall()
+    for guid, (mod, _ords) in notes.items():
+        conn.execute("UPDATE notes SET mod = ? WHERE guid = ?", [mod, guid])
+    if extras.today is None or extras.day_start is None:
+        return
+    dates = [state.due for state in extras.states.values() if state.due]
+    dates += [review.day for review in extras.reviews]
+    first = min([extras.today, *dates]) - dt.timedelta(days=1)
+    created = extras.day_start - dt.timedelta(days=(extras.today - first).days)
+    conf = json.loads(conn.execute("SELECT conf FROM col").fetchone()[0])
+    conf["schedVer"] = 2  # else Anki reads the log's learning answers with v1's three buttons
+    conn.execute("UPDATE col SET crt = ?, conf = ?", [int(created.timestamp()), json.dumps(conf)])
+    scheduling = {}
+    for review in extras.reviews:
+        if review.mode in SCHEDULING_MODES:
+            key = (review.card_id, str(review.direction))
+            scheduling[key] = scheduling.get(key, 0) + 1
+    anki_card: dict[tuple[str, str], int] = {}
+    for guid, card, ord_ in rows:
+        studied = notes[guid][1].get(ord_)
+        if studied is None:
+            continue
+        identity, direction = studied
+        key = (identity, str(direction))
+        anki_card[key] = card
+        state = extras.states.get(key)
+        if state is None or state.due is None:
+            continue
+        conn.execute(
+            """UPDATE cards SET type = 2, queue = 2, due = ?, ivl = ?, factor = ?, reps = ?,
+                   lapses = ? WHERE id = ?""",
+            [
+                (state.due - first).days,
+                max(state.interval, 1),
+                round(state.easiness * 1000),
+                scheduling.get(key, state.repetitions),
+                state.lapses,
+                card,
+            ],
+        )
+    _add_revlog(conn, extras.reviews, anki_card)
+
+
+def _add_revlog(
+    conn: sqlite3.Connection,
+    reviews: Sequence[ReviewRecord],
+    anki_card: Mapping[tuple[str, str], int],
+) -> None:
+    """trainer's answers as Anki review log rows: ids are answer times in milliseconds."""
+    used: set[int] = set()
+    rows = []
+    for review in reviews:
+        card = anki_card.get((review.card_id, str(review.direction)))
+        if card is None:
+            continue
+        stamp = int(review.answered_at.timestamp() * 1000)
+        while stamp in used:
+            stamp += 1
+        used.add(stamp)
+        if review.mode not in SCHEDULING_MODES:
+            kind = 3  # a drill moves nothing, like Anki's cramming
+        elif review.before.repetitions == 0 and review.before.interval == 0:
+            kind = 0
+        else:
+            kind = 1
+        rows.append(
+            (
+                stamp,
+                card,
+                -1,
+                GRADE_TO_EASE.get(review.grade, 1),
+                review.after.interval,
+                review.before.interval,
+                round(review.after.easiness * 1000),
+                min(review.response_ms or 0, 60_000),
+                kind,
+            )
+        )
+    conn.executemany(
+        "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )

@@ -239,6 +239,40 @@ def m009_missing_term_drafts(db: Database) -> None:
     db.execute("UPDATE decks SET size = -1, sha256 = ''")
 
 
+def m010_anki_notes(db: Database) -> None:
+    """What the Anki bridge must remember between an import and the next one.
+
+    ``anki_notes`` is the last imported version of each Anki note: the
+    fingerprint of the card it became (so a re-import can tell whether the
+    trainer side was edited since), and the note's own type and raw fields (so
+    an export can give Anki back exactly that note, fields trainer does not
+    study included). ``anki_notetypes`` holds those note types. ``changed_at``
+    on cards and decks is when their content (or a deck's directions) last
+    changed: an exported note's modification time, which Anki compares to
+    decide whether to update its copy.
+    """
+    db.execute(
+        """CREATE TABLE anki_notes (
+               guid TEXT PRIMARY KEY, deck TEXT NOT NULL, card_id TEXT NOT NULL,
+               digest TEXT NOT NULL, notetype_id INTEGER, fields TEXT, term_field INTEGER,
+               definition_field INTEGER, ords TEXT, imported_at TEXT)"""
+    )
+    db.execute("CREATE INDEX idx_anki_notes_deck ON anki_notes (deck)")
+    db.execute(
+        """CREATE TABLE anki_notetypes (
+               id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL,
+               fields TEXT NOT NULL, templates TEXT NOT NULL, css TEXT)"""
+    )
+    db.execute("ALTER TABLE cards ADD COLUMN changed_at TEXT")
+    # a card's own studied directions (JSON like decks.directions); NULL: its deck's
+    db.execute("ALTER TABLE cards ADD COLUMN directions TEXT")
+    # a cloze card: its entry's text and the gap number it studies
+    db.execute("ALTER TABLE cards ADD COLUMN cloze TEXT")
+    db.execute("ALTER TABLE cards ADD COLUMN cloze_number INTEGER")
+    db.execute("UPDATE cards SET changed_at = added_at")
+    db.execute("ALTER TABLE decks ADD COLUMN changed_at TEXT")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -250,6 +284,7 @@ SCHEMA_STEPS = (
     m007_statistics_indexes,
     m008_fsrs,
     m009_missing_term_drafts,
+    m010_anki_notes,
 )
 
 

@@ -225,12 +225,13 @@ def _category_counts(
 ) -> dict[CardCategory, int]:
     counts = {category: 0 for category in CardCategory}
     in_decks = f"deck IN ({_placeholders(slugs)})"
-    for deck, retired, cards in db.execute(
-        f"SELECT deck, retired, count(*) FROM cards WHERE {in_decks} GROUP BY deck, retired",
+    for deck, retired, own, cards in db.execute(
+        f"""SELECT deck, retired, directions, count(*) FROM cards WHERE {in_decks}
+            GROUP BY deck, retired, directions""",
         list(slugs),
     ):
         key = CardCategory.RETIRED if retired else CardCategory.NEW
-        counts[key] += cards * len(directions[deck])
+        counts[key] += cards * len(_own(own) or directions[deck])
     # States are grouped by the deck prefix of their card id, which an index
     # lists in order (m007), instead of joining 100k rows to cards; retired
     # cards are few, and their states are taken off afterwards.
@@ -253,7 +254,34 @@ def _category_counts(
                 counts[CardCategory.YOUNG] += sign * young
                 counts[CardCategory.MATURE] += sign * mature
                 counts[CardCategory.NEW] -= sign * (learning + young + mature)
+    own_states = db.execute(
+        f"""SELECT c.deck, s.direction, c.directions, sum(s.repetitions < 2),
+                   sum(s.repetitions >= 2 AND s.interval < ?),
+                   sum(s.repetitions >= 2 AND s.interval >= ?)
+            FROM cards c JOIN card_state s ON s.card_id = c.id
+            WHERE c.{in_decks} AND c.retired = 0 AND c.directions IS NOT NULL
+            GROUP BY c.deck, s.direction, c.directions""",
+        [*limits, *slugs],
+    ).fetchall()
+    for deck, direction, own, learning, young, mature in own_states:
+        sign = _correction(deck, direction, own, wanted)
+        counts[CardCategory.LEARNING] += sign * learning
+        counts[CardCategory.YOUNG] += sign * young
+        counts[CardCategory.MATURE] += sign * mature
+        counts[CardCategory.NEW] -= sign * (learning + young + mature)
     return counts
+
+
+def _own(stored: str | None) -> tuple[str, ...] | None:
+    """A card's own directions (its ``directions`` column), None when it has its deck's."""
+    return None if stored is None else tuple(json.loads(stored))
+
+
+def _correction(deck: str, direction: str, own: str, wanted: set[tuple[str, str]]) -> int:
+    """How to adjust a total grouped by (deck, direction) for the states of a card with
+    its own directions: the grouping counted them as its deck would (+1 if it studies
+    the direction and its deck does not, -1 the other way round, 0 when they agree)."""
+    return int(direction in (_own(own) or ())) - int((deck, direction) in wanted)
 
 
 def _due_by_day(
@@ -290,6 +318,17 @@ def _due_by_day(
             if (deck, direction) in wanted:
                 key = dt.date.fromisoformat(day)
                 due[key] = due.get(key, 0) + sign * count
+    own_states = db.execute(
+        f"""SELECT c.deck, s.direction, c.directions, max(s.due, ?) AS day, count(*)
+            FROM cards c JOIN card_state s ON s.card_id = c.id
+            WHERE c.deck IN ({_placeholders(decks)}) AND c.retired = 0 AND c.suspended = 0
+              AND c.directions IS NOT NULL AND s.due <= ?
+            GROUP BY c.deck, s.direction, c.directions, day""",
+        [dates[0], *decks, dates[1]],
+    ).fetchall()
+    for deck, direction, own, day, count in own_states:
+        key = dt.date.fromisoformat(day)
+        due[key] = due.get(key, 0) + _correction(deck, direction, own, wanted) * count
     return {day: count for day, count in due.items() if count}
 
 
@@ -302,13 +341,19 @@ def _hardest(
         return ()
     cursor = db.execute(
         """SELECT s.card_id, c.deck, s.direction, c.suspended, s.repetitions, s.easiness,
-                  s.interval, s.due, s.lapses
+                  s.interval, s.due, s.lapses, c.directions
            FROM card_state s JOIN cards c ON c.id = s.card_id
            WHERE c.retired = 0
            ORDER BY s.lapses DESC, s.easiness, s.card_id, s.direction"""
     )
+    decks = {deck for deck, _ in wanted}
     for row in cursor:
-        if (row[1], row[2]) not in wanted:
+        own = _own(row[9])
+        if (
+            (row[1], row[2]) not in wanted
+            if own is None
+            else (row[1] not in decks or row[2] not in own)
+        ):
             continue
         found.append(
             CardStatus(

@@ -142,22 +142,28 @@ class Store:
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
         with self.write():
+            stamp = now.isoformat()
+            directions = json.dumps([str(d) for d in deck.directions])
+            before = self.conn.execute(
+                "SELECT directions, changed_at FROM decks WHERE slug = ?", [deck.slug]
+            ).fetchone()
             self.db["decks"].upsert(
                 {
                     "slug": deck.slug,
                     "name": deck.name,
                     "description": deck.description,
                     "source": deck.source,
-                    "directions": json.dumps([str(d) for d in deck.directions]),
+                    "directions": directions,
                     "path": signature.path,
                     "size": signature.size,
                     "mtime_ns": signature.mtime_ns,
                     "sha256": signature.sha256,
                     "retired": 0,
+                    # when the studied directions last changed: exported notes' cards change
+                    "changed_at": before[1] if before and before[0] == directions else stamp,
                 },
                 pk="slug",
             )
-            stamp = now.isoformat()
             rows = [
                 (
                     card.id_in(deck.slug),
@@ -167,6 +173,9 @@ class Store:
                     _json_list(card.aliases),
                     _json_list(card.tags),
                     card.example,
+                    _directions_json(card.directions),
+                    card.cloze,
+                    card.cloze_number,
                     position,
                     stamp,
                 )
@@ -178,7 +187,7 @@ class Store:
             # rebuild the indexes in one pass instead.
             stored = self._stored_cards(deck.slug)
             changed = (
-                [row for row in rows if stored.get(row[0]) != (*row[1:8], 0)] if stored else rows
+                [row for row in rows if stored.get(row[0]) != (*row[1:11], 0)] if stored else rows
             )
             present = {row[0] for row in rows}
             gone = [
@@ -203,8 +212,8 @@ class Store:
     def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
         """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""
         rows = self.conn.execute(
-            "SELECT id, deck, term, definition, aliases, tags, example, position, retired "
-            "FROM cards WHERE deck = ?",
+            "SELECT id, deck, term, definition, aliases, tags, example, directions, cloze, "
+            "cloze_number, position, retired FROM cards WHERE deck = ?",
             [slug],
         )
         return {row[0]: row[1:] for row in rows}
@@ -212,17 +221,27 @@ class Store:
     def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.executemany(
             """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
-                                      position, retired, suspended, added_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+                                      directions, cloze, cloze_number, position, retired,
+                                      suspended, added_at, changed_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, ?12, ?12)
                    ON CONFLICT (id) DO UPDATE SET
+                       changed_at = CASE WHEN (cards.term, cards.definition, cards.aliases,
+                                               cards.tags, cards.example)
+                                    IS NOT (excluded.term, excluded.definition,
+                                            excluded.aliases, excluded.tags, excluded.example)
+                                    THEN excluded.changed_at ELSE cards.changed_at END,
                        deck = excluded.deck, term = excluded.term,
                        definition = excluded.definition, aliases = excluded.aliases,
                        tags = excluded.tags, example = excluded.example,
+                       directions = excluded.directions, cloze = excluded.cloze,
+                       cloze_number = excluded.cloze_number,
                        position = excluded.position, retired = 0
                    WHERE (cards.deck, cards.term, cards.definition, cards.aliases, cards.tags,
-                          cards.example, cards.position, cards.retired)
+                          cards.example, cards.directions, cards.cloze, cards.cloze_number,
+                          cards.position, cards.retired)
                       IS NOT (excluded.deck, excluded.term, excluded.definition,
                               excluded.aliases, excluded.tags, excluded.example,
+                              excluded.directions, excluded.cloze, excluded.cloze_number,
                               excluded.position, 0)""",
             rows,
         )
@@ -298,8 +317,8 @@ class Store:
     # ------------------------------------------------------------------ cards
     def cards(self, ids: Iterable[str] | None = None, deck: str | None = None) -> list[StoredCard]:
         sql = (
-            "SELECT id, deck, term, definition, aliases, tags, example, suspended, retired "
-            "FROM cards"
+            "SELECT id, deck, term, definition, aliases, tags, example, suspended, retired, "
+            "directions, cloze, cloze_number FROM cards"
         )
         params: list[Any] = []
         if ids is not None:
@@ -367,13 +386,13 @@ class Store:
     ) -> list[str]:
         """Active cards with a scheduled state in a direction their deck studies,
         ordered by ``order`` over those states, then in deck order; the first ``n``."""
-        pairs, params = _studied_pairs(directions, decks)
-        if not pairs or n <= 0:
+        studies, params = _studies(directions, decks)
+        if not params or n <= 0:
             return []
         rows = self.conn.execute(
             f"""SELECT c.id FROM cards c JOIN card_state s ON s.card_id = c.id
                 WHERE c.retired = 0 AND c.suspended = 0 AND coalesce(s.due, '') != ''
-                  AND {condition} AND (c.deck, s.direction) IN (VALUES {pairs})
+                  AND {condition} AND {studies}
                 GROUP BY c.id
                 ORDER BY {order}, c.deck, c.position
                 LIMIT ?""",
@@ -386,7 +405,7 @@ class Store:
     ) -> list[CardStatus]:
         """Every active card in each direction its deck studies, in deck order."""
         sql = """SELECT c.id, c.deck, c.suspended, s.direction, s.repetitions, s.easiness,
-                        s.interval, s.due, s.lapses, s.stability, s.difficulty
+                        s.interval, s.due, s.lapses, s.stability, s.difficulty, c.directions
                  FROM cards c LEFT JOIN card_state s ON s.card_id = c.id
                  WHERE c.retired = 0"""
         params: list[Any] = []
@@ -395,10 +414,10 @@ class Store:
             params = list(decks)
         sql += " ORDER BY c.deck, c.position"
         states: dict[tuple[str, str], SM2State] = {}
-        order: list[tuple[str, str, bool]] = []
+        order: list[tuple[str, str, bool, tuple[Direction, ...] | None]] = []
         for row in self.conn.execute(sql, params).fetchall():
             if not order or order[-1][0] != row[0]:
-                order.append((row[0], row[1], bool(row[2])))
+                order.append((row[0], row[1], bool(row[2]), _own_directions(row[11])))
             if row[3] is not None:
                 states[(row[0], row[3])] = _state(row[4:11])
         return [
@@ -409,8 +428,8 @@ class Store:
                 state=states.get((card, str(direction)), SM2State()),
                 suspended=suspended,
             )
-            for card, deck, suspended in order
-            for direction in directions.get(deck, (Direction.FORWARD,))
+            for card, deck, suspended, own in order
+            for direction in own or directions.get(deck, (Direction.FORWARD,))
         ]
 
     def queue_statuses(
@@ -444,16 +463,15 @@ class Store:
     ) -> list[CardStatus]:
         if limit <= 0:
             return []
-        pairs = [f"{slug}:{d}" for slug in slugs for d in directions[slug]]
+        studies, params = _studies(directions, slugs)
         rows = self.conn.execute(
             f"""SELECT s.card_id, c.deck, s.direction, s.repetitions, s.easiness, s.interval,
                        s.due, s.lapses, s.stability, s.difficulty
                 FROM card_state s JOIN cards c ON c.id = s.card_id
-                WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
-                  AND c.deck || ':' || s.direction IN ({",".join("?" * len(pairs))})
+                WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0 AND {studies}
                 ORDER BY s.due, s.card_id, s.direction
                 LIMIT ?""",
-            [today.isoformat(), *pairs, limit],
+            [today.isoformat(), *params, limit],
         ).fetchall()
         return [CardStatus(row[0], row[1], Direction(row[2]), _state(row[3:10])) for row in rows]
 
@@ -466,17 +484,17 @@ class Store:
             wanted = directions[slug]
             cursor = self.conn.execute(
                 """SELECT c.id, (SELECT group_concat(s.direction) FROM card_state s
-                                 WHERE s.card_id = c.id)
+                                 WHERE s.card_id = c.id), c.directions
                    FROM cards c
                    WHERE c.deck = ? AND c.retired = 0 AND c.suspended = 0
-                     AND (SELECT count(*) FROM card_state s
-                          WHERE s.card_id = c.id AND s.direction IN ({marks})) < ?
+                     AND (c.directions IS NOT NULL OR (SELECT count(*) FROM card_state s
+                          WHERE s.card_id = c.id AND s.direction IN ({marks})) < ?)
                    ORDER BY c.position""".format(marks=",".join("?" * len(wanted))),
                 [slug, *(str(d) for d in wanted), len(wanted)],
             )
-            for card_id, studied in cursor:
+            for card_id, studied, own in cursor:
                 done = set((studied or "").split(","))
-                for direction in wanted:
+                for direction in _own_directions(own) or wanted:
                     if len(found) >= limit:
                         cursor.close()
                         return found
@@ -490,13 +508,18 @@ class Store:
         found = []
         for card_id, direction in keys:
             row = self.conn.execute(
-                f"""SELECT c.deck, {", ".join(f"s.{name}" for name in CARD_STATE_FIELDS)}
+                f"""SELECT c.deck, {", ".join(f"s.{name}" for name in CARD_STATE_FIELDS)},
+                           c.directions
                     FROM cards c LEFT JOIN card_state s
                       ON s.card_id = c.id AND s.direction = ?
                     WHERE c.id = ? AND c.retired = 0 AND c.suspended = 0""",
                 [str(direction), card_id],
             ).fetchone()
-            if row and direction in directions.get(row[0], ()):
+            if (
+                row
+                and row[0] in directions
+                and direction in (_own_directions(row[8]) or directions[row[0]])
+            ):
                 state = _state(row[1:8]) if row[1] is not None else SM2State()
                 found.append(CardStatus(card_id, row[0], direction, state))
         return found
@@ -511,14 +534,16 @@ class Store:
         """(due, new) per deck as today's queue would offer them, reading only due
         rows (through the due index) and at most ``new_room`` new cards per deck."""
         due: dict[str, int] = {}
-        for deck, direction, count in self.conn.execute(
-            """SELECT c.deck, s.direction, count(*)
+        for deck, direction, own, count in self.conn.execute(
+            """SELECT c.deck, s.direction, c.directions, count(*)
                FROM card_state s JOIN cards c ON c.id = s.card_id
                WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0
-               GROUP BY c.deck, s.direction""",
+               GROUP BY c.deck, s.direction, c.directions""",
             [today.isoformat()],
         ):
-            if Direction(direction) in directions.get(deck, ()):
+            if deck in directions and Direction(direction) in (
+                _own_directions(own) or directions[deck]
+            ):
                 due[deck] = due.get(deck, 0) + count
         return {
             slug: (
@@ -542,14 +567,14 @@ class Store:
         every future state took 0.3 s at 100k cards.
         """
         decks_chosen = sorted(directions if decks is None else decks)
-        pairs, params = _studied_pairs(directions, decks_chosen)
-        if not pairs:
+        studies, params = _studies(directions, decks_chosen)
+        if not params:
             return None, 0
         # INDEXED BY: left to itself, SQLite walks the deck's cards instead (0.14 s)
         counted = f"""FROM card_state s INDEXED BY idx_card_state_due
                       JOIN cards c ON c.id = s.card_id
                       WHERE {{due}} AND c.retired = 0 AND c.suspended = 0
-                        AND (c.deck, s.direction) IN (VALUES {pairs})"""
+                        AND {studies}"""
         first = self.conn.execute(
             f"SELECT s.due {counted.format(due='s.due > ?')} ORDER BY s.due LIMIT 1",
             [today.isoformat(), *params],
@@ -563,27 +588,29 @@ class Store:
         self, directions: dict[str, tuple[Direction, ...]], today: dt.date
     ) -> dict[str, tuple[int, int, int]]:
         """(new, due, learning) card directions per deck, suspended cards left out."""
-        active = dict(
-            self.conn.execute(
-                "SELECT deck, count(*) FROM cards WHERE retired = 0 AND suspended = 0 GROUP BY deck"
-            ).fetchall()
-        )
-        studied: dict[tuple[str, str], tuple[int, int, int]] = {
-            (row[0], row[1]): (row[2], row[3], row[4])
-            for row in self.conn.execute(
-                """SELECT c.deck, s.direction, count(*), sum(s.due <= ?), sum(s.repetitions < 2)
-                   FROM card_state s JOIN cards c ON c.id = s.card_id
-                   WHERE c.retired = 0 AND c.suspended = 0
-                   GROUP BY c.deck, s.direction""",
-                [today.isoformat()],
-            ).fetchall()
-        }
-        result = {}
-        for slug, wanted in directions.items():
-            rows = [studied.get((slug, str(d)), (0, 0, 0)) for d in wanted]
-            new = active.get(slug, 0) * len(wanted) - sum(r[0] for r in rows)
-            result[slug] = (new, sum(r[1] for r in rows), sum(r[2] for r in rows))
-        return result
+        result = {slug: [0, 0, 0] for slug in directions}
+        for deck, own, count in self.conn.execute(
+            """SELECT deck, directions, count(*) FROM cards WHERE retired = 0 AND suspended = 0
+               GROUP BY deck, directions"""
+        ).fetchall():
+            if deck in result:
+                result[deck][0] += count * len(_own_directions(own) or directions[deck])
+        for deck, direction, own, studied, due, learning in self.conn.execute(
+            """SELECT c.deck, s.direction, c.directions, count(*), sum(s.due <= ?),
+                      sum(s.repetitions < 2)
+               FROM card_state s JOIN cards c ON c.id = s.card_id
+               WHERE c.retired = 0 AND c.suspended = 0
+               GROUP BY c.deck, s.direction, c.directions""",
+            [today.isoformat()],
+        ).fetchall():
+            if deck in result and Direction(direction) in (
+                _own_directions(own) or directions[deck]
+            ):
+                counts = result[deck]
+                counts[0] -= studied
+                counts[1] += due or 0
+                counts[2] += learning or 0
+        return {slug: (new, due, learning) for slug, (new, due, learning) in result.items()}
 
     def state_of(self, card_id: str, direction: Direction) -> SM2State:
         row = self.conn.execute(
@@ -1227,6 +1254,36 @@ def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
+def _directions_json(directions: Sequence[Direction] | None) -> str | None:
+    return None if directions is None else json.dumps([str(d) for d in directions])
+
+
+def _own_directions(stored: str | None) -> tuple[Direction, ...] | None:
+    """A card's own directions from its column, or None when it studies its deck's."""
+    return None if stored is None else tuple(Direction(d) for d in json.loads(stored))
+
+
+def _studies(
+    directions: dict[str, tuple[Direction, ...]], decks: Sequence[str]
+) -> tuple[str, list[str]]:
+    """SQL that is true when state ``s`` of card ``c`` is in a direction ``c`` studies
+    and ``c``'s deck is one of ``decks``, and its parameters.
+
+    A card studies its deck's directions unless it has its own (``c.directions``,
+    a JSON list: a quoted name inside it is an exact match).
+    """
+    pairs, params = _studied_pairs(directions, decks)
+    if not pairs:
+        return "0", []
+    chosen = [deck for deck in decks if directions.get(deck)]
+    sql = (
+        f"(CASE WHEN c.directions IS NULL THEN (c.deck, s.direction) IN (VALUES {pairs}) "
+        f"ELSE c.deck IN ({','.join('?' * len(chosen))}) "
+        """AND instr(c.directions, '"' || s.direction || '"') > 0 END)"""
+    )
+    return sql, [*params, *chosen]
+
+
 def _studied_pairs(
     directions: dict[str, tuple[Direction, ...]], decks: Sequence[str]
 ) -> tuple[str, list[str]]:
@@ -1318,6 +1375,9 @@ def _stored_card(row: Sequence[Any]) -> StoredCard:
             aliases=_json_tuple(row[4]),
             tags=_json_tuple(row[5]),
             example=row[6],
+            directions=_own_directions(row[9]) if len(row) > 9 else None,
+            cloze=row[10] if len(row) > 10 else None,
+            cloze_number=row[11] if len(row) > 11 else None,
         ),
         suspended=bool(row[7]),
         retired=bool(row[8]),

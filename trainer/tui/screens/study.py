@@ -128,7 +128,9 @@ class StudyScreen(Screen[None]):
         assert self.prompt is not None
         names = {row.slug: row.name for row in self.app.trainer.decks()}
         deck = visible(names.get(self.prompt.card.deck, self.prompt.card.deck))
-        return f"{self.prompt.front_label} · {deck} · {self.prompt.entry.direction}"
+        number = self.prompt.card.card.cloze_number
+        side = f"gap {number}" if number is not None else str(self.prompt.entry.direction)
+        return f"{self.prompt.front_label} · {deck} · {side}"
 
     def _draw_status(self) -> None:
         assert self.session is not None and self.prompt is not None
@@ -147,6 +149,8 @@ class StudyScreen(Screen[None]):
     def reveal(self) -> None:
         assert self.prompt is not None
         self.revealed = True
+        if self.prompt.in_place is not None:  # a cloze: the gap fills in where it stands
+            self.query_one("#front", Static).update(visible(self.prompt.in_place))
         self.query_one("#back-label", Static).update(self.prompt.back_label)
         self.query_one("#back", Static).update(visible(self.prompt.back))
         intervals = (

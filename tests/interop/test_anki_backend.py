@@ -1,0 +1,350 @@
+"""trainer's Anki packages judged by Anki's own backend (PyPI ``anki``, the optional extra).
+
+Anki's clock is the real one while trainer's is fixed: due days are compared as
+calendar days, which Anki's importer keeps (it shifts review cards' due days by
+how far the two collections' day counts differ).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import START
+from tests.interop.conftest import MODERN
+from trainer.app.trainer import Trainer
+from trainer.core.clock import FixedClock, study_day
+from trainer.core.model import Direction, Mode
+from trainer.interop.anki_import import import_package
+from trainer.interop.export import export_deck
+from trainer.interop.html import html_to_text
+
+anki_collection = pytest.importorskip(
+    "anki.collection", reason="Anki's backend (pip install 'trainer[anki]') is not installed"
+)
+
+OpenTrainer = Callable[..., Trainer]
+
+TWO_WAY = """\
+name: Parent / Child
+tags: [unit]
+directions: [forward, reverse]
+cards:
+  - term: alpha
+    definition: the first letter
+  - term: beta
+    definition: the second letter
+  - term: gamma
+    definition: "#3, the third letter"
+"""
+
+
+@pytest.fixture
+def collections(tmp_path: Path) -> Iterator[Callable[[str], Any]]:
+    opened: list[Any] = []
+
+    def make(name: str) -> Any:
+        folder = tmp_path / "anki" / name
+        folder.mkdir(parents=True)
+        collection = anki_collection.Collection(str(folder / "collection.anki2"))
+        opened.append(collection)
+        return collection
+
+    yield make
+    for collection in opened:
+        collection.close()
+
+
+def anki_import(collection: Any, package: Path) -> Any:
+    request = anki_collection.ImportAnkiPackageRequest(
+        package_path=str(package),
+        options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True),
+    )
+    return collection.import_anki_package(request).log
+
+
+def clock(trainer: Trainer) -> FixedClock:
+    assert isinstance(trainer.clock, FixedClock)
+    return trainer.clock
+
+
+@pytest.fixture
+def two_way(open_trainer: OpenTrainer, tmp_path: Path) -> Trainer:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "parent-child.yaml").write_text(TWO_WAY, encoding="utf-8")
+    return open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+
+
+def test_schedules_and_history_travel_to_anki(two_way: Trainer, collections: Any) -> None:
+    """Every card trainer scheduled is due in Anki on trainer's day; the log goes along."""
+    for grade, direction in (
+        (4, Direction.FORWARD),
+        (5, Direction.REVERSE),
+        (1, Direction.FORWARD),
+    ):
+        two_way.record_answer("parent-child/alpha", direction, grade, Mode.STUDY)
+        clock(two_way).advance(days=1)
+    two_way.record_answer("parent-child/beta", Direction.FORWARD, 5, Mode.STUDY)
+    two_way.record_answer("parent-child/beta", Direction.FORWARD, 2, Mode.DRILL)
+    out = two_way.user_decks.parent / "out.apkg"
+    export_deck(two_way, "parent-child", "apkg", out)
+    collection = collections("fresh")
+    log = anki_import(collection, out)
+    assert len(log.new) == 3
+    assert collection.card_count() == 6  # both directions of three notes
+    assert collection.decks.by_name("Parent::Child") is not None
+    states = two_way.store.cached_states()
+    assert len(states) == 3
+    anki_today = study_day(dt.datetime.now(dt.UTC), dt.UTC, 4)
+    seen = 0
+    for card_id in collection.find_cards(""):
+        card = collection.get_card(card_id)
+        note = card.note()
+        term = note["Term"]
+        direction = "forward" if card.ord == 0 else "reverse"
+        state = states.get((f"parent-child/{term}", direction))
+        assert "unit" in note.tags
+        if state is None:
+            assert card.type == 0  # new in both
+            continue
+        seen += 1
+        assert card.type == 2
+        assert card.ivl == max(state.interval, 1)
+        assert card.factor == round(state.easiness * 1000)
+        assert state.due is not None
+        # the same calendar day in both programs (trainer's clock is fixed in March)
+        assert anki_today + dt.timedelta(days=card.due - collection.sched.today) == state.due
+    assert seen == 3
+    assert collection.db.scalar("select count() from revlog") == 5
+    assert collection.db.list("select ease from revlog order by id") == [3, 4, 1, 4, 1]
+
+
+def test_round_trip_into_the_source_collection_updates_and_adds_nothing(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    source = collections("source")
+    anki_import(source, MODERN)
+    notes, cards = source.note_count(), source.card_count()
+    notetypes = len(source.models.all_names_and_ids())
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    import_package(trainer, MODERN, with_history=True)
+    clock(trainer).advance(days=400)  # past the fixture's (real) modification times
+    edited = trainer.user_decks / "glossary-fixture.yaml"
+    text = edited.read_text(encoding="utf-8")
+    first = text.index('definition: "') + len('definition: "')
+    edited.write_text(text[:first] + "EDITED " + text[first:], encoding="utf-8")
+    trainer.sync_decks()
+    for slug in ("glossary-fixture", "glossary-fixture-optimizers"):
+        out = tmp_path / f"{slug}.apkg"
+        export_deck(trainer, slug, "apkg", out)
+        log = anki_import(source, out)
+        assert len(log.new) == 0
+        assert len(log.conflicting) == 0
+        if slug == "glossary-fixture":
+            assert len(log.updated) == 1  # the one edited card, and only it
+    assert (source.note_count(), source.card_count()) == (notes, cards)
+    assert len(source.models.all_names_and_ids()) == notetypes
+    fields = [source.get_note(nid).fields for nid in source.find_notes("")]
+    assert sum("EDITED" in value for note in fields for value in note) == 1
+
+
+def test_changing_directions_updates_notes_without_a_new_note_type(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck_file = decks / "words.yaml"
+    deck_file.write_text(TWO_WAY.replace("directions: [forward, reverse]\n", ""), "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    collection = collections("target")
+    export_deck(trainer, "words", "apkg", tmp_path / "one.apkg")
+    anki_import(collection, tmp_path / "one.apkg")
+    assert collection.card_count() == 3
+    types = len(collection.models.all_names_and_ids())
+    clock(trainer).advance(days=1)
+    deck_file.write_text(TWO_WAY, "utf-8")
+    trainer.sync_decks()
+    export_deck(trainer, "words", "apkg", tmp_path / "two.apkg")
+    log = anki_import(collection, tmp_path / "two.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 3, 0)
+    assert len(collection.models.all_names_and_ids()) == types
+    assert collection.card_count() == 6
+
+
+def test_re_export_after_an_edit_updates_the_note(
+    two_way: Trainer, collections: Any, tmp_path: Path
+) -> None:
+    collection = collections("target")
+    export_deck(two_way, "parent-child", "apkg", tmp_path / "one.apkg")
+    anki_import(collection, tmp_path / "one.apkg")
+    clock(two_way).advance(seconds=5)
+    deck_file = two_way.user_decks.parent / "decks" / "parent-child.yaml"
+    deck_file.write_text(TWO_WAY.replace("the second letter", "B"), "utf-8")
+    two_way.sync_decks()
+    export_deck(two_way, "parent-child", "apkg", tmp_path / "two.apkg")
+    log = anki_import(collection, tmp_path / "two.apkg")
+    assert (len(log.new), len(log.updated), len(log.duplicate)) == (0, 1, 2)
+
+
+def test_a_tsv_field_starting_with_a_hash_reaches_anki(tmp_path: Path) -> None:
+    from trainer.core.model import Card, Deck
+    from trainer.interop.export import render_tsv
+
+    cards = (Card("#gamma", "# not a comment"), Card("alpha", "first"), Card("beta", "#2"))
+    out = tmp_path / "deck.txt"
+    out.write_text(render_tsv(Deck("d", "Top / Sub", cards, tags=("t",))), "utf-8")
+    collection = anki_collection.Collection(str(tmp_path / "tsv.anki2"))
+    try:
+        metadata = collection.get_csv_metadata(path=str(out), delimiter=None)
+        collection.import_csv(anki_collection.ImportCsvRequest(path=str(out), metadata=metadata))
+        notes = [collection.get_note(n) for n in collection.find_notes("")]
+        assert sorted((n["Front"], n["Back"]) for n in notes) == sorted(
+            (c.term, c.definition) for c in cards
+        )
+        assert all(n.tags == ["t"] for n in notes)
+        assert collection.decks.by_name("Top::Sub") is not None
+    finally:
+        collection.close()
+
+
+def test_anki_nesting_comes_back_to_the_same_deck(two_way: Trainer, tmp_path: Path) -> None:
+    out = tmp_path / "pc.apkg"
+    export_deck(two_way, "parent-child", "apkg", out)
+    outcome = import_package(two_way, out)
+    assert [(d.slug, d.name) for d in outcome.decks] == [("parent-child", "Parent / Child")]
+    assert [row.slug for row in two_way.decks()] == ["parent-child"]
+
+
+def test_source_fixture_is_untouched(tmp_path: Path) -> None:
+    """The fixtures are read, never written (Anki opens a copy)."""
+    copy = tmp_path / "m.apkg"
+    shutil.copy(MODERN, copy)
+    assert copy.read_bytes() == MODERN.read_bytes()
+
+
+CLOZE_DECK = """\
+name: History
+cards:
+  - cloze: "The battle of {{c1::Hastings::place}} was in {{c2::1066}}."
+    extra: "Normans"
+  - term: Harold
+    definition: the last Anglo-Saxon king
+"""
+
+
+def test_cloze_cards_export_as_anki_cloze_notes(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "history.yaml").write_text(CLOZE_DECK, "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    studied = [s.card_id for s in trainer.statuses()]
+    assert len(studied) == 3  # two gaps and one basic card
+    trainer.record_answer(studied[1], Direction.FORWARD, 4, Mode.STUDY)  # gap 2
+    export_deck(trainer, "history", "apkg", tmp_path / "h.apkg")
+    collection = collections("target")
+    log = anki_import(collection, tmp_path / "h.apkg")
+    assert len(log.new) == 2
+    cards = {}
+    for card_id in collection.find_cards("note:*cloze*"):
+        card = collection.get_card(card_id)
+        cards[card.ord] = card
+    assert sorted(cards) == [0, 1]
+    shown = {ord_: html_to_text(card.question()).text for ord_, card in cards.items()}
+    assert shown[0] == "The battle of [place] was in 1066."
+    assert shown[1] == "The battle of Hastings was in [...]."
+    assert "Normans" in html_to_text(cards[0].answer()).text
+    assert cards[1].type == 2 and cards[0].type == 0  # gap 2's schedule went along
+
+
+def test_anki_cloze_notes_import_as_cloze_cards_and_go_back(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    source = collections("source")
+    cloze_type = source.models.by_name("Cloze")
+    note = source.new_note(cloze_type)
+    note["Text"] = "{{c1::Paris}} is the capital of {{c2::France}}"
+    note["Back Extra"] = "since 508"
+    source.add_note(note, source.decks.id("Geo"))
+    basic = source.new_note(source.models.by_name("Basic"))
+    basic["Front"], basic["Back"] = "Rome", "capital of Italy"
+    source.add_note(basic, source.decks.id("Geo"))
+    package = tmp_path / "geo.apkg"
+    source.export_anki_package(
+        out_path=str(package), options=anki_collection.ExportAnkiPackageOptions(), limit=None
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    outcome = import_package(trainer, package)
+    assert [(d.slug, d.cards) for d in outcome.decks] == [("geo", 3)]
+    text = (trainer.user_decks / "geo.yaml").read_text(encoding="utf-8")
+    assert 'cloze: "{{c1::Paris}} is the capital of {{c2::France}}"' in text
+    assert 'extra: "since 508"' in text
+    terms = sorted(card.card.term for card in trainer.store.cards(deck="geo"))
+    assert terms == sorted(["Rome", "[…] is the capital of France", "Paris is the capital of […]"])
+    assert len(source.find_cards("")) == 3  # Anki's count, kept
+    export_deck(trainer, "geo", "apkg", tmp_path / "back.apkg")
+    log = anki_import(source, tmp_path / "back.apkg")
+    assert (len(log.new), len(log.conflicting)) == (0, 0)
+    assert (source.note_count(), source.card_count()) == (2, 3)
+
+
+def test_per_card_directions_give_anki_the_same_cards(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    from tests.interop.test_card_directions import MIXED
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "mixed.yaml").write_text(MIXED, "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    export_deck(trainer, "mixed", "apkg", tmp_path / "m.apkg")
+    collection = collections("target")
+    anki_import(collection, tmp_path / "m.apkg")
+    assert collection.card_count() == len(trainer.statuses()) == 6
+    shown = sorted(
+        html_to_text(collection.get_card(c).question()).text for c in collection.find_cards("")
+    )
+    assert shown == sorted(
+        html_to_text(text).text
+        for text in (
+            "both",
+            "studied both ways, as the deck",
+            "one way",
+            "only reverse",
+            "a [...] and another",
+            "a gap and [...]",
+        )
+    )
+
+
+def test_cloze_history_lands_on_its_gap(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    source = collections("source")
+    note = source.new_note(source.models.by_name("Cloze"))
+    note["Text"] = "{{c1::Paris}} is the capital of {{c2::France}}"
+    source.add_note(note, source.decks.id("Geo"))
+    second = next(source.get_card(c) for c in source.find_cards("") if source.get_card(c).ord == 1)
+    second.start_timer()
+    source.sched.answerCard(second, 3)
+    package = tmp_path / "geo.apkg"
+    source.export_anki_package(
+        out_path=str(package),
+        options=anki_collection.ExportAnkiPackageOptions(with_scheduling=True),
+        limit=None,
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    outcome = import_package(trainer, package, with_history=True)
+    assert outcome.reviews_added == 1
+    (review,) = trainer.store.all_reviews()
+    assert (review.card_id, review.direction) == (
+        "geo/paris is the capital of france #c2",
+        Direction.FORWARD,
+    )

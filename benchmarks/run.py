@@ -20,10 +20,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from benchmarks import floor, generate
+from benchmarks import floor, generate, peer
 from benchmarks.generate import DATA_DIR, DECK_NAME, NOW, TODAY, format_count, parse_count
 from trainer.interop.glossary import import_glossary
 
@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 WORK_DIR = DATA_DIR / "work"
 TIMES = "\u00d7"  # multiplication sign
 FIGURES = (
-    "import", "due", "stats", "queue", "quiz", "first_card", "answer", "session", "memory",
-    "anki",
+    "import", "due", "stats", "open", "queue", "quiz", "first_card", "answer", "session",
+    "memory", "anki",
 )  # fmt: skip
 
 
@@ -69,12 +69,19 @@ class Figure:
     unit: str = "s"
     runs: str = ""
     error: str | None = None
+    peer: float | None = None  # Anki's backend doing the same work, when measured
 
     @property
     def ratio(self) -> float | None:
         if self.trainer is None or not self.floor:
             return None
         return self.trainer / self.floor
+
+    @property
+    def peer_ratio(self) -> float | None:
+        if self.trainer is None or not self.peer:
+            return None
+        return self.trainer / self.peer
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class Plan:
     session_answers: int = 20
     memory_answers: int = 100
     import_runs: int = 3
+    peer: bool = False  # --peer anki: Anki's backend on the same data
 
 
 def log(message: str) -> None:
@@ -292,6 +300,8 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
             import_process
         )
     )
+    if plan.peer:
+        attach_peer(figures, "import_tsv_process", lambda: anki_import(tsv, base / "anki"))
 
     def edit_one_card() -> tuple[float, float, str]:
         work = fresh_dir(base / "edit")
@@ -584,6 +594,21 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
     trainer.close()
     conn.close()
 
+    if "open" in wanted:
+
+        def open_figure() -> tuple[float, float, str]:
+            def open_close() -> None:
+                open_trainer(db).close()
+
+            def open_floor() -> None:
+                floor.connect(db).execute("SELECT count(*) FROM decks").fetchone()
+
+            mine = [timed(open_close) for _ in range(5)]
+            base = [timed(open_floor) for _ in range(5)]
+            return median(mine), median(base), "median of 5; Trainer.open + close"
+
+        figures.append(measure("open", "open the database (in-process)")(open_figure))
+
     if "memory" in wanted:
 
         def memory() -> tuple[float, float, str]:
@@ -595,7 +620,80 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
             return mine, base, f"TUI session start + {answered} answers; peak RSS (VmHWM)"
 
         figures.append(measure("memory", "peak memory, study session (child)", "MB")(memory))
+    if plan.peer:
+        anki_history(figures, cached, work / "anki", plan, wanted)
     return figures
+
+
+# ----------------------------------------------------------------------- peer
+
+
+def attach_peer(figures: Sequence[Figure], key: str, work: Callable[[], float]) -> None:
+    """Measure Anki's side of the figure ``key`` (if present) and keep it on the figure."""
+    found = [f for f in figures if f.key == key]
+    if not found:
+        return
+    try:
+        found[0].peer = work()
+    except Exception as error:  # one broken peer figure must not end the run
+        log(f"    anki {key}: FAILED: {error}")
+
+
+def anki_import(tsv: Path, work: Path) -> float:
+    """Anki's CSV importer on the same terms, as a whole process on a new collection."""
+    if work.exists():
+        shutil.rmtree(work)
+    headed = peer.headed_copy(tsv, work / "terms.txt")
+    peer.run("import", headed, work / "warm.anki2")  # warm-up: page cache, bytecode
+    seconds, result = peer.run("import", headed, work / "collection.anki2")
+    if result["new"] < 1:
+        raise RuntimeError(f"anki imported nothing: {result}")
+    return seconds
+
+
+def anki_history(
+    figures: list[Figure], cached: Path, work: Path, plan: Plan, wanted: set[str]
+) -> None:
+    """Anki's backend on the same cards and history: open, due, stats, queue, answers, memory."""
+    n = figures[0].cards if figures else 0
+    log(f"    anki: collection for {cached.name}")
+    tsv, _ = generate.glossary_files(n, plan.seed)
+    try:
+        path = peer.collection(cached, tsv, work)
+    except Exception as error:
+        log(f"    anki: cannot build the collection: {error}")
+        return
+    if "due" in wanted:
+        attach_peer(figures, "due_cold", lambda: peer.median_process("due", path, plan.due_runs))
+    if "stats" in wanted:
+        attach_peer(figures, "stats", lambda: peer.median_process("stats", path, plan.stats_runs))
+    keys = {"open", "queue", "answer_mean", "answer_p95", "session_next"}
+    if keys & {f.key for f in figures}:
+        try:
+            _, result = peer.run("session", path, plan.answers)
+        except Exception as error:
+            log(f"    anki session: FAILED: {error}")
+        else:
+            answers, nexts = result["answers"], result["next"]
+            values = {
+                "open": result["open"],
+                "queue": result["queue"],
+                "answer_mean": statistics.fmean(answers),
+                "answer_p95": peer.p95(answers),
+                "session_next": statistics.fmean(
+                    a + b for a, b in zip(answers, nexts, strict=True)
+                ),
+            }
+            for key, value in values.items():
+                attach_peer(figures, key, lambda value=value: value)
+    if "memory" in wanted:
+        path = peer.collection(cached, tsv, work)
+
+        def memory() -> float:
+            _, result = peer.run("memory", path, plan.memory_answers)
+            return result["peak_kb"] / 1024
+
+        attach_peer(figures, "memory", memory)
 
 
 # --------------------------------------------------------------------- report
@@ -636,29 +734,29 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
-def report(figures: Sequence[Figure]) -> str:
+def report(figures: Sequence[Figure], peer_name: str | None = None) -> str:
+    with_peer = peer_name is not None
     rows = []
     for f in figures:
         ratio = f"{f.ratio:.1f}{TIMES}" if f.ratio is not None else ""
         mine = show(f.trainer, f.unit) if f.error is None else "FAILED"
-        rows.append(
-            [
-                f.label,
-                format_count(f.cards),
-                format_count(f.reviews) if f.reviews else "-",
-                mine,
-                show(f.floor, f.unit),
-                ratio,
-                target_mark(f),
-            ]
-        )
-    out = [
-        table(
-            ["figure", "cards", "reviews", "trainer", "sqlite3 floor", "trainer/floor", "target"],
-            rows,
-            {1, 2, 3, 4, 5},
-        )
-    ]
+        row = [
+            f.label,
+            format_count(f.cards),
+            format_count(f.reviews) if f.reviews else "-",
+            mine,
+            show(f.floor, f.unit),
+            ratio,
+        ]
+        if with_peer:
+            peer_ratio = f"{f.peer_ratio:.2f}{TIMES}" if f.peer_ratio is not None else ""
+            row += [show(f.peer, f.unit) if f.peer is not None else "", peer_ratio]
+        rows.append([*row, target_mark(f)])
+    headers = ["figure", "cards", "reviews", "trainer", "sqlite3 floor", "trainer/floor"]
+    if with_peer:
+        headers += [str(peer_name), f"trainer/{'Anki' if peer_name else 'peer'}"]
+    right = set(range(1, len(headers)))
+    out = [table([*headers, "target"], rows, right)]
     failures = [f for f in figures if f.error]
     if failures:
         out.append("\nfailures:")
@@ -745,6 +843,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"subset to measure (default all: {','.join(FIGURES)})",
     )
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    parser.add_argument(
+        "--peer",
+        choices=["anki"],
+        help="also measure Anki's backend (PyPI anki, in its own venv) on the same data",
+    )
     args = parser.parse_args(argv)
 
     sizes = [
@@ -771,6 +874,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             import_runs=1,
         )
 
+    peer_name = None
+    if args.peer == "anki":
+        try:
+            peer_name = f"Anki {peer.ensure_anki()}"
+            plan = replace(plan, peer=True)
+        except peer.PeerUnavailable as error:
+            log(f"Anki peer skipped: {error}")
+
     started = time.perf_counter()
     log(f"generating / reusing data in {generate.CACHE_DIR}")
     for n in sizes:
@@ -786,7 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sizes:
         for r in histories:
             figures += bench_history(n, r, plan, wanted)
-    text = report(figures)
+    text = report(figures, peer_name)
     print(text)
     elapsed = time.perf_counter() - started
     print(f"\n(total {elapsed:.0f}s; seed {args.seed}; python {sys.version.split()[0]})")

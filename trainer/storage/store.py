@@ -9,6 +9,7 @@ its turn, and two processes must wait for each other, never fail.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -48,6 +49,16 @@ FTS5_DEFAULT_BUFFER = 1024 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
 #: card_state also caches FSRS's memory state (NULL under SM-2); the log does not
 CARD_STATE_FIELDS = (*STATE_FIELDS, "stability", "difficulty")
+#: One answer's row, in ``_review_row``'s key order.
+INSERT_REVIEW_SQL = (
+    "INSERT INTO reviews (id, card_id, direction, answered_at, day, grade, mode, response_ms, "
+    + ", ".join(f"prev_{name}" for name in STATE_FIELDS)
+    + ", "
+    + ", ".join(STATE_FIELDS)
+    + ") VALUES ("
+    + ", ".join("?" * (8 + 2 * len(STATE_FIELDS)))
+    + ")"
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +116,17 @@ class Store:
     def write(self) -> Iterator[None]:
         conn = self.conn
         if conn.in_transaction:
-            with self.db.atomic():
+            # a nested write is a savepoint; plain SQL keeps sqlite-utils off the
+            # answer path (recording an answer nests one write in another)
+            conn.execute("SAVEPOINT trainer_write")
+            try:
                 yield
+            except BaseException:
+                if conn.in_transaction:  # a RAISE(ROLLBACK) trigger ends it all
+                    conn.execute("ROLLBACK TO SAVEPOINT trainer_write")
+                    conn.execute("RELEASE SAVEPOINT trainer_write")
+                raise
+            conn.execute("RELEASE SAVEPOINT trainer_write")
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -626,7 +646,8 @@ class Store:
     ) -> None:
         """Append one answer and update the cached state (and leech mark), atomically."""
         with self.write():
-            self.db["reviews"].insert(_review_row(record))
+            row = _review_row(record)
+            self.conn.execute(INSERT_REVIEW_SQL, list(row.values()))
             if record.mode in SCHEDULING_MODES:
                 self._put_state(record.card_id, record.direction, record.after, record.answered_at)
             if leech:
@@ -697,14 +718,13 @@ class Store:
     def _put_state(
         self, card_id: str, direction: Direction, state: SM2State, at: dt.datetime | None
     ) -> None:
-        self.db["card_state"].upsert(
-            {
-                "card_id": card_id,
-                "direction": str(direction),
-                **_card_state_columns(state),
-                "last_review": at.isoformat() if at else None,
-            },
-            pk=("card_id", "direction"),
+        """Plain SQL: sqlite-utils' upsert introspects the table on every call,
+        which was a third of recording an answer. Only the state's own columns
+        are written, as the upsert did (an SM-2 state leaves FSRS's alone)."""
+        columns = _card_state_columns(state)
+        self.conn.execute(
+            _upsert_state_sql(tuple(columns)),
+            [card_id, str(direction), *columns.values(), at.isoformat() if at else None],
         )
 
     def latest_answer_time(self) -> dt.datetime | None:
@@ -1317,6 +1337,18 @@ def _state_columns(state: SM2State, prefix: str = "") -> dict[str, Any]:
         f"{prefix}due": state.due.isoformat() if state.due else None,
         f"{prefix}lapses": state.lapses,
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert_state_sql(names: tuple[str, ...]) -> str:
+    """Insert or update one card direction's state in these columns (and last_review)."""
+    written = (*names, "last_review")
+    return (
+        f"INSERT INTO card_state (card_id, direction, {', '.join(written)}) "
+        f"VALUES ({', '.join('?' * (2 + len(written)))}) "
+        "ON CONFLICT (card_id, direction) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in written)
+    )
 
 
 def _card_state_columns(state: SM2State) -> dict[str, Any]:

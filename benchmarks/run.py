@@ -463,13 +463,12 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
 
             def run() -> tuple[float, float, str]:
                 mine = [timed(lambda: QuizRun.start(trainer, options)) for _ in range(3)]
-                weakest = source == "weakest"
-                base = [timed(lambda: floor.quiz_cards(conn, weakest)) for _ in range(3)]
+                base = [timed(lambda: floor.quiz_cards(conn, source, today)) for _ in range(3)]
                 return median(mine), median(base), "median of 3; 10 questions, 4 choices"
 
             return run
 
-        for source in ("deck", "weakest"):
+        for source in ("deck", "weakest", "due-soon"):
             label = f"start a quiz, source {source} (QuizRun.start)"
             figures.append(measure(f"quiz_{source}", label)(quiz(source)))
 

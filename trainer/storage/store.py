@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -354,6 +355,82 @@ class Store:
         return [_stored_card(row) for row in self.conn.execute(sql, params).fetchall()]
 
     # ----------------------------------------------------------- quiz picks
+    def active_cards_exceed(self, limit: int) -> bool:
+        """Whether more than ``limit`` cards are neither retired nor suspended
+        (reads at most limit + 1 index entries, whatever the collection's size)."""
+        row = self.conn.execute(
+            """SELECT count(*) FROM (SELECT 1 FROM cards
+                 WHERE retired = 0 AND suspended = 0 LIMIT ?)""",
+            [limit + 1],
+        ).fetchone()
+        return bool(row[0] > limit)
+
+    def decks_with_active_cards(self) -> list[str]:
+        """Slugs of the decks that have a card neither retired nor suspended, sorted."""
+        slugs = [row[0] for row in self.conn.execute("SELECT slug FROM decks ORDER BY slug")]
+        return [
+            slug
+            for slug in slugs
+            if self.conn.execute(
+                "SELECT 1 FROM cards WHERE deck = ? AND retired = 0 AND suspended = 0 LIMIT 1",
+                [slug],
+            ).fetchone()
+        ]
+
+    def sample_active_card_ids(
+        self, decks: Sequence[str] | None, count: int, rng: random.Random
+    ) -> list[str]:
+        """A uniform random sample of up to ``count`` active cards of ``decks`` (all if None).
+
+        Rowids drawn at random in the table's rowid range and kept when they
+        name an active card of the decks (rejection sampling, so every such card
+        is equally likely): the cost follows ``count``, not the collection. A
+        sparse selection (a small deck among large ones) falls back to listing
+        the selection's ids through the deck index.
+        """
+        if count <= 0 or (decks is not None and not decks):
+            return []
+        where = "c.retired = 0 AND c.suspended = 0"
+        params: list[Any] = []
+        if decks is not None:
+            where += f" AND c.deck IN ({','.join('?' * len(decks))})"
+            params = list(decks)
+        listing = f"SELECT c.id FROM cards c WHERE {where} ORDER BY c.deck, c.rowid"
+        few = 8 * count + 64
+        size = self.conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM cards c WHERE {where} LIMIT ?)", [*params, few]
+        ).fetchone()[0]
+        if size < few:  # a small selection: listed through the deck index
+            ids = [row[0] for row in self.conn.execute(listing, params)]
+            return rng.sample(ids, min(count, len(ids)))
+        low, high = self.conn.execute("SELECT min(rowid), max(rowid) FROM cards").fetchone()
+        span = high - low + 1
+        picked: dict[str, None] = {}
+        tried: set[int] = set()
+        rate = 1.0  # the share of drawn rowids that were wanted cards so far
+        for _ in range(4):
+            need = count - len(picked)
+            draw = min(span, int(need / max(rate, 0.01) * 1.25) + 16)
+            if draw > span // 4:
+                break  # sparse: the selection is a small part of the table
+            fresh = [r for r in rng.sample(range(low, high + 1), draw) if r not in tried]
+            tried.update(fresh)
+            found = dict(
+                self.conn.execute(
+                    f"""SELECT c.rowid, c.id FROM json_each(?) j CROSS JOIN cards c
+                        ON c.rowid = j.value WHERE {where}""",
+                    [json.dumps(fresh), *params],
+                ).fetchall()
+            )
+            for rowid in fresh:
+                if rowid in found and len(picked) < count:
+                    picked[found[rowid]] = None
+            if len(picked) >= count:
+                return list(picked)
+            rate = max(len(found), 1) / max(len(fresh), 1)
+        ids = [row[0] for row in self.conn.execute(listing, params)]
+        return rng.sample(ids, min(count, len(ids)))
+
     def weakest_card_ids(
         self, directions: dict[str, tuple[Direction, ...]], decks: Sequence[str], n: int
     ) -> list[str]:
@@ -361,7 +438,15 @@ class Store:
         most lapses (summed over the directions their deck studies), then the lowest
         easiness, ties in deck order. Loading every state took a second at 100k cards."""
         order = "sum(coalesce(s.lapses, 0)) DESC, min(coalesce(s.easiness, 2.5))"
-        return self._studied_card_ids(directions, decks, n, order)
+        # n cards with a direction of >= L lapses sum to >= L each, so the n weakest
+        # all have a direction with >= L / (directions per card) lapses
+        bound = self._nth_card_bound(directions, decks, n, "s.lapses DESC", "s.lapses")
+        narrow = ("1", [])
+        if bound:
+            most = max((len(directions.get(deck, ())) for deck in decks), default=1)
+            least = -(-int(bound) // max(most, 1))
+            narrow = ("c.id IN (SELECT card_id FROM card_state WHERE lapses >= ?)", [least])
+        return self._studied_card_ids(directions, decks, n, order, *narrow)
 
     def lowest_recall_card_ids(
         self,
@@ -391,9 +476,46 @@ class Store:
     ) -> list[str]:
         """``core.quiz.due_soon_items`` in SQL: up to ``n`` active cards due by
         ``last_day`` in a direction their deck studies, soonest first, ties in deck order."""
-        return self._studied_card_ids(
-            directions, decks, n, "min(s.due)", "s.due <= ?", [last_day.isoformat()]
+        last = last_day.isoformat()
+        # the n cards met first in due order are due by D, so the n soonest are too
+        bound = self._nth_card_bound(directions, decks, n, "s.due", "s.due", "s.due <= ?", [last])
+        if bound is not None and str(bound) < last:
+            last = str(bound)
+        return self._studied_card_ids(directions, decks, n, "min(s.due)", "s.due <= ?", [last])
+
+    def _nth_card_bound(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str],
+        n: int,
+        order: str,
+        value: str,
+        condition: str = "1",
+        condition_params: Sequence[str] = (),
+    ) -> Any:
+        """``value`` of the state at which the ``n``-th distinct eligible card is met
+        walking the states in ``order`` (an index), or None when fewer exist.
+
+        The walk reads card_state first (CROSS JOIN keeps SQLite from sorting every
+        card) and stops after n x directions rows, so it costs the same at any size."""
+        pairs, params = _studied_pairs(directions, decks)
+        most = max((len(directions.get(deck, ())) for deck in decks), default=1)
+        if not pairs or n <= 0:
+            return None
+        rows = self.conn.execute(
+            f"""SELECT s.card_id, {value} FROM card_state s CROSS JOIN cards c
+                ON c.id = s.card_id
+                WHERE c.retired = 0 AND c.suspended = 0 AND coalesce(s.due, '') != ''
+                  AND {condition} AND (c.deck, s.direction) IN (VALUES {pairs})
+                ORDER BY {order} LIMIT ?""",
+            [*condition_params, *params, n * max(most, 1)],
         )
+        seen: set[str] = set()
+        for card_id, found in rows:
+            seen.add(card_id)
+            if len(seen) >= n:
+                return found
+        return None
 
     def _studied_card_ids(
         self,

@@ -186,20 +186,7 @@ class Store:
                 pk="slug",
             )
             rows = [
-                (
-                    card.id_in(deck.slug),
-                    deck.slug,
-                    card.term,
-                    card.definition,
-                    _json_list(card.aliases),
-                    _json_list(card.tags),
-                    card.example,
-                    _directions_json(card.directions),
-                    card.cloze,
-                    card.cloze_number,
-                    position,
-                    stamp,
-                )
+                _card_row(deck.slug, card, position, stamp)
                 for position, card in enumerate(deck.cards)
             ]
             # Only what changed is written: re-syncing an edited deck leaves the
@@ -229,6 +216,42 @@ class Store:
             "INSERT INTO drafts (deck, number, definition) VALUES (?, ?, ?)",
             [(slug, number, text) for number, text in enumerate(definitions)],
         )
+
+    def update_deck_cards(
+        self, slug: str, cards: Sequence[Card], signature: DeckSignature, now: dt.datetime
+    ) -> bool:
+        """Rewrite some cards of a deck in place and record the file's new signature.
+
+        For a re-sync that knows which cards of a large deck file changed and that
+        none was added, removed, moved or renamed: each card keeps its position.
+        False (and nothing written) when a card is not an active card of the deck,
+        so the caller loads the whole file instead.
+        """
+        ids = [card.id_in(slug) for card in cards]
+        if not ids:
+            positions: dict[str, int] = {}
+        else:
+            positions = dict(
+                self.conn.execute(
+                    f"""SELECT id, position FROM cards WHERE deck = ? AND retired = 0
+                        AND id IN ({",".join("?" * len(ids))})""",
+                    [slug, *ids],
+                ).fetchall()
+            )
+        if len(positions) != len(set(ids)):
+            return False
+        stamp = now.isoformat()
+        rows = [
+            _card_row(slug, card, positions[card_id], stamp)
+            for card, card_id in zip(cards, ids, strict=True)
+        ]
+        with self.write():
+            self._upsert_cards(rows)
+            self.conn.execute(
+                "UPDATE decks SET path = ?, size = ?, mtime_ns = ?, sha256 = ? WHERE slug = ?",
+                [signature.path, signature.size, signature.mtime_ns, signature.sha256, slug],
+            )
+        return True
 
     def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
         """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""
@@ -1390,6 +1413,24 @@ REVIEW_COLUMNS = (
 def _instant(moment: dt.datetime) -> str:
     """Stored instants: UTC, fixed microsecond precision, so text order is time order."""
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _card_row(slug: str, card: Card, position: int, stamp: str) -> tuple[Any, ...]:
+    """A card's row as ``_upsert_cards`` writes it."""
+    return (
+        card.id_in(slug),
+        slug,
+        card.term,
+        card.definition,
+        _json_list(card.aliases),
+        _json_list(card.tags),
+        card.example,
+        _directions_json(card.directions),
+        card.cloze,
+        card.cloze_number,
+        position,
+        stamp,
+    )
 
 
 def _json_list(values: Sequence[str]) -> str:

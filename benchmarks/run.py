@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from benchmarks import floor, generate, peer
+from benchmarks import floor, generate, interactive, peer
 from benchmarks.generate import DATA_DIR, DECK_NAME, NOW, TODAY, format_count, parse_count
 from trainer.interop.glossary import import_glossary
 
@@ -32,7 +32,7 @@ WORK_DIR = DATA_DIR / "work"
 TIMES = "\u00d7"  # multiplication sign
 FIGURES = (
     "import", "due", "stats", "open", "queue", "quiz", "first_card", "answer", "session",
-    "memory", "anki",
+    "browse", "progress", "summary", "keypress", "memory", "anki",
 )  # fmt: skip
 
 
@@ -41,6 +41,8 @@ class Target:
     limit: float
     unit: str  # "s" or "MB"
 
+
+FLOOR_COLUMNS = tuple(interactive.FLOOR_SORTS)
 
 #: The issue's targets, at 100k cards / 1M reviews (import: 100k terms).
 TARGETS = {
@@ -60,6 +62,13 @@ TARGETS = {
     "quiz_due-soon": Target(0.100, "s"),
     "edit_card": Target(0.100, "s"),
     "edit_resync": Target(0.100, "s"),
+    **{f"browse_{column}": Target(0.100, "s") for column in FLOOR_COLUMNS},
+    "browse_filter_word": Target(0.100, "s"),
+    "browse_filter_letter": Target(0.100, "s"),
+    "progress": Target(0.100, "s"),
+    "summary": Target(0.100, "s"),
+    "keypress": Target(0.033, "s"),
+    "session_next": Target(0.005, "s"),
 }
 TARGET_CARDS, TARGET_REVIEWS = 100_000, 1_000_000
 
@@ -102,6 +111,8 @@ class Plan:
     memory_answers: int = 100
     import_runs: int = 3
     peer: bool = False  # --peer anki: Anki's backend on the same data
+    browse_runs: int = 3
+    keypresses: int = 20
 
 
 def log(message: str) -> None:
@@ -625,6 +636,7 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
             measure("session_next", "study session: answer -> next card (StudySession)")(session)
         )
 
+    figures += interactive_figures(trainer, conn, db, n, r, plan, wanted)
     trainer.close()
     conn.close()
 
@@ -656,6 +668,56 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
         figures.append(measure("memory", "peak memory, study session (child)", "MB")(memory))
     if plan.peer:
         anki_history(figures, cached, work / "anki", plan, wanted)
+    return figures
+
+
+def interactive_figures(  # type: ignore[no-untyped-def]
+    trainer, conn, db: Path, n: int, r: int, plan: Plan, wanted: set[str]
+) -> list[Figure]:
+    """Browse by each column and filtered, Progress, the summary, a keypress (issue 19)."""
+    figures: list[Figure] = []
+    today = TODAY.isoformat()
+
+    def measure(key: str, label: str):  # type: ignore[no-untyped-def]
+        return guarded(key, label, n, r)
+
+    if "browse" in wanted:
+        try:
+            found = interactive.browse_figures(trainer, conn, plan.browse_runs)
+        except Exception as error:
+            log(f"    browse: FAILED: {error}")
+            found = {}
+        for name, (mine, base, *query) in found.items():
+            label = (
+                f"Browse filtered by {query[0]!r}, sorted by due"
+                if query
+                else f"Browse sorted by {name} (500 rows)"
+            )
+            runs = f"median of {plan.browse_runs}; floor = one LEFT JOIN ... ORDER BY ... LIMIT 500"
+            figures.append(Figure(f"browse_{name}", label, n, r, mine, base, runs=runs))
+    if "progress" in wanted:
+
+        def progress() -> tuple[float, float, str]:
+            mine, base = interactive.progress_figure(trainer, str(db), today, 3)
+            return mine, base, "median of 3; floor = the stats floor's queries"
+
+        figures.append(measure("progress", "open Progress (progress model, 30 days)")(progress))
+    if "summary" in wanted:
+
+        def summary() -> tuple[float, float, str]:
+            mine, base = interactive.summary_figure(trainer, conn, today)
+            return mine, base, "median of 5; floor = next due day + due tomorrow"
+
+        figures.append(measure("summary", "session summary (StudySession.summary)")(summary))
+    if "keypress" in wanted:
+
+        def keypress() -> tuple[float, float, str]:
+            mine, base = interactive.keypress_figure(trainer, str(db), today, plan.keypresses)
+            return mine, base, f"median of {plan.keypresses}; floor = 1-Static app, SQL answer"
+
+        figures.append(
+            measure("keypress", "keypress: grade -> next card painted (Pilot)")(keypress)
+        )
     return figures
 
 

@@ -862,36 +862,68 @@ def report(figures: Sequence[Figure], peer_name: str | None = None) -> str:
 
 
 def growth(figures: Sequence[Figure]) -> str:
-    sizes = sorted({f.cards for f in figures})
+    """How each figure grows from the fewest to the most cards (same history), and
+    from the shortest to the longest history (same cards): nothing should grow
+    faster than the data (10x the cards or reviews: at most about 10x)."""
+    return "\n\n".join(
+        [
+            _growth(figures, "cards", lambda f: f.cards, lambda f: f.reviews),
+            _growth(figures, "reviews", lambda f: f.reviews, lambda f: f.cards),
+        ]
+    )
+
+
+def _growth(
+    figures: Sequence[Figure],
+    axis: str,
+    size: Callable[[Figure], int | None],
+    other: Callable[[Figure], int | None],
+) -> str:
+    sizes = sorted({value for f in figures if (value := size(f))})
     if len(sizes) < 2:
-        return "(growth: needs two sizes)"
+        return f"(growth with {axis}: needs two sizes)"
     low, high = sizes[0], sizes[-1]
-    by_key = {(f.key, f.cards, f.reviews): f for f in figures}
+    by_key = {(f.key, size(f), other(f)): f for f in figures}
     rows = []
     for f in figures:
-        if f.cards != low:
+        if size(f) != low:
             continue
-        other = by_key.get((f.key, high, f.reviews))
-        if other is None:
+        bigger = by_key.get((f.key, high, other(f)))
+        if bigger is None:
             continue
         grown = (
-            f"{other.trainer / f.trainer:.1f}{TIMES}"
-            if other.trainer is not None and f.trainer
+            f"{bigger.trainer / f.trainer:.1f}{TIMES}"
+            if bigger.trainer is not None and f.trainer
             else "—"
         )
-        floor_grown = f"{other.floor / f.floor:.1f}{TIMES}" if other.floor and f.floor else "—"
+        floor_grown = f"{bigger.floor / f.floor:.1f}{TIMES}" if bigger.floor and f.floor else "—"
+        linear = ""
+        if bigger.trainer is not None and f.trainer:
+            # 20% slack: a figure of a few milliseconds moves that much run to run
+            linear = "yes" if bigger.trainer / f.trainer <= 1.2 * high / low else "NO"
+        held = other(f)
         rows.append(
             [
                 f.label,
-                format_count(f.reviews) if f.reviews else "-",
+                format_count(held) if held else "-",
                 show(f.trainer, f.unit),
-                show(other.trainer, other.unit),
+                show(bigger.trainer, bigger.unit),
                 grown,
                 floor_grown,
+                linear,
             ]
         )
-    title = f"growth {format_count(low)} → {format_count(high)} cards ({high // low}{TIMES} cards)"
-    headers = ["figure", "reviews", format_count(low), format_count(high), "trainer", "floor"]
+    if not rows:
+        return f"(growth with {axis}: no figure measured at both sizes)"
+    held_name = "reviews" if axis == "cards" else "cards"
+    title = (
+        f"growth {format_count(low)} → {format_count(high)} {axis} "
+        f"({high // low}{TIMES} {axis}, same {held_name})"
+    )
+    headers = [
+        "figure", held_name, format_count(low), format_count(high), "trainer", "floor",
+        "≤ linear",
+    ]  # fmt: skip
     return title + "\n" + table(headers, rows, {1, 2, 3, 4, 5})
 
 

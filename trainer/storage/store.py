@@ -96,6 +96,8 @@ class Store:
 
     def __init__(self, connection: sqlite3.Connection | Database) -> None:
         self._db: Database | None = None
+        #: ``reviews_on``'s last day: (day, max review rowid, max undo rowid, records)
+        self._day_cache: tuple[dt.date, Any, Any, list[ReviewRecord]] | None = None
         if isinstance(connection, sqlite3.Connection):
             self.conn = connection
         else:
@@ -891,13 +893,43 @@ class Store:
         )
 
     def reviews_on(self, day: dt.date) -> list[ReviewRecord]:
-        """One study day's answers, undone ones excluded, in answer order."""
+        """One study day's answers, undone ones excluded, in answer order.
+
+        The study screen asks for today's answers after every answer, and
+        building a thousand records each time made a long session's keypresses
+        slower and slower. The log is append-only, so the day's records are kept
+        and only rows added since are read; any other change (an undo, an answer
+        stamped before the last one kept, a different file) reads the day again.
+        """
+        marker = self.conn.execute(
+            """SELECT (SELECT coalesce(max(rowid), 0) FROM reviews),
+                      (SELECT coalesce(max(rowid), 0) FROM review_undos)"""
+        ).fetchone()
+        kept = self._day_cache
+        if kept is not None and kept[0] == day and kept[2] == marker[1]:
+            if kept[1] == marker[0]:
+                return list(kept[3])
+            added = self.conn.execute(
+                f"""SELECT r.rowid, {REVIEW_COLUMNS} FROM reviews r
+                    WHERE r.rowid > ? AND day = ? AND {NOT_UNDONE}
+                    ORDER BY answered_at, rowid""",
+                [kept[1], day.isoformat()],
+            ).fetchall()
+            records = [_review_record(row[1:]) for row in added]
+            last = kept[3][-1].answered_at if kept[3] else None
+            if all(r.day == day for r in records) and (
+                not records or last is None or records[0].answered_at > last
+            ):
+                self._day_cache = (day, marker[0], marker[1], kept[3] + records)
+                return list(self._day_cache[3])
         rows = self.conn.execute(
             f"""SELECT {REVIEW_COLUMNS} FROM reviews r WHERE day = ? AND {NOT_UNDONE}
                 ORDER BY answered_at, rowid""",
             [day.isoformat()],
         ).fetchall()
-        return [_review_record(row) for row in rows]
+        records = [_review_record(row) for row in rows]
+        self._day_cache = (day, marker[0], marker[1], records)
+        return list(records)
 
     def all_reviews(self) -> Iterator[ReviewRecord]:
         """Every answer that counts, in time order: the input of a replay."""

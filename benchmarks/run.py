@@ -667,7 +667,7 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
 
         figures.append(measure("memory", "peak memory, study session (child)", "MB")(memory))
     if plan.peer:
-        anki_history(figures, cached, work / "anki", plan, wanted)
+        anki_history(figures, n, cached, work / "anki", plan, wanted)
     return figures
 
 
@@ -748,10 +748,9 @@ def anki_import(tsv: Path, work: Path) -> float:
 
 
 def anki_history(
-    figures: list[Figure], cached: Path, work: Path, plan: Plan, wanted: set[str]
+    figures: list[Figure], n: int, cached: Path, work: Path, plan: Plan, wanted: set[str]
 ) -> None:
     """Anki's backend on the same cards and history: open, due, stats, queue, answers, memory."""
-    n = figures[0].cards if figures else 0
     log(f"    anki: collection for {cached.name}")
     tsv, _ = generate.glossary_files(n, plan.seed)
     try:

@@ -617,7 +617,8 @@ class Store:
             return []
         due = self._due_statuses(directions, slugs, today, review_limit)
         new = self._new_statuses(directions, slugs, new_limit)
-        wanted = [key for key in extra if key not in {(s.card_id, s.direction) for s in due}]
+        scheduled = {(s.card_id, s.direction) for s in due}
+        wanted = [key for key in extra if key not in scheduled]
         chosen = {slug: directions[slug] for slug in slugs}
         return due + new + self._statuses_of(chosen, wanted)
 
@@ -640,7 +641,7 @@ class Store:
                 LIMIT ?""",
             [today.isoformat(), *params, limit],
         ).fetchall()
-        return [CardStatus(row[0], row[1], Direction(row[2]), _state(row[3:10])) for row in rows]
+        return [CardStatus(row[0], row[1], _DIRECTIONS[row[2]], _state(row[3:10])) for row in rows]
 
     def _new_statuses(
         self, directions: dict[str, tuple[Direction, ...]], slugs: Sequence[str], limit: int
@@ -1366,6 +1367,10 @@ def parse_draft_id(key: str) -> tuple[str, int] | None:
     """(deck, number) of a Browse key that names a draft, else None."""
     deck, mark, number = key.partition(DRAFT_MARK)
     return (deck, int(number)) if mark and number.isdigit() else None
+
+
+#: Stored direction names to members: a dict lookup, cheaper than calling the enum.
+_DIRECTIONS = {str(direction): direction for direction in Direction}
 
 
 def _browse_row(row: Sequence[Any]) -> BrowseRow:

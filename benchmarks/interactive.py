@@ -23,6 +23,7 @@ from benchmarks.generate import NOW
 FLOOR_SORTS = {
     "term": "c.term COLLATE NOCASE",
     "deck": "c.deck, c.term COLLATE NOCASE",
+    "direction": "s.direction, c.term COLLATE NOCASE",
     "state": "s.repetitions",
     "due": "s.due",
     "interval": "s.interval",

@@ -67,7 +67,9 @@ def ensure_anki() -> str:
 
 def run(job: str, *args: object) -> tuple[float, dict]:
     """Wall time of one peer process and its JSON line."""
-    command = [str(_python()), str(SCRIPT), job, *map(str, args)]
+    # -P: not the script's folder first on sys.path, where benchmarks/anki.py
+    # (the package-import benchmark) would shadow the anki package
+    command = [str(_python()), "-P", str(SCRIPT), job, *map(str, args)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=_env())
     elapsed = time.perf_counter() - started

@@ -268,13 +268,21 @@ def insert_cards(db: str | Path, rows: list[tuple[str, str, str, str, int]]) -> 
 # ----------------------------------------------------------------- first card
 
 
-def quiz_cards(conn: sqlite3.Connection, weakest: bool, questions: int = 10) -> list[tuple]:
+def quiz_cards(
+    conn: sqlite3.Connection, source: str, today: str = "", questions: int = 10
+) -> list[tuple]:
     """The cards a 10-question, 4-choice quiz shows: its questions and 3 distractors each."""
-    if weakest:
+    if source == "weakest":
         asked = conn.execute(
             "SELECT card_id FROM card_state GROUP BY card_id "
             "ORDER BY sum(lapses) DESC, min(easiness) LIMIT ?",
             [questions],
+        ).fetchall()
+    elif source == "due-soon":
+        asked = conn.execute(
+            "SELECT card_id FROM card_state WHERE due <= date(?, '+7 days') GROUP BY card_id "
+            "ORDER BY min(due) LIMIT ?",
+            [today, questions],
         ).fetchall()
     else:
         asked = conn.execute(

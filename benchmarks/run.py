@@ -20,10 +20,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from benchmarks import floor, generate
+from benchmarks import floor, generate, interactive, peer
 from benchmarks.generate import DATA_DIR, DECK_NAME, NOW, TODAY, format_count, parse_count
 from trainer.interop.glossary import import_glossary
 
@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 WORK_DIR = DATA_DIR / "work"
 TIMES = "\u00d7"  # multiplication sign
 FIGURES = (
-    "import", "due", "stats", "queue", "quiz", "first_card", "answer", "session", "memory",
-    "anki",
+    "import", "due", "stats", "open", "queue", "quiz", "first_card", "answer", "session",
+    "browse", "progress", "summary", "keypress", "memory", "anki",
 )  # fmt: skip
 
 
@@ -41,6 +41,8 @@ class Target:
     limit: float
     unit: str  # "s" or "MB"
 
+
+FLOOR_COLUMNS = tuple(interactive.FLOOR_SORTS)
 
 #: The issue's targets, at 100k cards / 1M reviews (import: 100k terms).
 TARGETS = {
@@ -54,6 +56,19 @@ TARGETS = {
     "answer_p95": Target(0.002, "s"),
     "stats": Target(0.300, "s"),
     "memory": Target(150, "MB"),
+    # issue 19: everything interactive under 100 ms
+    "quiz_deck": Target(0.100, "s"),
+    "quiz_weakest": Target(0.100, "s"),
+    "quiz_due-soon": Target(0.100, "s"),
+    "edit_card": Target(0.100, "s"),
+    "edit_resync": Target(0.100, "s"),
+    **{f"browse_{column}": Target(0.100, "s") for column in FLOOR_COLUMNS},
+    "browse_filter_word": Target(0.100, "s"),
+    "browse_filter_letter": Target(0.100, "s"),
+    "progress": Target(0.100, "s"),
+    "summary": Target(0.100, "s"),
+    "keypress": Target(0.033, "s"),
+    "session_next": Target(0.005, "s"),
 }
 TARGET_CARDS, TARGET_REVIEWS = 100_000, 1_000_000
 
@@ -69,12 +84,19 @@ class Figure:
     unit: str = "s"
     runs: str = ""
     error: str | None = None
+    peer: float | None = None  # Anki's backend doing the same work, when measured
 
     @property
     def ratio(self) -> float | None:
         if self.trainer is None or not self.floor:
             return None
         return self.trainer / self.floor
+
+    @property
+    def peer_ratio(self) -> float | None:
+        if self.trainer is None or not self.peer:
+            return None
+        return self.trainer / self.peer
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,9 @@ class Plan:
     session_answers: int = 20
     memory_answers: int = 100
     import_runs: int = 3
+    peer: bool = False  # --peer anki: Anki's backend on the same data
+    browse_runs: int = 3
+    keypresses: int = 20
 
 
 def log(message: str) -> None:
@@ -228,6 +253,12 @@ def fresh_dir(path: Path) -> Path:
     return path
 
 
+def _quoted(text: str) -> str:
+    from trainer.app.deckfile import quote_value
+
+    return quote_value(text)
+
+
 def bench_import(n: int, plan: Plan) -> list[Figure]:
     from trainer.app.deckfile import parse_deck_text
     from trainer.storage import open_database
@@ -292,6 +323,10 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
             import_process
         )
     )
+    if plan.peer:
+        attach_peer(figures, "import_tsv_process", lambda: anki_import(tsv, base / "anki"))
+
+    edits: dict[str, float] = {}
 
     def edit_one_card() -> tuple[float, float, str]:
         work = fresh_dir(base / "edit")
@@ -305,18 +340,39 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         edit = CardEdit(card.card.term, changed, card.card.aliases, card.card.tags)
         mine = timed(lambda: trainer.edit_card(card.id, edit))
         assert trainer.card(card.id).card.definition == changed
+        # `trainer edit`: the editor changed one definition; the next command re-syncs
+        other = trainer.store.cards(deck=outcome.slug)[n // 3]
+        text = outcome.path.read_text(encoding="utf-8")
+        old_line = f"definition: {_quoted(other.card.definition)}\n"
+        assert text.count(old_line) == 1
+        by_hand = other.card.definition + " (by hand)"
+        outcome.path.write_text(
+            text.replace(old_line, f"definition: {_quoted(by_hand)}\n"), encoding="utf-8"
+        )
+        edits["resync"] = timed(trainer.sync_decks)
+        assert trainer.card(other.id).card.definition == by_hand
         trainer.close()
         base_time = timed(
             lambda: floor.edit_definition(
                 outcome.path, work / "trainer.db", card.id, changed, card.card.definition
             )
         )
+        edits["floor"] = base_time
         return mine, base_time, "1 run; floor = replace one line of text + UPDATE one row"
 
     figures.append(
         guarded("edit_card", "edit one card of the imported deck (Trainer.edit_card)", n, None)(
             edit_one_card
         )
+    )
+
+    def resync() -> tuple[float, float, str]:
+        if "resync" not in edits:
+            raise RuntimeError("the edit figure failed")
+        return edits["resync"], edits["floor"], "1 run; one definition changed in the file"
+
+    figures.append(
+        guarded("edit_resync", "  after `trainer edit`: re-sync the changed deck", n, None)(resync)
     )
 
     def imported_form() -> Path:
@@ -453,13 +509,12 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
 
             def run() -> tuple[float, float, str]:
                 mine = [timed(lambda: QuizRun.start(trainer, options)) for _ in range(3)]
-                weakest = source == "weakest"
-                base = [timed(lambda: floor.quiz_cards(conn, weakest)) for _ in range(3)]
+                base = [timed(lambda: floor.quiz_cards(conn, source, today)) for _ in range(3)]
                 return median(mine), median(base), "median of 3; 10 questions, 4 choices"
 
             return run
 
-        for source in ("deck", "weakest"):
+        for source in ("deck", "weakest", "due-soon"):
             label = f"start a quiz, source {source} (QuizRun.start)"
             figures.append(measure(f"quiz_{source}", label)(quiz(source)))
 
@@ -581,8 +636,24 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
             measure("session_next", "study session: answer -> next card (StudySession)")(session)
         )
 
+    figures += interactive_figures(trainer, conn, db, n, r, plan, wanted)
     trainer.close()
     conn.close()
+
+    if "open" in wanted:
+
+        def open_figure() -> tuple[float, float, str]:
+            def open_close() -> None:
+                open_trainer(db).close()
+
+            def open_floor() -> None:
+                floor.connect(db).execute("SELECT count(*) FROM decks").fetchone()
+
+            mine = [timed(open_close) for _ in range(5)]
+            base = [timed(open_floor) for _ in range(5)]
+            return median(mine), median(base), "median of 5; Trainer.open + close"
+
+        figures.append(measure("open", "open the database (in-process)")(open_figure))
 
     if "memory" in wanted:
 
@@ -595,7 +666,129 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
             return mine, base, f"TUI session start + {answered} answers; peak RSS (VmHWM)"
 
         figures.append(measure("memory", "peak memory, study session (child)", "MB")(memory))
+    if plan.peer:
+        anki_history(figures, n, cached, work / "anki", plan, wanted)
     return figures
+
+
+def interactive_figures(  # type: ignore[no-untyped-def]
+    trainer, conn, db: Path, n: int, r: int, plan: Plan, wanted: set[str]
+) -> list[Figure]:
+    """Browse by each column and filtered, Progress, the summary, a keypress (issue 19)."""
+    figures: list[Figure] = []
+    today = TODAY.isoformat()
+
+    def measure(key: str, label: str):  # type: ignore[no-untyped-def]
+        return guarded(key, label, n, r)
+
+    if "browse" in wanted:
+        try:
+            found = interactive.browse_figures(trainer, conn, plan.browse_runs)
+        except Exception as error:
+            log(f"    browse: FAILED: {error}")
+            found = {}
+        for name, (mine, base, *query) in found.items():
+            label = (
+                f"Browse filtered by {query[0]!r}, sorted by due"
+                if query
+                else f"Browse sorted by {name} (500 rows)"
+            )
+            runs = f"median of {plan.browse_runs}; floor = one LEFT JOIN ... ORDER BY ... LIMIT 500"
+            figures.append(Figure(f"browse_{name}", label, n, r, mine, base, runs=runs))
+    if "progress" in wanted:
+
+        def progress() -> tuple[float, float, str]:
+            mine, base = interactive.progress_figure(trainer, str(db), today, 3)
+            return mine, base, "median of 3; floor = the stats floor's queries"
+
+        figures.append(measure("progress", "open Progress (progress model, 30 days)")(progress))
+    if "summary" in wanted:
+
+        def summary() -> tuple[float, float, str]:
+            mine, base = interactive.summary_figure(trainer, conn, today)
+            return mine, base, "median of 5; floor = next due day + due tomorrow"
+
+        figures.append(measure("summary", "session summary (StudySession.summary)")(summary))
+    if "keypress" in wanted:
+
+        def keypress() -> tuple[float, float, str]:
+            mine, base = interactive.keypress_figure(trainer, str(db), today, plan.keypresses)
+            return mine, base, f"median of {plan.keypresses}; floor = 1-Static app, SQL answer"
+
+        figures.append(
+            measure("keypress", "keypress: grade -> next card painted (Pilot)")(keypress)
+        )
+    return figures
+
+
+# ----------------------------------------------------------------------- peer
+
+
+def attach_peer(figures: Sequence[Figure], key: str, work: Callable[[], float]) -> None:
+    """Measure Anki's side of the figure ``key`` (if present) and keep it on the figure."""
+    found = [f for f in figures if f.key == key]
+    if not found:
+        return
+    try:
+        found[0].peer = work()
+    except Exception as error:  # one broken peer figure must not end the run
+        log(f"    anki {key}: FAILED: {error}")
+
+
+def anki_import(tsv: Path, work: Path) -> float:
+    """Anki's CSV importer on the same terms, as a whole process on a new collection."""
+    if work.exists():
+        shutil.rmtree(work)
+    headed = peer.headed_copy(tsv, work / "terms.txt")
+    peer.run("import", headed, work / "warm.anki2")  # warm-up: page cache, bytecode
+    seconds, result = peer.run("import", headed, work / "collection.anki2")
+    if result["new"] < 1:
+        raise RuntimeError(f"anki imported nothing: {result}")
+    return seconds
+
+
+def anki_history(
+    figures: list[Figure], n: int, cached: Path, work: Path, plan: Plan, wanted: set[str]
+) -> None:
+    """Anki's backend on the same cards and history: open, due, stats, queue, answers, memory."""
+    log(f"    anki: collection for {cached.name}")
+    tsv, _ = generate.glossary_files(n, plan.seed)
+    try:
+        path = peer.collection(cached, tsv, work)
+    except Exception as error:
+        log(f"    anki: cannot build the collection: {error}")
+        return
+    if "due" in wanted:
+        attach_peer(figures, "due_cold", lambda: peer.median_process("due", path, plan.due_runs))
+    if "stats" in wanted:
+        attach_peer(figures, "stats", lambda: peer.median_process("stats", path, plan.stats_runs))
+    keys = {"open", "queue", "answer_mean", "answer_p95", "session_next"}
+    if keys & {f.key for f in figures}:
+        try:
+            _, result = peer.run("session", path, plan.answers)
+        except Exception as error:
+            log(f"    anki session: FAILED: {error}")
+        else:
+            answers, nexts = result["answers"], result["next"]
+            values = {
+                "open": result["open"],
+                "queue": result["queue"],
+                "answer_mean": statistics.fmean(answers),
+                "answer_p95": peer.p95(answers),
+                "session_next": statistics.fmean(
+                    a + b for a, b in zip(answers, nexts, strict=True)
+                ),
+            }
+            for key, value in values.items():
+                attach_peer(figures, key, lambda value=value: value)
+    if "memory" in wanted:
+        path = peer.collection(cached, tsv, work)
+
+        def memory() -> float:
+            _, result = peer.run("memory", path, plan.memory_answers)
+            return result["peak_kb"] / 1024
+
+        attach_peer(figures, "memory", memory)
 
 
 # --------------------------------------------------------------------- report
@@ -636,29 +829,29 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
-def report(figures: Sequence[Figure]) -> str:
+def report(figures: Sequence[Figure], peer_name: str | None = None) -> str:
+    with_peer = peer_name is not None
     rows = []
     for f in figures:
         ratio = f"{f.ratio:.1f}{TIMES}" if f.ratio is not None else ""
         mine = show(f.trainer, f.unit) if f.error is None else "FAILED"
-        rows.append(
-            [
-                f.label,
-                format_count(f.cards),
-                format_count(f.reviews) if f.reviews else "-",
-                mine,
-                show(f.floor, f.unit),
-                ratio,
-                target_mark(f),
-            ]
-        )
-    out = [
-        table(
-            ["figure", "cards", "reviews", "trainer", "sqlite3 floor", "trainer/floor", "target"],
-            rows,
-            {1, 2, 3, 4, 5},
-        )
-    ]
+        row = [
+            f.label,
+            format_count(f.cards),
+            format_count(f.reviews) if f.reviews else "-",
+            mine,
+            show(f.floor, f.unit),
+            ratio,
+        ]
+        if with_peer:
+            peer_ratio = f"{f.peer_ratio:.2f}{TIMES}" if f.peer_ratio is not None else ""
+            row += [show(f.peer, f.unit) if f.peer is not None else "", peer_ratio]
+        rows.append([*row, target_mark(f)])
+    headers = ["figure", "cards", "reviews", "trainer", "sqlite3 floor", "trainer/floor"]
+    if with_peer:
+        headers += [str(peer_name), f"trainer/{'Anki' if peer_name else 'peer'}"]
+    right = set(range(1, len(headers)))
+    out = [table([*headers, "target"], rows, right)]
     failures = [f for f in figures if f.error]
     if failures:
         out.append("\nfailures:")
@@ -668,36 +861,68 @@ def report(figures: Sequence[Figure]) -> str:
 
 
 def growth(figures: Sequence[Figure]) -> str:
-    sizes = sorted({f.cards for f in figures})
+    """How each figure grows from the fewest to the most cards (same history), and
+    from the shortest to the longest history (same cards): nothing should grow
+    faster than the data (10x the cards or reviews: at most about 10x)."""
+    return "\n\n".join(
+        [
+            _growth(figures, "cards", lambda f: f.cards, lambda f: f.reviews),
+            _growth(figures, "reviews", lambda f: f.reviews, lambda f: f.cards),
+        ]
+    )
+
+
+def _growth(
+    figures: Sequence[Figure],
+    axis: str,
+    size: Callable[[Figure], int | None],
+    other: Callable[[Figure], int | None],
+) -> str:
+    sizes = sorted({value for f in figures if (value := size(f))})
     if len(sizes) < 2:
-        return "(growth: needs two sizes)"
+        return f"(growth with {axis}: needs two sizes)"
     low, high = sizes[0], sizes[-1]
-    by_key = {(f.key, f.cards, f.reviews): f for f in figures}
+    by_key = {(f.key, size(f), other(f)): f for f in figures}
     rows = []
     for f in figures:
-        if f.cards != low:
+        if size(f) != low:
             continue
-        other = by_key.get((f.key, high, f.reviews))
-        if other is None:
+        bigger = by_key.get((f.key, high, other(f)))
+        if bigger is None:
             continue
         grown = (
-            f"{other.trainer / f.trainer:.1f}{TIMES}"
-            if other.trainer is not None and f.trainer
+            f"{bigger.trainer / f.trainer:.1f}{TIMES}"
+            if bigger.trainer is not None and f.trainer
             else "—"
         )
-        floor_grown = f"{other.floor / f.floor:.1f}{TIMES}" if other.floor and f.floor else "—"
+        floor_grown = f"{bigger.floor / f.floor:.1f}{TIMES}" if bigger.floor and f.floor else "—"
+        linear = ""
+        if bigger.trainer is not None and f.trainer:
+            # 20% slack: a figure of a few milliseconds moves that much run to run
+            linear = "yes" if bigger.trainer / f.trainer <= 1.2 * high / low else "NO"
+        held = other(f)
         rows.append(
             [
                 f.label,
-                format_count(f.reviews) if f.reviews else "-",
+                format_count(held) if held else "-",
                 show(f.trainer, f.unit),
-                show(other.trainer, other.unit),
+                show(bigger.trainer, bigger.unit),
                 grown,
                 floor_grown,
+                linear,
             ]
         )
-    title = f"growth {format_count(low)} → {format_count(high)} cards ({high // low}{TIMES} cards)"
-    headers = ["figure", "reviews", format_count(low), format_count(high), "trainer", "floor"]
+    if not rows:
+        return f"(growth with {axis}: no figure measured at both sizes)"
+    held_name = "reviews" if axis == "cards" else "cards"
+    title = (
+        f"growth {format_count(low)} → {format_count(high)} {axis} "
+        f"({high // low}{TIMES} {axis}, same {held_name})"
+    )
+    headers = [
+        "figure", held_name, format_count(low), format_count(high), "trainer", "floor",
+        "≤ linear",
+    ]  # fmt: skip
     return title + "\n" + table(headers, rows, {1, 2, 3, 4, 5})
 
 
@@ -745,6 +970,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"subset to measure (default all: {','.join(FIGURES)})",
     )
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    parser.add_argument(
+        "--peer",
+        choices=["anki"],
+        help="also measure Anki's backend (PyPI anki, in its own venv) on the same data",
+    )
     args = parser.parse_args(argv)
 
     sizes = [
@@ -771,6 +1001,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             import_runs=1,
         )
 
+    peer_name = None
+    if args.peer == "anki":
+        try:
+            peer_name = f"Anki {peer.ensure_anki()}"
+            plan = replace(plan, peer=True)
+        except peer.PeerUnavailable as error:
+            log(f"Anki peer skipped: {error}")
+
     started = time.perf_counter()
     log(f"generating / reusing data in {generate.CACHE_DIR}")
     for n in sizes:
@@ -786,7 +1024,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sizes:
         for r in histories:
             figures += bench_history(n, r, plan, wanted)
-    text = report(figures)
+    text = report(figures, peer_name)
     print(text)
     elapsed = time.perf_counter() - started
     print(f"\n(total {elapsed:.0f}s; seed {args.seed}; python {sys.version.split()[0]})")

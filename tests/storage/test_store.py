@@ -319,13 +319,13 @@ def test_a_broken_edit_keeps_the_last_good_cards_until_fixed(
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    original = trainer.app.deckfile.parse_deck_text
+    original = trainer.app.deckfile.parse_deck_text_form
 
     def counting(text: str, slug: str, source: str):  # type: ignore[no-untyped-def]
         calls.append(slug)
         return original(text, slug, source)
 
-    monkeypatch.setattr(trainer.app.deckfile, "parse_deck_text", counting)
+    monkeypatch.setattr(trainer.app.deckfile, "parse_deck_text_form", counting)
     return calls
 
 

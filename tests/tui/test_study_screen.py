@@ -227,3 +227,32 @@ async def test_a_cloze_card_fills_its_gap_in_place(make_trainer, tmp_path: Path)
         assert [r["card_id"] for r in review_rows(trainer)] == [
             "history/the battle of hastings was in 1066. #c1"
         ]
+
+
+async def test_the_footer_relabels_its_keys_in_place_from_card_to_card(trainer) -> None:
+    """Space turns from Reveal into the default grade and back on the same key widgets."""
+    from textual.widgets._footer import FooterKey
+
+    def keys(app: TrainerApp) -> dict[str, FooterKey]:
+        return {key.key: key for key in app.screen.query(FooterKey)}
+
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.press("space", "4")  # the first answer: undo appears (a new key)
+        await pilot.pause()
+        before = keys(app)
+        assert before["space"].action == "reveal" and "u" in before
+        await pilot.press("space")
+        await pilot.pause()
+        revealed = keys(app)
+        assert revealed["space"].action == "grade_default"
+        assert revealed["space"].description == "Default grade"
+        await pilot.press("4")
+        await pilot.pause()
+        after = keys(app)
+        assert after["space"].action == "reveal" and after["space"].description == "Reveal"
+        assert all(after[key] is widget for key, widget in before.items())  # not remounted
+        assert all(revealed[key] is widget for key, widget in before.items())
+        assert len(review_rows(trainer)) == 2
+        assert text_of(app, "#front") == "Gamma"

@@ -193,13 +193,64 @@ def edit_card(path: Path, identity: str, edit: CardEdit) -> Edited:
     loaded = _load(path)
     node = _find(loaded.document, identity, path)
     _check_unique(loaded.document, edit, identity, path)
+    apply_edit(node, identity, edit)
+    return Edited(identity, _save(loaded, path))
+
+
+def apply_edit(node: Any, identity: str, edit: CardEdit) -> None:
+    """Put ``edit`` into a card's mapping; a renamed card gets ``id:`` first."""
     if normalize_term(edit.term) != identity and "id" not in node:
         _put_id_first(node, identity)
     node["term"] = edit.term.strip()
     node["definition"] = edit.definition.strip()
     _set_list(node, "aliases", tuple(a.strip() for a in edit.aliases if a.strip()))
     _set_list(node, "tags", tuple(t.strip() for t in edit.tags if t.strip()))
-    return Edited(identity, _save(loaded, path))
+
+
+def edit_block(
+    raw: bytes, term: str, identity: str, edit: CardEdit, slug: str
+) -> EditedBlock | None:
+    """A deck file in trainer's own form with one card's block rewritten, or None
+    when that needs the whole document: the card is not found by its term line,
+    its block is not in trainer's form, or the edit changes its term (so
+    uniqueness must be checked against every card). Only the block is decoded."""
+    from trainer.app.deckdelta import card_block
+    from trainer.app.deckfile import dump_deck_fast, read_canonical
+
+    edit.check()
+    if normalize_term(edit.term) != normalize_term(term):
+        return None
+    found = card_block(raw, term)
+    if found is None:
+        return None
+    start, end = found
+    try:
+        document = read_canonical("cards:\n" + raw[start:end].decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if document is None or len(document["cards"]) != 1:
+        return None
+    node = document["cards"][0]
+    if _identity(node) != identity:
+        return None
+    apply_edit(node, identity, edit)
+    try:
+        deck = deck_from_data(document, slug, slug)
+    except DeckError:
+        return None
+    if len(deck.cards) != 1:
+        return None
+    block = dump_deck_fast({"cards": [node]}).removeprefix("cards:\n").encode("utf-8")
+    return EditedBlock((raw[:start], block, raw[end:]), deck.cards[0])
+
+
+@dataclass(frozen=True)
+class EditedBlock:
+    """A deck file's bytes in three pieces (before, the card's new block, after),
+    and that card as it now reads."""
+
+    pieces: tuple[bytes, bytes, bytes]
+    card: Card
 
 
 def add_card(path: Path, edit: CardEdit) -> Edited:
@@ -284,9 +335,12 @@ __all__ = [
     "DeckEditError",
     "DeckError",
     "Edited",
+    "EditedBlock",
     "add_card",
+    "apply_edit",
     "card_line",
     "complete_draft",
+    "edit_block",
     "edit_card",
     "remove_card",
 ]

@@ -55,9 +55,19 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def parse_deck_text(text: str, slug: str, source: str) -> Deck:
     """Parse YAML text into a validated Deck; every failure is a DeckError."""
+    return parse_deck_text_form(text, slug, source)[0]
+
+
+def parse_deck_text_form(text: str, slug: str, source: str) -> tuple[Deck, bool]:
+    """``parse_deck_text``, and whether the text is in trainer's own form
+    (``read_canonical`` read it), which later re-loads can diff line by line."""
     canonical = read_canonical(text)
     if canonical is not None:
-        return deck_from_data(canonical, slug, source)
+        return deck_from_data(canonical, slug, source), True
+    return _parse_yaml(text, slug, source), False
+
+
+def _parse_yaml(text: str, slug: str, source: str) -> Deck:
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as error:
@@ -267,6 +277,16 @@ def _quoted(text: str) -> str:
     return _YAML_UNSAFE.sub(
         lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False)
     )
+
+
+def quote_value(text: str) -> str:
+    """A string exactly as ``dump_deck_fast`` writes it."""
+    return _quoted(text)
+
+
+def has_surrogate_escape(text: str) -> bool:
+    """Whether ``read_canonical`` would refuse ``text`` for a lone surrogate escape."""
+    return _SURROGATE_ESCAPE.search(text) is not None
 
 
 def _scalar_or_list(value: Any) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from trainer.errors import os_error
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def write_atomically(path: Path, data: str | bytes | Sequence[bytes]) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``.
 
     The rename is atomic on POSIX and Windows, so readers see the old file or
@@ -21,15 +21,19 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     try:
         if isinstance(data, str):
             temporary.write_text(data, encoding="utf-8")
-        else:
+        elif isinstance(data, bytes):
             temporary.write_bytes(data)
+        else:  # pieces, so a large file changed in the middle is never joined in memory
+            with temporary.open("wb") as out:
+                for piece in data:
+                    out.write(piece)
         temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
 
 
-def write_file(path: Path, data: str | bytes) -> None:
+def write_file(path: Path, data: str | bytes | Sequence[bytes]) -> None:
     """``write_atomically``, failing with one line that names the file."""
     try:
         write_atomically(path, data)

@@ -70,6 +70,14 @@ QUIZ_GRADE_WRONG = 2
 SOURCES = ("deck", "weakest", "due-soon")
 RETAKE_SOURCE = "retake"
 
+#: Up to this many active cards a quiz loads them all; beyond, it loads samples.
+LOAD_ALL_LIMIT = 2000
+#: The sampled distractor pool: this many random cards of each asked deck and of the others
+#: together; the core weighs all of a group this small for each question.
+POOL_SAMPLE = 256
+#: Spare cards drawn beyond the questions asked, for questions that get skipped.
+SPARE_ITEMS = 10
+
 #: The SM-2 direction whose state a question kind tests.
 _DIRECTION_OF_KIND = {
     QuizDirection.TERM: Direction.FORWARD,
@@ -176,6 +184,10 @@ class QuizRun:
             known = ", ".join(SOURCES)
             raise UserError(f"unknown quiz source {options.source!r}; expected {known}")
         slugs = trainer.resolve_decks(options.decks)
+        if trainer.store.active_cards_exceed(LOAD_ALL_LIMIT):
+            run = _sampled(cls, trainer, options, slugs)
+            if run is not None:
+                return run
         pool = [_quiz_item(c) for c in trainer.store.cards() if not (c.retired or c.suspended)]
         chosen = set(slugs) if slugs is not None else None
         items = [item for item in pool if chosen is None or item.deck in chosen]
@@ -307,6 +319,59 @@ def _question_row(result: AnswerResult) -> dict[str, Any]:
         "correct": result.correct,
         "response_ms": result.response_ms,
     }
+
+
+def _sampled(
+    cls: type[QuizRun], trainer: Trainer, options: QuizOptions, slugs: list[str] | None
+) -> QuizRun | None:
+    """A quiz over a large collection that loads only what it can ask and offer.
+
+    Loading and wrapping all 100k cards took over a second. Here the asked cards
+    are a uniform random sample (source deck) or the SQL picks (weakest,
+    due-soon), and the distractor pool a uniform random sample of each asked
+    deck and of all decks, drawn from the run's seed: the core then weighs a
+    sample as it would have drawn one itself. None when the sample could ask
+    fewer questions than the whole selection might (the caller loads it all).
+    """
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
+    options = replace(options, seed=seed)
+    rng = random.Random(f"quiz-cards:{seed}")
+    store = trainer.store
+    if options.source == "deck":
+        wanted = max(options.questions, 0) + SPARE_ITEMS
+        item_ids = store.sample_active_card_ids(slugs, wanted, rng)
+        decks = slugs if slugs is not None else store.decks_with_active_cards()
+    else:
+        item_ids = _scheduled_ids(trainer, options, slugs)
+        wanted = len(item_ids)
+    by_id = {c.id: c for c in store.cards(item_ids) if not (c.retired or c.suspended)}
+    items = [_quiz_item(by_id[card_id]) for card_id in item_ids if card_id in by_id]
+    if options.source != "deck":
+        decks = slugs if slugs is not None else sorted({item.deck for item in items})
+    pool_ids = dict.fromkeys(item_ids)
+    asked = sorted({item.deck for item in items})
+    for deck in asked:
+        pool_ids.update(dict.fromkeys(store.sample_active_card_ids([deck], POOL_SAMPLE, rng)))
+    others = [deck for deck in store.decks_with_active_cards() if deck not in asked]
+    pool_ids.update(dict.fromkeys(store.sample_active_card_ids(others, POOL_SAMPLE, rng)))
+    pool = [_quiz_item(c) for c in store.cards(pool_ids) if not (c.retired or c.suspended)]
+    if not items:
+        return None  # nothing to ask: the caller's full path says why
+    run = cls(trainer, options, items, pool, decks, source=options.source)
+    if len(run.questions) < min(options.questions, wanted) and len(items) >= wanted:
+        return None  # skipped questions used up the spares: ask from everything
+    return run
+
+
+def _scheduled_ids(trainer: Trainer, options: QuizOptions, slugs: list[str] | None) -> list[str]:
+    """The weakest or due-soon card ids in order, at most ``options.questions``."""
+    directions = trainer.deck_directions()
+    decks = sorted(directions) if slugs is None else slugs
+    count = max(options.questions, 0)
+    if options.source == "weakest":
+        return trainer.store.weakest_card_ids(directions, decks, count)
+    last_day = trainer.today() + dt.timedelta(days=DUE_SOON_DAYS)
+    return trainer.store.due_soon_card_ids(directions, decks, last_day, count)
 
 
 def _by_schedule(

@@ -109,6 +109,8 @@ class Trainer:
         self.tz = tz
         self.deck_dirs = list(deck_dirs)
         self.user_decks = user_decks
+        #: copies of the large decks' last loaded text, for re-loading only what changed
+        self.deck_copies = user_decks.parent / "cache" / "decks"
         #: the scheduler every answer and replay goes through: SM-2 (as promised)
         #: unless the ``scheduler`` setting chooses FSRS
         self.scheduler: Scheduler[SM2State] = scheduler_for(settings, store)
@@ -227,7 +229,11 @@ class Trainer:
             ):
                 continue
             # imported here, past the unchanged files: PyYAML costs every command 12 ms
-            from trainer.app.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
+            from trainer.app.deckfile import (
+                MAX_DECK_BYTES,
+                decode_deck_bytes,
+                parse_deck_text_form,
+            )
 
             if stat.st_size > MAX_DECK_BYTES:
                 report.errors.append(
@@ -242,7 +248,11 @@ class Trainer:
                 if old and old.sha256 == signature.sha256:
                     self.store.touch_deck(slug, signature)
                     continue
-                deck = parse_deck_text(decode_deck_bytes(raw, str(path)), slug, str(path))
+                if old and self._sync_changed_cards(slug, path, old, raw, signature):
+                    report.parsed.append(slug)
+                    continue
+                text = decode_deck_bytes(raw, str(path))
+                deck, own_form = parse_deck_text_form(text, slug, str(path))
             except DeckError as error:
                 report.errors.append(error)
                 continue
@@ -250,6 +260,7 @@ class Trainer:
                 report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
                 continue
             self.store.sync_deck(deck, signature, self.now())
+            self._remember_deck(slug, signature.sha256, raw, own_form)
             report.parsed.append(slug)
         for slug in set(known) - set(files):
             self.store.retire_deck(slug)
@@ -550,8 +561,81 @@ class Trainer:
 
         stored = self.card(card_id)
         path = self.editable_deck_path(stored.deck)
+        if self._edit_in_place(stored, path, edit):
+            return
         edited = edit_card(path, card_id.split("/", 1)[1], edit)
         self.sync_deck_file(path, edited.deck)
+
+    def _edit_in_place(self, stored: StoredCard, path: Path, edit: CardEdit) -> bool:
+        """Rewrite one card's block of a large deck in trainer's own form and load
+        just that card; False (nothing written) when the whole file must be read.
+
+        Loading and writing back all of a 100k-card deck for one edit took seconds.
+        The file must be the one last loaded (size and time as recorded, the test
+        ``sync_decks`` trusts too) with a copy of it kept, so it is in trainer's form.
+        """
+        from trainer.app.deckdelta import copy_path, remember
+        from trainer.app.deckedit import edit_block
+        from trainer.app.files import write_file
+
+        recorded = self.store.deck_signatures().get(stored.deck)
+        if recorded is None or Path(recorded.path).resolve() != path.resolve():
+            return False
+        try:
+            stat = path.stat()
+            copy = copy_path(self.deck_copies, stored.deck, recorded.sha256).stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (recorded.size, recorded.mtime_ns):
+            return False
+        if copy.st_size != stat.st_size:
+            return False
+        raw = path.read_bytes()
+        identity = stored.id.split("/", 1)[1]
+        edited = edit_block(raw, stored.card.term, identity, edit, stored.deck)
+        if edited is None:
+            return False
+        write_file(path, edited.pieces)
+        stat = path.stat()
+        digest = hashlib.sha256()
+        for piece in edited.pieces:
+            digest.update(piece)
+        sha = digest.hexdigest()
+        signature = DeckSignature(recorded.path, stat.st_size, stat.st_mtime_ns, sha)
+        if not self.store.update_deck_cards(stored.deck, [edited.card], signature, self.now()):
+            self.sync_deck_file(path)  # written, but not loadable card by card: load it all
+            return True
+        remember(self.deck_copies, stored.deck, sha, edited.pieces)
+        return True
+
+    def _sync_changed_cards(
+        self, slug: str, path: Path, old: DeckSignature, raw: bytes, signature: DeckSignature
+    ) -> bool:
+        """Load only the cards that changed since the file was last loaded (see
+        deckdelta); False when no copy of that text is kept or a full load is needed."""
+        from trainer.app.deckdelta import changed_cards, recall, remember
+
+        if not old.sha256 or old.size is None:
+            return False
+        old_raw = recall(self.deck_copies, slug, old.sha256, old.size)
+        if old_raw is None:
+            return False
+        cards = changed_cards(old_raw, raw, slug, str(path))
+        if cards is None:
+            return False
+        if not self.store.update_deck_cards(slug, cards, signature, self.now()):
+            return False
+        remember(self.deck_copies, slug, signature.sha256, raw)
+        return True
+
+    def _remember_deck(self, slug: str, sha256: str, raw: bytes, own_form: bool) -> None:
+        """Keep a copy of a large deck in trainer's form for later partial re-loads."""
+        from trainer.app.deckdelta import remember
+
+        if own_form:
+            remember(self.deck_copies, slug, sha256, raw)
+        else:
+            remember(self.deck_copies, slug, sha256, b"")  # drops an older copy
 
     def add_card(self, deck: str, edit: CardEdit) -> str:
         from trainer.app.deckedit import add_card
@@ -602,18 +686,28 @@ class Trainer:
         ``deck`` is the file's content when the caller has just written it, so
         an import does not parse back the YAML it produced.
         """
-        from trainer.app.deckfile import read_deck_file
+        from trainer.app.deckfile import (
+            decode_deck_bytes,
+            has_surrogate_escape,
+            parse_deck_text_form,
+        )
 
         path = path.resolve()
         raw = path.read_bytes()
         if deck is None:
-            deck = read_deck_file(path)
-        elif deck.slug != path.stem:
-            deck = replace(deck, slug=path.stem)
+            deck, own_form = parse_deck_text_form(
+                decode_deck_bytes(raw, str(path)), path.stem, str(path)
+            )
+        else:
+            # the caller wrote the file with dump_deck_fast: trainer's own form
+            own_form = not has_surrogate_escape(raw.decode("utf-8", "replace"))
+            if deck.slug != path.stem:
+                deck = replace(deck, slug=path.stem)
         stat = path.stat()
         digest = hashlib.sha256(raw).hexdigest()
         signature = DeckSignature(str(path), stat.st_size, stat.st_mtime_ns, digest)
         self.store.sync_deck(deck, signature, self.now())
+        self._remember_deck(deck.slug, digest, raw, own_form)
 
 
 #: The meta key naming the scheduler whose states card_state caches.

@@ -9,7 +9,9 @@ its turn, and two processes must wait for each other, never fail.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -48,6 +50,16 @@ FTS5_DEFAULT_BUFFER = 1024 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
 #: card_state also caches FSRS's memory state (NULL under SM-2); the log does not
 CARD_STATE_FIELDS = (*STATE_FIELDS, "stability", "difficulty")
+#: One answer's row, in ``_review_row``'s key order.
+INSERT_REVIEW_SQL = (
+    "INSERT INTO reviews (id, card_id, direction, answered_at, day, grade, mode, response_ms, "
+    + ", ".join(f"prev_{name}" for name in STATE_FIELDS)
+    + ", "
+    + ", ".join(STATE_FIELDS)
+    + ") VALUES ("
+    + ", ".join("?" * (8 + 2 * len(STATE_FIELDS)))
+    + ")"
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,8 @@ class Store:
 
     def __init__(self, connection: sqlite3.Connection | Database) -> None:
         self._db: Database | None = None
+        #: ``reviews_on``'s last day: (day, max review rowid, max undo rowid, records)
+        self._day_cache: tuple[dt.date, Any, Any, list[ReviewRecord]] | None = None
         if isinstance(connection, sqlite3.Connection):
             self.conn = connection
         else:
@@ -105,8 +119,17 @@ class Store:
     def write(self) -> Iterator[None]:
         conn = self.conn
         if conn.in_transaction:
-            with self.db.atomic():
+            # a nested write is a savepoint; plain SQL keeps sqlite-utils off the
+            # answer path (recording an answer nests one write in another)
+            conn.execute("SAVEPOINT trainer_write")
+            try:
                 yield
+            except BaseException:
+                if conn.in_transaction:  # a RAISE(ROLLBACK) trigger ends it all
+                    conn.execute("ROLLBACK TO SAVEPOINT trainer_write")
+                    conn.execute("RELEASE SAVEPOINT trainer_write")
+                raise
+            conn.execute("RELEASE SAVEPOINT trainer_write")
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -165,20 +188,7 @@ class Store:
                 pk="slug",
             )
             rows = [
-                (
-                    card.id_in(deck.slug),
-                    deck.slug,
-                    card.term,
-                    card.definition,
-                    _json_list(card.aliases),
-                    _json_list(card.tags),
-                    card.example,
-                    _directions_json(card.directions),
-                    card.cloze,
-                    card.cloze_number,
-                    position,
-                    stamp,
-                )
+                _card_row(deck.slug, card, position, stamp)
                 for position, card in enumerate(deck.cards)
             ]
             # Only what changed is written: re-syncing an edited deck leaves the
@@ -208,6 +218,42 @@ class Store:
             "INSERT INTO drafts (deck, number, definition) VALUES (?, ?, ?)",
             [(slug, number, text) for number, text in enumerate(definitions)],
         )
+
+    def update_deck_cards(
+        self, slug: str, cards: Sequence[Card], signature: DeckSignature, now: dt.datetime
+    ) -> bool:
+        """Rewrite some cards of a deck in place and record the file's new signature.
+
+        For a re-sync that knows which cards of a large deck file changed and that
+        none was added, removed, moved or renamed: each card keeps its position.
+        False (and nothing written) when a card is not an active card of the deck,
+        so the caller loads the whole file instead.
+        """
+        ids = [card.id_in(slug) for card in cards]
+        if not ids:
+            positions: dict[str, int] = {}
+        else:
+            positions = dict(
+                self.conn.execute(
+                    f"""SELECT id, position FROM cards WHERE deck = ? AND retired = 0
+                        AND id IN ({",".join("?" * len(ids))})""",
+                    [slug, *ids],
+                ).fetchall()
+            )
+        if len(positions) != len(set(ids)):
+            return False
+        stamp = now.isoformat()
+        rows = [
+            _card_row(slug, card, positions[card_id], stamp)
+            for card, card_id in zip(cards, ids, strict=True)
+        ]
+        with self.write():
+            self._upsert_cards(rows)
+            self.conn.execute(
+                "UPDATE decks SET path = ?, size = ?, mtime_ns = ?, sha256 = ? WHERE slug = ?",
+                [signature.path, signature.size, signature.mtime_ns, signature.sha256, slug],
+            )
+        return True
 
     def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
         """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""
@@ -334,6 +380,82 @@ class Store:
         return [_stored_card(row) for row in self.conn.execute(sql, params).fetchall()]
 
     # ----------------------------------------------------------- quiz picks
+    def active_cards_exceed(self, limit: int) -> bool:
+        """Whether more than ``limit`` cards are neither retired nor suspended
+        (reads at most limit + 1 index entries, whatever the collection's size)."""
+        row = self.conn.execute(
+            """SELECT count(*) FROM (SELECT 1 FROM cards
+                 WHERE retired = 0 AND suspended = 0 LIMIT ?)""",
+            [limit + 1],
+        ).fetchone()
+        return bool(row[0] > limit)
+
+    def decks_with_active_cards(self) -> list[str]:
+        """Slugs of the decks that have a card neither retired nor suspended, sorted."""
+        slugs = [row[0] for row in self.conn.execute("SELECT slug FROM decks ORDER BY slug")]
+        return [
+            slug
+            for slug in slugs
+            if self.conn.execute(
+                "SELECT 1 FROM cards WHERE deck = ? AND retired = 0 AND suspended = 0 LIMIT 1",
+                [slug],
+            ).fetchone()
+        ]
+
+    def sample_active_card_ids(
+        self, decks: Sequence[str] | None, count: int, rng: random.Random
+    ) -> list[str]:
+        """A uniform random sample of up to ``count`` active cards of ``decks`` (all if None).
+
+        Rowids drawn at random in the table's rowid range and kept when they
+        name an active card of the decks (rejection sampling, so every such card
+        is equally likely): the cost follows ``count``, not the collection. A
+        sparse selection (a small deck among large ones) falls back to listing
+        the selection's ids through the deck index.
+        """
+        if count <= 0 or (decks is not None and not decks):
+            return []
+        where = "c.retired = 0 AND c.suspended = 0"
+        params: list[Any] = []
+        if decks is not None:
+            where += f" AND c.deck IN ({','.join('?' * len(decks))})"
+            params = list(decks)
+        listing = f"SELECT c.id FROM cards c WHERE {where} ORDER BY c.deck, c.rowid"
+        few = 8 * count + 64
+        size = self.conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM cards c WHERE {where} LIMIT ?)", [*params, few]
+        ).fetchone()[0]
+        if size < few:  # a small selection: listed through the deck index
+            ids = [row[0] for row in self.conn.execute(listing, params)]
+            return rng.sample(ids, min(count, len(ids)))
+        low, high = self.conn.execute("SELECT min(rowid), max(rowid) FROM cards").fetchone()
+        span = high - low + 1
+        picked: dict[str, None] = {}
+        tried: set[int] = set()
+        rate = 1.0  # the share of drawn rowids that were wanted cards so far
+        for _ in range(4):
+            need = count - len(picked)
+            draw = min(span, int(need / max(rate, 0.01) * 1.25) + 16)
+            if draw > span // 4:
+                break  # sparse: the selection is a small part of the table
+            fresh = [r for r in rng.sample(range(low, high + 1), draw) if r not in tried]
+            tried.update(fresh)
+            found = dict(
+                self.conn.execute(
+                    f"""SELECT c.rowid, c.id FROM json_each(?) j CROSS JOIN cards c
+                        ON c.rowid = j.value WHERE {where}""",
+                    [json.dumps(fresh), *params],
+                ).fetchall()
+            )
+            for rowid in fresh:
+                if rowid in found and len(picked) < count:
+                    picked[found[rowid]] = None
+            if len(picked) >= count:
+                return list(picked)
+            rate = max(len(found), 1) / max(len(fresh), 1)
+        ids = [row[0] for row in self.conn.execute(listing, params)]
+        return rng.sample(ids, min(count, len(ids)))
+
     def weakest_card_ids(
         self, directions: dict[str, tuple[Direction, ...]], decks: Sequence[str], n: int
     ) -> list[str]:
@@ -341,7 +463,15 @@ class Store:
         most lapses (summed over the directions their deck studies), then the lowest
         easiness, ties in deck order. Loading every state took a second at 100k cards."""
         order = "sum(coalesce(s.lapses, 0)) DESC, min(coalesce(s.easiness, 2.5))"
-        return self._studied_card_ids(directions, decks, n, order)
+        # n cards with a direction of >= L lapses sum to >= L each, so the n weakest
+        # all have a direction with >= L / (directions per card) lapses
+        bound = self._nth_card_bound(directions, decks, n, "s.lapses DESC", "s.lapses")
+        narrow = ("1", [])
+        if bound:
+            most = max((len(directions.get(deck, ())) for deck in decks), default=1)
+            least = -(-int(bound) // max(most, 1))
+            narrow = ("c.id IN (SELECT card_id FROM card_state WHERE lapses >= ?)", [least])
+        return self._studied_card_ids(directions, decks, n, order, *narrow)
 
     def lowest_recall_card_ids(
         self,
@@ -371,9 +501,46 @@ class Store:
     ) -> list[str]:
         """``core.quiz.due_soon_items`` in SQL: up to ``n`` active cards due by
         ``last_day`` in a direction their deck studies, soonest first, ties in deck order."""
-        return self._studied_card_ids(
-            directions, decks, n, "min(s.due)", "s.due <= ?", [last_day.isoformat()]
+        last = last_day.isoformat()
+        # the n cards met first in due order are due by D, so the n soonest are too
+        bound = self._nth_card_bound(directions, decks, n, "s.due", "s.due", "s.due <= ?", [last])
+        if bound is not None and str(bound) < last:
+            last = str(bound)
+        return self._studied_card_ids(directions, decks, n, "min(s.due)", "s.due <= ?", [last])
+
+    def _nth_card_bound(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str],
+        n: int,
+        order: str,
+        value: str,
+        condition: str = "1",
+        condition_params: Sequence[str] = (),
+    ) -> Any:
+        """``value`` of the state at which the ``n``-th distinct eligible card is met
+        walking the states in ``order`` (an index), or None when fewer exist.
+
+        The walk reads card_state first (CROSS JOIN keeps SQLite from sorting every
+        card) and stops after n x directions rows, so it costs the same at any size."""
+        pairs, params = _studied_pairs(directions, decks)
+        most = max((len(directions.get(deck, ())) for deck in decks), default=1)
+        if not pairs or n <= 0:
+            return None
+        rows = self.conn.execute(
+            f"""SELECT s.card_id, {value} FROM card_state s CROSS JOIN cards c
+                ON c.id = s.card_id
+                WHERE c.retired = 0 AND c.suspended = 0 AND coalesce(s.due, '') != ''
+                  AND {condition} AND (c.deck, s.direction) IN (VALUES {pairs})
+                ORDER BY {order} LIMIT ?""",
+            [*condition_params, *params, n * max(most, 1)],
         )
+        seen: set[str] = set()
+        for card_id, found in rows:
+            seen.add(card_id)
+            if len(seen) >= n:
+                return found
+        return None
 
     def _studied_card_ids(
         self,
@@ -450,7 +617,8 @@ class Store:
             return []
         due = self._due_statuses(directions, slugs, today, review_limit)
         new = self._new_statuses(directions, slugs, new_limit)
-        wanted = [key for key in extra if key not in {(s.card_id, s.direction) for s in due}]
+        scheduled = {(s.card_id, s.direction) for s in due}
+        wanted = [key for key in extra if key not in scheduled]
         chosen = {slug: directions[slug] for slug in slugs}
         return due + new + self._statuses_of(chosen, wanted)
 
@@ -473,7 +641,7 @@ class Store:
                 LIMIT ?""",
             [today.isoformat(), *params, limit],
         ).fetchall()
-        return [CardStatus(row[0], row[1], Direction(row[2]), _state(row[3:10])) for row in rows]
+        return [CardStatus(row[0], row[1], _DIRECTIONS[row[2]], _state(row[3:10])) for row in rows]
 
     def _new_statuses(
         self, directions: dict[str, tuple[Direction, ...]], slugs: Sequence[str], limit: int
@@ -626,7 +794,8 @@ class Store:
     ) -> None:
         """Append one answer and update the cached state (and leech mark), atomically."""
         with self.write():
-            self.db["reviews"].insert(_review_row(record))
+            row = _review_row(record)
+            self.conn.execute(INSERT_REVIEW_SQL, list(row.values()))
             if record.mode in SCHEDULING_MODES:
                 self._put_state(record.card_id, record.direction, record.after, record.answered_at)
             if leech:
@@ -697,14 +866,13 @@ class Store:
     def _put_state(
         self, card_id: str, direction: Direction, state: SM2State, at: dt.datetime | None
     ) -> None:
-        self.db["card_state"].upsert(
-            {
-                "card_id": card_id,
-                "direction": str(direction),
-                **_card_state_columns(state),
-                "last_review": at.isoformat() if at else None,
-            },
-            pk=("card_id", "direction"),
+        """Plain SQL: sqlite-utils' upsert introspects the table on every call,
+        which was a third of recording an answer. Only the state's own columns
+        are written, as the upsert did (an SM-2 state leaves FSRS's alone)."""
+        columns = _card_state_columns(state)
+        self.conn.execute(
+            _upsert_state_sql(tuple(columns)),
+            [card_id, str(direction), *columns.values(), at.isoformat() if at else None],
         )
 
     def latest_answer_time(self) -> dt.datetime | None:
@@ -726,13 +894,43 @@ class Store:
         )
 
     def reviews_on(self, day: dt.date) -> list[ReviewRecord]:
-        """One study day's answers, undone ones excluded, in answer order."""
+        """One study day's answers, undone ones excluded, in answer order.
+
+        The study screen asks for today's answers after every answer, and
+        building a thousand records each time made a long session's keypresses
+        slower and slower. The log is append-only, so the day's records are kept
+        and only rows added since are read; any other change (an undo, an answer
+        stamped before the last one kept, a different file) reads the day again.
+        """
+        marker = self.conn.execute(
+            """SELECT (SELECT coalesce(max(rowid), 0) FROM reviews),
+                      (SELECT coalesce(max(rowid), 0) FROM review_undos)"""
+        ).fetchone()
+        kept = self._day_cache
+        if kept is not None and kept[0] == day and kept[2] == marker[1]:
+            if kept[1] == marker[0]:
+                return list(kept[3])
+            added = self.conn.execute(
+                f"""SELECT r.rowid, {REVIEW_COLUMNS} FROM reviews r
+                    WHERE r.rowid > ? AND day = ? AND {NOT_UNDONE}
+                    ORDER BY answered_at, rowid""",
+                [kept[1], day.isoformat()],
+            ).fetchall()
+            records = [_review_record(row[1:]) for row in added]
+            last = kept[3][-1].answered_at if kept[3] else None
+            if all(r.day == day for r in records) and (
+                not records or last is None or records[0].answered_at > last
+            ):
+                self._day_cache = (day, marker[0], marker[1], kept[3] + records)
+                return list(self._day_cache[3])
         rows = self.conn.execute(
             f"""SELECT {REVIEW_COLUMNS} FROM reviews r WHERE day = ? AND {NOT_UNDONE}
                 ORDER BY answered_at, rowid""",
             [day.isoformat()],
         ).fetchall()
-        return [_review_record(row) for row in rows]
+        records = [_review_record(row) for row in rows]
+        self._day_cache = (day, marker[0], marker[1], records)
+        return list(records)
 
     def all_reviews(self) -> Iterator[ReviewRecord]:
         """Every answer that counts, in time order: the input of a replay."""
@@ -1171,6 +1369,10 @@ def parse_draft_id(key: str) -> tuple[str, int] | None:
     return (deck, int(number)) if mark and number.isdigit() else None
 
 
+#: Stored direction names to members: a dict lookup, cheaper than calling the enum.
+_DIRECTIONS = {str(direction): direction for direction in Direction}
+
+
 def _browse_row(row: Sequence[Any]) -> BrowseRow:
     return BrowseRow(
         card_id=row[0],
@@ -1250,6 +1452,24 @@ def _instant(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def _card_row(slug: str, card: Card, position: int, stamp: str) -> tuple[Any, ...]:
+    """A card's row as ``_upsert_cards`` writes it."""
+    return (
+        card.id_in(slug),
+        slug,
+        card.term,
+        card.definition,
+        _json_list(card.aliases),
+        _json_list(card.tags),
+        card.example,
+        _directions_json(card.directions),
+        card.cloze,
+        card.cloze_number,
+        position,
+        stamp,
+    )
+
+
 def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
@@ -1317,6 +1537,18 @@ def _state_columns(state: SM2State, prefix: str = "") -> dict[str, Any]:
         f"{prefix}due": state.due.isoformat() if state.due else None,
         f"{prefix}lapses": state.lapses,
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert_state_sql(names: tuple[str, ...]) -> str:
+    """Insert or update one card direction's state in these columns (and last_review)."""
+    written = (*names, "last_review")
+    return (
+        f"INSERT INTO card_state (card_id, direction, {', '.join(written)}) "
+        f"VALUES ({', '.join('?' * (2 + len(written)))}) "
+        "ON CONFLICT (card_id, direction) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in written)
+    )
 
 
 def _card_state_columns(state: SM2State) -> dict[str, Any]:

@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 
 from trainer.app.session import Prompt, StudySession
 from trainer.core.sm2 import GRADE_MEANINGS
 from trainer.core.text import interval_text, visible
+from trainer.tui.widgets.footer import SteadyFooter
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -92,7 +93,7 @@ class StudyScreen(Screen[None]):
             yield Static(id="back-label", classes="label", markup=False)
             yield Static(id="back", markup=False)
         yield Static(id="hint", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.session = StudySession(self.app.trainer, self.decks)

@@ -1,0 +1,175 @@
+"""The figures where a user waits at 100k cards: Browse, Progress, the session
+summary, and a keypress on the study screen (answer -> next card painted).
+
+Each is measured in-process on an open Trainer, beside the same work in plain
+sqlite3 (or, for the keypress, a one-Static Textual app doing the floor's
+answer and next-card query), like every other figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks import floor
+from benchmarks.generate import NOW
+
+#: Browse columns and the floor's plain-SQL sort key for each.
+FLOOR_SORTS = {
+    "term": "c.term COLLATE NOCASE",
+    "deck": "c.deck, c.term COLLATE NOCASE",
+    "direction": "s.direction, c.term COLLATE NOCASE",
+    "state": "s.repetitions",
+    "due": "s.due",
+    "interval": "s.interval",
+    "easiness": "s.easiness",
+    "lapses": "s.lapses",
+}
+
+
+def _median_time(work: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def browse_floor(conn: sqlite3.Connection, sort: str, query: str | None = None) -> list[Any]:
+    """One Browse page in plain SQL: 500 active cards in the column's order, and the count."""
+    where = "c.retired = 0"
+    params: list[Any] = []
+    if query:
+        where += " AND c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)"
+        params.append(f'"{query}"*')
+    conn.execute(f"SELECT count(*) FROM cards c WHERE {where}", params).fetchone()
+    return conn.execute(
+        f"""SELECT c.id, c.term, c.definition, s.due FROM cards c
+            LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = 'forward'
+            WHERE {where} ORDER BY {FLOOR_SORTS[sort]} LIMIT 500""",
+        params,
+    ).fetchall()
+
+
+def browse_figures(trainer: Any, conn: sqlite3.Connection, runs: int) -> dict[str, tuple]:
+    """(trainer, floor) seconds for Browse sorted by each column, and filtered."""
+    from trainer.storage.store import BROWSE_SORTS
+
+    out: dict[str, tuple] = {}
+    for sort in BROWSE_SORTS:
+        mine = _median_time(lambda sort=sort: trainer.browse("", None, sort, False, 500), runs)
+        base = _median_time(lambda sort=sort: browse_floor(conn, sort), runs)
+        out[sort] = (mine, base)
+    # a filter matching a few hundred cards, and one matching most of them
+    word = conn.execute("SELECT term FROM cards ORDER BY rowid LIMIT 1").fetchone()[0].split()[0]
+    for name, query in (("word", word), ("letter", word[0])):
+        mine = _median_time(lambda query=query: trainer.browse(query, None, "due", False), runs)
+        base = _median_time(lambda query=query: browse_floor(conn, "due", query), runs)
+        out[f"filter_{name}"] = (mine, base, query)
+    return out
+
+
+def progress_figure(trainer: Any, db: str, today: str, runs: int) -> tuple[float, float]:
+    """Opening Progress: the progress model for every deck, 30 days."""
+    mine = _median_time(lambda: trainer.progress(None, 30), runs)
+    base = _median_time(lambda: floor.stats_json(db, today), runs)
+    return mine, base
+
+
+def summary_figure(trainer: Any, conn: sqlite3.Connection, today: str) -> tuple[float, float]:
+    """The session summary after a few answers (counts, next due day, due tomorrow)."""
+    from trainer.app.session import StudySession
+
+    session = StudySession(trainer)
+    for grade in (4, 5, 3):
+        if session.current() is None:
+            break
+        trainer.clock.advance(seconds=5)
+        session.answer(grade, 3000)
+    mine = _median_time(session.summary, 5)
+    tomorrow = (dt.date.fromisoformat(today) + dt.timedelta(days=1)).isoformat()
+
+    def base() -> None:
+        conn.execute("SELECT min(due) FROM card_state WHERE due > ?", [today]).fetchone()
+        conn.execute("SELECT count(*) FROM card_state WHERE due = ?", [tomorrow]).fetchone()
+
+    return mine, _median_time(base, 5)
+
+
+async def _keypresses(app: Any, presses: int) -> list[float]:
+    """Reveal, then time each grade key until #front shows the next card."""
+    from textual.widgets import Static
+
+    times: list[float] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(1000):
+            if str(app.screen.query_one("#front", Static).render()):
+                break
+            await pilot.pause()
+        for i in range(presses):
+            front = app.screen.query_one("#front", Static)
+            before = str(front.render())
+            await pilot.press("space")
+            started = time.perf_counter()
+            await pilot.press("45"[i % 2])
+            for _ in range(1000):
+                now = str(app.screen.query_one("#front", Static).render())
+                if now and now != before:
+                    break
+                await pilot.pause()
+            else:
+                break
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def floor_key_app(db: str, today: str) -> Any:
+    """A one-Static app: on a grade key, the floor's answer and next card's text."""
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Static
+
+    class Floor(App[None]):
+        BINDINGS = [Binding("4,5", "grade", "grade"), Binding("space", "noop", "reveal")]  # noqa: RUF012
+
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static(id="front", markup=False)
+
+        def on_mount(self) -> None:
+            self.conn = floor.connect(db)
+            self.step = 0
+            self.query_one("#front", Static).update(floor.first_due_text(self.conn, today))
+
+        def action_noop(self) -> None:
+            pass
+
+        def action_grade(self) -> None:
+            self.step += 1
+            at = (NOW + dt.timedelta(hours=6, seconds=3 * self.step)).isoformat()
+            entries = floor.queue(self.conn, today)
+            if not entries:
+                self.query_one("#front", Static).update(f"done ({self.step})")
+                return
+            _, card, direction = entries[0]
+            floor.answer(self.conn, card, direction, 4, at, today)
+            text = floor.first_due_text(self.conn, today) if len(entries) > 1 else "done"
+            self.query_one("#front", Static).update(f"{text} ({self.step})")
+
+    return Floor()
+
+
+def keypress_figure(trainer: Any, db: str, today: str, presses: int) -> tuple[float, float]:
+    """Answer -> next card painted on the study screen under Pilot (headless), median."""
+    from trainer.tui.app import TrainerApp
+
+    mine = asyncio.run(_keypresses(TrainerApp(trainer, start="study"), presses))
+    base = asyncio.run(_keypresses(floor_key_app(db, today), presses))
+    if not mine or not base:
+        raise RuntimeError("the study screen showed no next card")
+    return statistics.median(mine), statistics.median(base)

@@ -1,0 +1,200 @@
+"""Re-loading a large deck file in trainer's own form from the cards that changed.
+
+An imported 100k-card glossary is 10 MB of YAML; reading and validating all
+of it takes seconds, while an edit (from the TUI, or by hand in ``trainer
+edit``) changes one card. For such files (exactly what ``dump_deck_fast``
+writes: one key and one JSON value per line, each card a block starting
+``"  - "``) trainer keeps a copy of the text it last loaded, named by its
+SHA-256, beside the database. When the file changes, the old and new texts
+are compared from both ends; only the card blocks between the common prefix
+and suffix are read, validated and written to the database.
+
+The fast path is taken only when it cannot differ from a full load: the deck
+header is untouched, the changed blocks are still in trainer's form (each
+line reads back to itself), they validate, and they hold the same cards
+(identities and terms) as before, so no position, uniqueness or retirement
+can change. Anything else (a rename, an added or removed card, a YAML
+construct) falls back to loading the whole file, which is always correct.
+
+The copy is an optimization only: a missing, stale or unreadable copy (its
+content is checked against its name) just means a full load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainer.core.deck import DeckError, deck_from_data
+from trainer.core.model import Card, normalize_term
+
+#: Decks smaller than this load in milliseconds; no copy is kept for them.
+MIN_CACHED_BYTES = 256 * 1024
+#: Where a card block starts (a card is ``"  - key: value"`` then ``"    key: value"`` lines).
+BLOCK = b"\n  - "
+HEADER_END = b"\ncards:\n"
+_CHUNK = 1 << 16
+
+
+def copy_path(folder: Path, slug: str, sha256: str) -> Path:
+    return folder / f"{slug}.{sha256}.yaml"
+
+
+def remember(folder: Path, slug: str, sha256: str, raw: bytes | Sequence[bytes]) -> None:
+    """Keep ``raw`` (or its pieces) as the last loaded text of deck ``slug``;
+    decks too small to need it keep no copy, and older copies go."""
+    pieces = [raw] if isinstance(raw, bytes) else list(raw)
+    try:
+        target = None
+        if sum(map(len, pieces)) >= MIN_CACHED_BYTES:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = copy_path(folder, slug, sha256)
+            if not target.exists():
+                temporary = target.with_name(f".{target.name}.tmp")
+                with temporary.open("wb") as out:
+                    for piece in pieces:
+                        out.write(piece)
+                temporary.replace(target)
+        for old in folder.glob(f"{slug}.*.yaml"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a copy that cannot be kept only costs the next edit a full load
+
+
+def recall(folder: Path, slug: str, sha256: str, size: int) -> bytes | None:
+    """The bytes last loaded for ``slug``, if the copy named by that digest is there
+    and has the recorded size (the trust ``sync_decks`` gives a file's size and time)."""
+    try:
+        raw = copy_path(folder, slug, sha256).read_bytes()
+    except OSError:
+        return None
+    return raw if len(raw) == size else None
+
+
+def common_prefix(a: bytes, b: bytes) -> int:
+    """Length of the longest common prefix (chunks compared in C, then halved)."""
+    limit = min(len(a), len(b))
+    start = 0
+    while start < limit:
+        step = min(_CHUNK, limit - start)
+        if a[start : start + step] != b[start : start + step]:
+            break
+        start += step
+    low, high = start, min(start + _CHUNK, limit)
+    while low < high:  # invariant: a[:low] == b[:low]; they differ before high (or high == limit)
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """Length of the longest common suffix, at most ``limit``."""
+    end_a, end_b = len(a), len(b)
+    length = 0
+    while length < limit:
+        step = min(_CHUNK, limit - length)
+        if a[end_a - length - step : end_a - length] != b[end_b - length - step : end_b - length]:
+            break
+        length += step
+    else:
+        return length
+    low, high = length, length + step - 1
+    while low < high:  # invariant: the last ``low`` characters match; more than ``high`` do not
+        middle = (low + high + 1) // 2
+        if a[end_a - middle : end_a - length] == b[end_b - middle : end_b - length]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+@dataclass(frozen=True)
+class Span:
+    """Whole card blocks that differ: ``old[start:old_end]`` became ``new[start:new_end]``."""
+
+    start: int
+    old_end: int
+    new_end: int
+
+
+def changed_span(old: bytes, new: bytes) -> Span | None:
+    """The card blocks between the texts' common prefix and suffix; None when the
+    header (before ``cards:``) differs or the texts are equal."""
+    header = old.find(HEADER_END)
+    if header < 0 or old == new:
+        return None
+    first_block = header + len(HEADER_END)
+    prefix = common_prefix(old, new)
+    if prefix < first_block:
+        return None
+    suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
+    # block boundaries whose marker lies wholly inside the common prefix / suffix
+    before = old.rfind(BLOCK, first_block - 1, prefix)
+    start = before + 1 if before >= 0 else first_block
+    changed_end = max(len(old) - suffix, prefix)
+    after = old.find(BLOCK, changed_end)
+    old_end = after + 1 if after >= 0 else len(old)
+    return Span(start, old_end, old_end - len(old) + len(new))
+
+
+def changed_cards(old: bytes, new: bytes, slug: str, source: str) -> list[Card] | None:
+    """The cards whose blocks changed from ``old`` to ``new`` (both in trainer's
+    form), when nothing else can have changed; None when a full load is needed.
+
+    Only the changed blocks are decoded: the rest is the same bytes as before,
+    which were valid UTF-8 then."""
+    from trainer.app.deckfile import read_canonical
+
+    span = changed_span(old, new)
+    if span is None:
+        return None
+    try:
+        was_text = old[span.start : span.old_end].decode("utf-8")
+        now_text = new[span.start : span.new_end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    before = read_canonical("cards:\n" + was_text)
+    after = read_canonical("cards:\n" + now_text)
+    if before is None or after is None:
+        return None
+    try:
+        was = deck_from_data(before, slug, source)
+        now = deck_from_data(after, slug, source)
+    except DeckError:
+        return None
+    if was.drafts or now.drafts or len(was.cards) != len(now.cards):
+        return None
+    for old_card, new_card in zip(was.cards, now.cards, strict=True):
+        if old_card.identity != new_card.identity:
+            return None
+        if normalize_term(old_card.term) != normalize_term(new_card.term):
+            return None
+    return list(now.cards)
+
+
+def card_block(raw: bytes, term: str) -> tuple[int, int] | None:
+    """Where the block of the card whose ``term:`` line holds ``term`` starts and ends,
+    in a deck file in trainer's form; None unless exactly one such line exists."""
+    from trainer.app.deckfile import quote_value
+
+    header = raw.find(HEADER_END)
+    if header < 0:
+        return None
+    value = quote_value(term).encode("utf-8")
+    hits: list[int] = []
+    for marker in (b"\n  - term: " + value + b"\n", b"\n    term: " + value + b"\n"):
+        at = raw.find(marker, header)
+        while at >= 0 and len(hits) < 2:
+            hits.append(at)
+            at = raw.find(marker, at + 1)
+    if len(hits) != 1:
+        return None
+    line = hits[0]
+    start = raw.rfind(BLOCK, header, line + len(BLOCK)) + 1
+    after = raw.find(BLOCK, line + 1)
+    return start, after + 1 if after >= 0 else len(raw)

@@ -23,6 +23,7 @@ TRAINER_TABLES = {
     "scheduler_fits",
     "meta",
     "drafts",
+    "refused_deck_files",
 }
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from trainer.app import locations
+from trainer.app.files import shown
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
 from trainer.core.deck import DeckError
@@ -196,64 +197,114 @@ class Trainer:
         return study_day(self.now(), self.tz, self.settings.rollover_hour)
 
     # ------------------------------------------------------------------ decks
-    def deck_files(self) -> dict[str, Path]:
-        """Deck files by slug; a user deck overrides a bundled one of the same name."""
+    def deck_files(self, problems: list[DeckError] | None = None) -> dict[str, Path]:
+        """Deck files by slug; a user deck overrides a bundled one of the same name.
+
+        A file whose name is not valid UTF-8 or holds a control character
+        cannot be stored, printed or typed back, so it is skipped and named
+        (escaped) in ``problems``; ``x.yml`` beside ``x.yaml`` hides it, which
+        is said too rather than done silently.
+        """
         found: dict[str, Path] = {}
         for directory in self.deck_dirs:
-            if directory.is_dir():
-                for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
-                    found[path.stem] = path
+            if not directory.is_dir():
+                continue
+            here: dict[str, Path] = {}
+            for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+                if not _usable_name(path.name):
+                    if problems is not None:
+                        problems.append(
+                            DeckError(
+                                shown(path),
+                                None,
+                                "file name is not valid UTF-8 text "
+                                "or holds control characters; rename it",
+                            )
+                        )
+                    continue
+                hidden = here.get(path.stem)
+                if hidden is not None and problems is not None:
+                    problems.append(
+                        DeckError(
+                            shown(hidden),
+                            None,
+                            f"hidden by {shown(path.name)}, "
+                            "which has the same deck name; rename or remove one",
+                        )
+                    )
+                here[path.stem] = path
+            found.update(here)
         return found
 
     def sync_decks(self) -> SyncReport:
         """Bring the database up to date with the deck files; parse only changed ones."""
         report = SyncReport()
         known = self.store.deck_signatures()
-        files = self.deck_files()
+        files = self.deck_files(report.errors)
         for slug, signature in known.items():
             if slug not in files and signature.path and Path(signature.path).is_file():
                 files[slug] = Path(signature.path)  # imported with --out elsewhere
         for slug, path in files.items():
             try:
-                stat = path.stat()
-            except OSError as error:
-                report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
-                continue
-            old = known.get(slug)
-            if old and (old.path, old.size, old.mtime_ns) == (
-                str(path),
-                stat.st_size,
-                stat.st_mtime_ns,
-            ):
-                continue
-            # imported here, past the unchanged files: PyYAML costs every command 12 ms
-            from trainer.app.deckfile import MAX_DECK_BYTES, decode_deck_bytes, parse_deck_text
-
-            if stat.st_size > MAX_DECK_BYTES:
-                report.errors.append(
-                    DeckError(str(path), None, f"deck file is too large ({stat.st_size} bytes)")
-                )
-                continue
-            try:
-                raw = path.read_bytes()
-                signature = DeckSignature(
-                    str(path), stat.st_size, stat.st_mtime_ns, hashlib.sha256(raw).hexdigest()
-                )
-                if old and old.sha256 == signature.sha256:
-                    self.store.touch_deck(slug, signature)
-                    continue
-                deck = parse_deck_text(decode_deck_bytes(raw, str(path)), slug, str(path))
+                self._sync_one(slug, path, known.get(slug), report)
             except DeckError as error:
                 report.errors.append(error)
-                continue
-            except OSError as error:
-                report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
-                continue
-            self.store.sync_deck(deck, signature, self.now())
-            report.parsed.append(slug)
         for slug in set(known) - set(files):
             self.store.retire_deck(slug)
         return report
+
+    def _sync_one(
+        self, slug: str, path: Path, old: DeckSignature | None, report: SyncReport
+    ) -> None:
+        """Load one deck file if it changed; raise DeckError if it is refused.
+
+        A refusal is remembered with the file's size, mtime and hash: until the
+        file changes, the next command repeats the message without reading it.
+        """
+        from trainer.app.files import MAX_DECK_BYTES, FileRefused, check_regular, read_bounded
+
+        source = shown(path)
+        try:
+            status = check_regular(path, MAX_DECK_BYTES, "deck file")
+        except FileRefused as error:
+            raise DeckError(source, None, _after_path(str(error), source)) from None
+        if old and (old.path, old.size, old.mtime_ns) == (
+            str(path),
+            status.st_size,
+            status.st_mtime_ns,
+        ):
+            return
+        refused = self.store.refused_deck(str(path))
+        if refused and (refused[0].size, refused[0].mtime_ns) == (
+            status.st_size,
+            status.st_mtime_ns,
+        ):
+            raise _remembered(source, refused[1])
+        try:
+            raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
+        except FileRefused as error:
+            raise DeckError(source, None, _after_path(str(error), source)) from None
+        signature = DeckSignature(
+            str(path), status.st_size, status.st_mtime_ns, hashlib.sha256(raw).hexdigest()
+        )
+        if old and old.sha256 == signature.sha256:
+            self.store.touch_deck(slug, signature)
+            return
+        if refused and refused[0].sha256 == signature.sha256:
+            self.store.remember_refused_deck(signature, refused[1])
+            raise _remembered(source, refused[1])
+        # imported here, past the unchanged files: PyYAML costs every command 12 ms
+        from trainer.app.deckfile import decode_deck_bytes, parse_deck_text
+
+        try:
+            deck = parse_deck_text(decode_deck_bytes(raw, source), slug, source)
+        except DeckError as error:
+            self.store.remember_refused_deck(signature, f"{error.line or ''}:{error.message}")
+            raise
+        self.store.sync_deck(deck, signature, self.now())
+        if refused:
+            self.store.forget_refused_deck(str(path))
+        report.parsed.append(slug)
 
     def decks(self) -> list[DeckRow]:
         return self.store.decks()
@@ -603,9 +654,10 @@ class Trainer:
         an import does not parse back the YAML it produced.
         """
         from trainer.app.deckfile import read_deck_file
+        from trainer.app.files import MAX_DECK_BYTES, read_bounded
 
-        path = path.resolve()
-        raw = path.read_bytes()
+        path = Path(os.path.abspath(path))  # a symlink stays the deck's name, as in the folder
+        raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
         if deck is None:
             deck = read_deck_file(path)
         elif deck.slug != path.stem:
@@ -635,3 +687,24 @@ def scheduler_for(settings: Settings, store: Store) -> Scheduler[SM2State]:
 def scheduler_signature(scheduler: Scheduler[SM2State]) -> str:
     """What makes one scheduler's states differ from another's."""
     return str(getattr(scheduler, "signature", scheduler.name))
+
+
+def _usable_name(name: str) -> bool:
+    """Whether a file name can be stored and printed: valid UTF-8, no control character."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates
+        return False
+    return name.isprintable()
+
+
+def _remembered(source: str, stored: str) -> DeckError:
+    """The DeckError a file was refused with, from its stored ``line:message`` form."""
+    line, _, message = stored.partition(":")
+    return DeckError(source, int(line) if line.isdigit() else None, message)
+
+
+def _after_path(message: str, source: str) -> str:
+    """A FileRefused message without its leading path, for a DeckError that adds it."""
+    prefix = f"{source}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message

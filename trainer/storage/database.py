@@ -237,6 +237,17 @@ def m009_missing_term_drafts(db: Database) -> None:
     )
     # every deck file is read once more, so the drafts already in them are found
     db.execute("UPDATE decks SET size = -1, sha256 = ''")
+def m010_refused_deck_files(db: Database) -> None:
+    """Deck files refused once, remembered so they are not parsed again until they change.
+
+    A hostile file (millions of YAML aliases) costs seconds to refuse; every
+    command, ``trainer due`` in a shell prompt included, would pay that again.
+    A row is keyed by the file's path and holds what it was refused for.
+    """
+    db.execute(
+        "CREATE TABLE refused_deck_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+        "mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, message TEXT NOT NULL)"
+    )
 
 
 #: The schema steps in the order they are applied; never reorder or rename one.
@@ -250,6 +261,7 @@ SCHEMA_STEPS = (
     m007_statistics_indexes,
     m008_fsrs,
     m009_missing_term_drafts,
+    m010_refused_deck_files,
 )
 
 

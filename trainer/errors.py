@@ -83,7 +83,8 @@ def os_error(
 
 
 def describe(error: BaseException) -> str:
-    """Any error as the one line a user reads; control characters escaped."""
+    """Any error as the one line a user reads; control characters, line breaks
+    and undecodable bytes (a file name's) escaped."""
     if isinstance(error, TrainerError):
         text = str(error)
     elif isinstance(error, OSError):
@@ -93,4 +94,5 @@ def describe(error: BaseException) -> str:
         text = f"database error: {error}"
     else:
         text = f"internal error ({type(error).__name__}): {error}"
-    return escape_controls(text)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return escape_controls(text, keep_newlines=False)

@@ -406,7 +406,7 @@ def import_package(
         except ValueError as error:
             raise UserError(f"--fields: {error}") from None
     try:
-        collection = read_package(path, limits or DEFAULT_LIMITS)
+        collection = read_package(path, limits or DEFAULT_LIMITS, with_history=with_history)
     except PackageError as error:
         raise UserError(f"{source}: {error}") from None
     plan = _plan(collection, fields or (1, 2), deck_name, source)

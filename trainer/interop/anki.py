@@ -317,11 +317,31 @@ class _Budget:
 
     def count(self, conn: sqlite3.Connection, table: str, limit: int, what: str) -> None:
         """Refuse a table of more than ``limit`` rows before any of them is kept."""
+        if self.tick():  # a small query may end before SQLite first calls ``tick``
+            raise sqlite3.OperationalError("interrupted")
         (rows,) = conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM [{table}] LIMIT ?)", [limit + 1]
         ).fetchone()
         if rows > limit:
             raise PackageError(f"the collection has more than {limit} {what}: too large")
+
+    def measure_notes(self, conn: sqlite3.Connection) -> None:
+        """Refuse notes too large to import, measured by SQLite before Python holds any."""
+        longest, total = conn.execute(
+            "SELECT max(length(flds)), sum(length(flds)) + sum(length(tags)) FROM notes"
+        ).fetchone()
+        if longest is not None and int(longest) > self.limits.note_chars:
+            (note,) = conn.execute(
+                "SELECT id FROM notes WHERE length(flds) = ? LIMIT 1", [longest]
+            ).fetchone()
+            raise PackageError(
+                f"note {note} holds {longest} characters (the limit is "
+                f"{self.limits.note_chars}): too large to import"
+            )
+        if total is not None and int(total) > self.limits.text_chars:
+            raise PackageError(
+                f"the notes hold more than {self.limits.text_chars} characters: too large to import"
+            )
 
     def text(self, value: object, note: object) -> str:
         text = str(value if value is not None else "")
@@ -414,6 +434,7 @@ def _read_collection(
                 decks = _decks_from_json(budget.text(deck_json, "deck list"))
                 notetypes = _notetypes_from_json(budget.text(models, "note type list"))
             budget.count(conn, "notes", limits.notes, "notes")
+            budget.measure_notes(conn)
             budget.count(conn, "cards", limits.cards, "cards")
             if with_history and "revlog" in tables:
                 budget.count(conn, "revlog", limits.revlog, "review log rows")

@@ -35,13 +35,14 @@ leave the database and the decks folder untouched.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.app.files import restored_on_failure, write_file
+from trainer.app.files import restored_on_failure, shown, write_file
 from trainer.core.clock import study_day
 from trainer.core.model import (
     SCHEDULING_MODES,
@@ -399,7 +400,7 @@ def import_package(
     from trainer.core.deck import DeckError
     from trainer.interop.anki import DEFAULT_LIMITS, PackageError
 
-    source = str(path)
+    source = shown(path)
     if isinstance(fields, str):
         try:
             fields = parse_fields(fields)
@@ -417,16 +418,19 @@ def import_package(
     for deck_plan in plan.decks:
         deck = _deck_of(deck_plan, path.name)
         text = dump_deck(deck)
-        target = folder / f"{deck.slug}.yaml"
+        target = Path(os.path.abspath(folder / f"{deck.slug}.yaml"))
+        _check_size(text, source, deck)
         try:
-            parse_deck_text(text, deck.slug, str(target))  # what sync will read back
+            parse_deck_text(text, deck.slug, shown(target))  # what sync will read back
         except DeckError as error:
             raise UserError(f"{source}: cannot make a deck of it: {error}") from None
         unchanged = False
-        if target.exists():
+        if target.exists() or target.is_symlink():
             unchanged = _same_deck(target, deck)
             if not unchanged and not overwrite:
-                raise UserError(f"{target}: already exists (use --force to replace it)")
+                raise UserError(f"{shown(target)}: already exists (use --force to replace it)")
+        elif not overwrite:
+            _refuse_taken_slug(trainer, deck.slug, deck.name, target)
         writes.append((target, text, deck, not unchanged))
     answers: list[_Answer] = []
     skipped = 0
@@ -439,7 +443,7 @@ def import_package(
             if changed:
                 write_file(target, text)
         for target, _text, deck, written in writes:
-            trainer.sync_deck_file(target)
+            trainer.sync_deck_file(target, deck)
             imported.append(
                 ImportedDeck(
                     deck.slug,
@@ -486,3 +490,38 @@ def _same_deck(path: Path, deck: Deck) -> bool:
 
 def _anki_name(plan: _Plan, slug: str) -> str:
     return next(deck.anki_name for deck in plan.decks if deck.slug == slug)
+
+
+def _check_size(text: str, source: str, deck: Deck) -> None:
+    """Refuse a deck larger than a deck file may be, before anything is written:
+    a file sync would refuse is a file every later command would warn about."""
+    from trainer.app.files import MAX_DECK_BYTES
+    from trainer.app.trainer import UserError
+
+    size = len(text.encode("utf-8"))
+    if size > MAX_DECK_BYTES:
+        raise UserError(
+            f"{source}: deck {shown(deck.name)!r} would be a {size}-byte deck file "
+            f"(the limit is {MAX_DECK_BYTES}); nothing imported"
+        )
+
+
+def _refuse_taken_slug(trainer: Trainer, slug: str, name: str, target: Path) -> None:
+    """A new deck file whose name another deck (a bundled one, one imported
+    elsewhere) already has would silently replace that deck: ``--force`` says so."""
+    from trainer.app.trainer import UserError
+
+    existing = trainer.store.deck_path(slug)
+    if existing and Path(existing) != target and Path(existing).exists():
+        raise UserError(
+            f"{shown(target)}: would replace the deck {slug!r} from {shown(existing)} "
+            "(use --force to replace it, or --deck to choose another name)"
+        )
+    wanted = name.casefold()
+    for row in trainer.store.decks():
+        if row.slug != slug and row.name.casefold() == wanted:
+            raise UserError(
+                f"{shown(target)}: a deck named {shown(row.name)!r} already exists as "
+                f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
+            )
+

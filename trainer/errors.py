@@ -90,6 +90,12 @@ def describe(error: BaseException) -> str:
     elif isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
         text = f"{where}{error.strerror or error}"
+    elif isinstance(error, UnicodeEncodeError) and isinstance(error.object, str):
+        # a file name or argument with bytes that are not UTF-8 (os.fsdecode's surrogates)
+        text = (
+            f"{error.object}: not valid UTF-8 (a file name or argument in another encoding); "
+            "rename the file or retype the value"
+        )
     elif (sqlite := sys.modules.get("sqlite3")) and isinstance(error, sqlite.Error):
         text = f"database error: {error}"
     else:

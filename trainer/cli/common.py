@@ -35,6 +35,10 @@ def open_trainer(args: argparse.Namespace) -> Trainer:
     return trainer
 
 
+#: the largest count an option takes (SQLite's integers end at 2**63)
+MAX_COUNT = 1_000_000_000
+
+
 def visible(text: object) -> str:
     """Text from a file, a package or the database as printed on one line: every
     control character visible, a line break too, so no value can drive the terminal
@@ -67,6 +71,8 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_COUNT}: {text!r}")
     return value
 
 

@@ -77,6 +77,8 @@ EASE_TO_GRADE = {1: 1, 2: 3, 3: 4, 4: 5}
 #: Namespace of the review ids derived from Anki revlog rows.
 REVLOG_NAMESPACE = uuid.UUID("5d0c5c3e-8f3b-4a61-9d0e-2b7a4f1f6a11")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: revlog ids are answer times in epoch milliseconds; past the year 9000 a row is garbage
+MAX_REVLOG_ID = int((dt.datetime(9000, 1, 1, tzinfo=dt.UTC) - EPOCH).total_seconds() * 1000)
 MAX_LISTED = 20
 
 FieldRef = int | str
@@ -309,7 +311,7 @@ def _answers(collection: AnkiCollection, mapped: dict[int, _Mapped]) -> tuple[li
     for row in collection.revlog:
         target = mapped.get(row.card_id)
         grade = EASE_TO_GRADE.get(row.ease)
-        if target is None or grade is None or row.id <= 0:
+        if target is None or grade is None or not 0 < row.id < MAX_REVLOG_ID:
             skipped += 1
             continue
         answers.append(

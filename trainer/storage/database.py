@@ -292,6 +292,10 @@ def as_database(conn: sqlite3.Connection) -> Database:
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection with trainer's settings; refuses a database whose ``-wal`` or
+    ``-journal`` belongs to another file before SQLite can fold them together."""
+    if str(path) != ":memory:":
+        _refuse_stale_companion(Path(path))
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
@@ -341,9 +345,21 @@ def open_connection(
     return conn
 
 
+def _refuse_stale_companion(path: Path) -> None:
+    """Refuse, before SQLite touches anything, a ``-wal`` or ``-journal`` file that
+    belongs to another database: opening would fold it in and damage both."""
+    from trainer.storage.integrity import stale_companion
+
+    stale = stale_companion(path)
+    if stale:
+        raise DatabaseError(f"{path}: {stale}; nothing changed: run `trainer check` to repair it")
+
+
 def _describe(error: sqlite3.Error) -> str:
     text = str(error)
-    if "not a database" in text or "malformed" in text:
+    if "malformed" in text:
+        return "the database is damaged: run `trainer check` to see and repair it"
+    if "not a database" in text:
         return "not a trainer database, or the file is corrupt"
     if "readonly" in text or "read-only" in text:
         return "the database is read-only"

@@ -177,3 +177,33 @@ def test_editing_a_card_in_a_linked_deck_changes_the_original(
 def test_shown_escapes_everything(tmp_path: Path) -> None:
     assert files.shown("a\nb\x1b[2J") == "a\u2424b\u241b[2J"
     assert files.shown(os.fsdecode(b"caf\xe9")) == "caf\\udce9"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_special_files_given_to_import_and_as_settings_are_one_line(
+    kind: str,
+    decks: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    special = tmp_path / "special.tsv"
+    if kind == "fifo":
+        os.mkfifo(special)
+    elif kind == "dev-zero":
+        special.symlink_to("/dev/zero")
+    else:
+        special.mkdir()
+    db = decks.parent / "trainer.db"
+    assert run_cli(capsys, "decks").code == 0
+    before = dump(db)
+    outcome = run_cli(capsys, "import", str(special))
+    assert outcome.code == 1
+    assert outcome.err.splitlines() == [outcome.err.strip()], outcome.err
+    assert outcome.err.startswith(f"trainer: {special}: ") and "not read" in outcome.err
+    assert dump(db) == before
+    assert sorted(p.name for p in decks.iterdir()) == ["good.yaml"]
+    monkeypatch.setenv("TRAINER_CONFIG", str(special))
+    configured = run_cli(capsys, "due")
+    assert configured.code == 1
+    assert configured.err.startswith(f"trainer: {special}: ") and "not read" in configured.err

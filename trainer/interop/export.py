@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -282,7 +281,8 @@ def write_apkg(
             )
         )
     package = genanki.Package(anki_deck)
-    temporary = out.with_name(f".{out.name}.tmp")
+    from trainer.app.files import write_atomically
+
     try:
         with tempfile.TemporaryDirectory(prefix="trainer-apkg-") as scratch:
             database = Path(scratch) / "collection.anki2"
@@ -294,11 +294,12 @@ def write_apkg(
                 conn.commit()
             finally:
                 conn.close()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            # built in the private scratch folder, then written like every user file:
+            # a fresh exclusive temporary beside OUT (through a symlink to its target)
+            built = Path(scratch) / "package.apkg"
+            with zipfile.ZipFile(built, "w", zipfile.ZIP_DEFLATED) as archive:
                 archive.write(database, "collection.anki2")
                 archive.writestr("media", "{}")
-        os.replace(temporary, out)
+            write_atomically(out, built.read_bytes())
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise os_error(error, out, "write") from None

@@ -351,6 +351,11 @@ def _refuse_stale_companion(path: Path) -> None:
     from trainer.storage.integrity import stale_companion
 
     stale = stale_companion(path)
+    for _ in range(2):  # a frame caught half-written by a live writer: look again
+        if not stale:
+            return
+        time.sleep(0.05)
+        stale = stale_companion(path)
     if stale:
         raise DatabaseError(f"{path}: {stale}; nothing changed: run `trainer check` to repair it")
 

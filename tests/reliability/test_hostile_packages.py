@@ -155,7 +155,7 @@ def test_a_refused_package_stays_within_a_few_hundred_megabytes(
     script = textwrap.dedent(
         f"""
         import json, re, resource
-        from trainer.cli.main import main
+        from trainer.cli import main
         code = main(["import", {str(path)!r}, "--with-history", "--force"])
         # ru_maxrss survives exec on Linux (it would count the forking test process);
         # VmHWM belongs to this program's own memory map

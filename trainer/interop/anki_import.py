@@ -526,4 +526,3 @@ def _refuse_taken_slug(trainer: Trainer, slug: str, name: str, target: Path) -> 
                 f"{shown(target)}: a deck named {shown(row.name)!r} already exists as "
                 f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
             )
-

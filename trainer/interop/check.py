@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from trainer.core.replay import replay as replay_log
+from trainer.core.sm2 import SM2
 from trainer.errors import UserError
 from trainer.storage.integrity import CheckResult, RepairResult, inspect, repair
 
@@ -41,7 +44,8 @@ def check_database(
         raise UserError(f"{database}: no such database")
     if not database.is_file():
         raise UserError(f"{database}: not a regular file")
-    result = inspect(database)
+    replay = partial(replay_log, SM2())  # the scheduler trainer.app.Trainer uses
+    result = inspect(database, replay)
     lines = report_lines(result)
     repaired = None
     if do_repair:
@@ -50,7 +54,7 @@ def check_database(
         if out.exists():
             raise UserError(f"{out}: already exists; choose another --out")
         use_log = result.stale is None and not result.log_problems
-        repaired = repair(database, out, use_log=use_log)
+        repaired = repair(database, out, use_log=use_log, replay=replay)
         lines += repair_lines(database, repaired)
     return CheckOutcome(result, tuple(lines), repaired)
 

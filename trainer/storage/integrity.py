@@ -33,6 +33,10 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainer.storage.store import Replay
 
 __all__ = [
     "CheckResult",
@@ -235,8 +239,9 @@ def _integrity(path: Path) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def inspect(path: Path) -> CheckResult:
-    """Everything ``trainer check`` reports, without changing ``path`` or its log."""
+def inspect(path: Path, replay: Replay) -> CheckResult:
+    """Everything ``trainer check`` reports, without changing ``path`` or its log;
+    ``replay`` is the scheduler's replay of the review log the states are held to."""
     result = CheckResult(path, stale=stale_companion(path))
     wal = path.with_name(path.name + "-wal")
     has_log = wal.is_file() and wal.stat().st_size > 0 and result.stale is None
@@ -254,13 +259,13 @@ def inspect(path: Path) -> CheckResult:
         trusted = not result.file_problems and not (has_log and result.log_problems)
         if trusted:
             with _private_copy(path, with_companions=has_log and not result.stale) as copy:
-                _compare_states(copy, result)
+                _compare_states(copy, result, replay)
     except sqlite3.DatabaseError as error:
         result.unreadable = str(error)
     return result
 
 
-def _compare_states(copy: Path, result: CheckResult) -> None:
+def _compare_states(copy: Path, result: CheckResult, replay: Replay) -> None:
     """Card states as cached, against the same states replayed from the review log."""
     from trainer.storage.store import Store
 
@@ -268,7 +273,7 @@ def _compare_states(copy: Path, result: CheckResult) -> None:
         store = Store(conn)
         result.reviews = int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
         cached = _rounded(store.cached_states())
-        store.rebuild_card_state()
+        store.rebuild_card_state(replay)
         replayed = _rounded(store.cached_states())
     result.states = len(replayed)
     keys = set(cached) | set(replayed)
@@ -299,7 +304,7 @@ class RepairResult:
     states: int
 
 
-def repair(path: Path, out: Path, *, use_log: bool) -> RepairResult:
+def repair(path: Path, out: Path, *, use_log: bool, replay: Replay) -> RepairResult:
     """Write a new database at ``out`` from every row of ``path`` that can be read.
 
     The source is read from a private copy (with its log only when ``use_log``:
@@ -318,7 +323,7 @@ def repair(path: Path, out: Path, *, use_log: bool) -> RepairResult:
         try:
             for table in _REPAIR_ORDER:
                 copied[table], lost[table] = _copy_rows(source, target, table)
-            states = Store(target).rebuild_card_state()
+            states = Store(target).rebuild_card_state(replay)
         finally:
             source.close()
             target.close()

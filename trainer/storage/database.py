@@ -348,7 +348,7 @@ def open_connection(
 def _refuse_stale_companion(path: Path) -> None:
     """Refuse, before SQLite touches anything, a ``-wal`` or ``-journal`` file that
     belongs to another database: opening would fold it in and damage both."""
-    from trainer.storage.integrity import stale_companion
+    from trainer.storage.companions import stale_companion
 
     stale = stale_companion(path)
     for _ in range(2):  # a frame caught half-written by a live writer: look again

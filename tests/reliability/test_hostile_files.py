@@ -207,3 +207,23 @@ def test_special_files_given_to_import_and_as_settings_are_one_line(
     configured = run_cli(capsys, "due")
     assert configured.code == 1
     assert configured.err.startswith(f"trainer: {special}: ") and "not read" in configured.err
+
+
+def test_a_glossary_named_like_a_bundled_deck_needs_force(
+    decks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    bundled = json.loads(run_cli(capsys, "decks", "--json").out)
+    named = next(row for row in bundled if row["deck"] != "good")
+    glossary = tmp_path / "glossary.tsv"
+    glossary.write_text("Term\tDefinition\nAlpha\tFirst.\n", encoding="utf-8")
+    db = decks.parent / "trainer.db"
+    before = dump(db)
+    refused = run_cli(capsys, "import", str(glossary), "--deck", named["name"].upper())
+    assert refused.code == 1 and len(refused.err.splitlines()) == 1, refused
+    assert f"already exists as {named['deck']!r}" in refused.err and "--force" in refused.err
+    assert dump(db) == before
+    assert sorted(p.name for p in decks.iterdir()) == ["good.yaml"]
+    forced = run_cli(capsys, "import", str(glossary), "--deck", named["name"].upper(), "--force")
+    assert forced.code == 0, forced

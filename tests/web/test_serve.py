@@ -475,6 +475,33 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
+@pytest.mark.parametrize("value", ["0", "65", "many"])
+def test_a_bad_max_sessions_is_one_line(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from trainer.cli import main
+
+    assert main(["serve", "--max-sessions", value]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("trainer: --max-sessions: ")
+
+
+def test_host_names_are_checked_against_the_arriving_address() -> None:
+    from trainer.web import host_allowed
+
+    names = frozenset({"laptop", "laptop.local"})
+    assert host_allowed("127.0.0.1:8000", "127.0.0.1", 8000, names)
+    assert host_allowed("localhost:8000", "127.0.0.1", 8000, names)
+    assert not host_allowed("evil.example:8000", "127.0.0.1", 8000, names)
+    assert not host_allowed("127.0.0.1:9000", "127.0.0.1", 8000, names)
+    # listening on every network: the address the browser reached, or the machine's name
+    assert host_allowed("192.168.1.20:8000", "192.168.1.20", 8000, names)
+    assert host_allowed("laptop.local:8000", "192.168.1.20", 8000, names)
+    assert not host_allowed("localhost:8000", "192.168.1.20", 8000, names)
+    assert not host_allowed("rebound.example:8000", "192.168.1.20", 8000, names)
+    assert not host_allowed("192.168.1.21:8000", "192.168.1.20", 8000, names)
+    assert host_allowed("[::1]:8000", "::1", 8000, names)
+    assert host_allowed("192.168.1.20:8000", "::ffff:192.168.1.20", 8000, names)
+
+
 def test_valid_port_accepts_the_whole_range() -> None:
     assert valid_port("1") == 1
     assert valid_port(65535) == 65535

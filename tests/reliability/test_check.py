@@ -97,6 +97,12 @@ def test_check_reports_it_and_repair_writes_a_sound_copy(
         assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 50
     again = run_cli(capsys, "--db", str(out), "check")
     assert again.code == 0 and again.out.startswith("ok: repaired.db is sound: 50 reviews")
+    # the way back: restore the repaired copy; the stale log is set aside, not folded in
+    restored = run_cli(capsys, "--db", str(stale_pair), "restore", str(out))
+    assert restored.code == 0, restored
+    assert not wal.exists()
+    assert [p.name for p in stale_pair.parent.glob("trainer.db-wal.stale-*")]
+    assert run_cli(capsys, "--db", str(stale_pair), "check").code == 0
 
 
 def test_a_sound_live_log_is_not_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

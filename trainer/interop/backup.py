@@ -46,6 +46,7 @@ from pathlib import Path
 
 from trainer.core.replay import replay as replay_log
 from trainer.core.sm2 import SM2
+from trainer.storage.companions import set_aside_stale
 from trainer.storage.database import DatabaseError, known_steps
 from trainer.storage.store import Replay, Store
 from trainer.storage.transfer import (
@@ -178,6 +179,8 @@ def restore_database(database: Path, backup: Path, *, now: dt.datetime) -> Resto
         try:
             check_database(staged, backup)
             database.parent.mkdir(parents=True, exist_ok=True)
+            # a -wal left by another copy would be folded into what is restored
+            set_aside_stale(database, _stamp(now))
             keep_as = _unused(database.with_name(f"{database.name}.replaced-{_stamp(now)}"))
             replaced = restore_into(database, staged, keep_previous_as=keep_as)
         except TransferFailed as error:

@@ -26,7 +26,7 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["stale_companion"]
+__all__ = ["set_aside_stale", "stale_companion"]
 
 _WAL_MAGIC = (0x377F0682, 0x377F0683)
 _WAL_HEADER = 32
@@ -168,3 +168,24 @@ def stale_companion(path: Path) -> str | None:
     except (OSError, struct.error, IndexError):
         return None  # unreadable companions: SQLite's own open reports what it finds
     return None
+
+
+def set_aside_stale(path: Path, stamp: str) -> list[Path]:
+    """Rename a stale ``-wal`` (with its ``-shm``) or ``-journal`` beside ``path`` to
+    ``<name>.stale-<stamp>``, kept for a closer look; returns the new names.
+
+    Only a restore calls this: the user is replacing the database's content, and
+    the stale companion would otherwise be folded into what is restored.
+    """
+    stale = stale_companion(path)
+    if stale is None:
+        return []
+    suffixes = ("-journal",) if "-journal does not belong" in stale else ("-wal", "-shm")
+    moved = []
+    for suffix in suffixes:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            target = companion.with_name(f"{companion.name}.stale-{stamp}")
+            companion.rename(target)
+            moved.append(target)
+    return moved

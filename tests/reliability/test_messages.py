@@ -136,3 +136,22 @@ def test_an_overflowing_anki_review_log_is_skipped(
     outcome = run_cli(capsys, "--db", str(db), "import", str(path), "--with-history")
     assert outcome.code == 0, outcome
     assert "1 reviews added" in outcome.out and "1 skipped" in outcome.out
+
+
+def test_a_failed_backup_names_the_file_asked_for_and_leaves_nothing(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage import transfer
+    from trainer.storage.database import DatabaseError
+
+    def failing(source: sqlite3.Connection, destination: Path) -> None:
+        destination.write_bytes(b"half")
+        raise DatabaseError(f"{destination}: the copy failed its integrity check")
+
+    monkeypatch.setattr(transfer, "_copy", failing)
+    out = tmp_path / "backups" / "mine.db"
+    outcome = run_cli(capsys, "--db", str(db), "backup", str(out))
+    assert outcome.code == 1
+    line = one_clean_line(outcome.err)
+    assert f"{out}: the copy failed" in line and ".tmp" not in line, line
+    assert list(out.parent.iterdir()) == []

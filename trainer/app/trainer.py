@@ -647,6 +647,17 @@ class Trainer:
 
         return build_progress(self, decks, days)
 
+    def refuse_name_clash(self, slug: str, name: str, path: Path) -> None:
+        """Refuse a new deck whose display name another deck already has: ``--deck
+        NAME`` could no longer tell them apart (imports pass ``--force`` past this)."""
+        wanted = name.casefold()
+        for row in self.store.decks():
+            if row.slug != slug and row.name.casefold() == wanted:
+                raise UserError(
+                    f"{shown(path)}: a deck named {shown(row.name)!r} already exists as "
+                    f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
+                )
+
     def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
         """Load one deck file now (it may live outside the deck folders).
 

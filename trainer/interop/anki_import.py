@@ -519,10 +519,4 @@ def _refuse_taken_slug(trainer: Trainer, slug: str, name: str, target: Path) -> 
             f"{shown(target)}: would replace the deck {slug!r} from {shown(existing)} "
             "(use --force to replace it, or --deck to choose another name)"
         )
-    wanted = name.casefold()
-    for row in trainer.store.decks():
-        if row.slug != slug and row.name.casefold() == wanted:
-            raise UserError(
-                f"{shown(target)}: a deck named {shown(row.name)!r} already exists as "
-                f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
-            )
+    trainer.refuse_name_clash(slug, name, target)

@@ -172,7 +172,7 @@ def _import_glossary(
         raise UserError(f"{path}: already exists (use --force to replace it)")
     _refuse_slug_taken(trainer, slug, path)
     if not overwrite:
-        _refuse_name_taken(trainer, slug, name, path)
+        trainer.refuse_name_clash(slug, name, path)
     deck, text_out = glossary_to_deck(result, slug, name, source)
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")
@@ -190,16 +190,3 @@ def _refuse_slug_taken(trainer: Trainer, slug: str, path: Path) -> None:
             f"{path}: a deck named {slug!r} already comes from {existing}; "
             "choose another file name with --out"
         )
-
-
-def _refuse_name_taken(trainer: Trainer, slug: str, name: str, path: Path) -> None:
-    """Two decks of one name cannot be told apart by ``--deck NAME``: say so first."""
-    from trainer.app.files import shown
-
-    wanted = name.casefold()
-    for row in trainer.store.decks():
-        if row.slug != slug and row.name.casefold() == wanted:
-            raise UserError(
-                f"{shown(path)}: a deck named {shown(row.name)!r} already exists as "
-                f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
-            )

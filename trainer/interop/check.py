@@ -19,6 +19,7 @@ from trainer.core.replay import replay as replay_log
 from trainer.core.sm2 import SM2
 from trainer.errors import UserError
 from trainer.storage.integrity import CheckResult, RepairResult, inspect, repair
+from trainer.storage.store import Replay
 
 __all__ = ["CheckOutcome", "check_database"]
 
@@ -37,14 +38,25 @@ class CheckOutcome:
 
 
 def check_database(
-    database: Path, *, repair_to: Path | None = None, do_repair: bool = False, now: dt.datetime
+    database: Path,
+    *,
+    repair_to: Path | None = None,
+    do_repair: bool = False,
+    now: dt.datetime,
+    replay: Replay | None = None,
 ) -> CheckOutcome:
-    """Check ``database``; with ``do_repair``, also write a repaired copy (never over a file)."""
+    """Check ``database``; with ``do_repair``, also write a repaired copy (never over a file).
+
+    Card states are held to ``replay`` of the log (SM-2's unless another is given,
+    as ``merge_database`` does): the database is not opened as a ``Trainer``,
+    since a database that fails its check refuses to open.
+    """
     if not database.exists():
         raise UserError(f"{database}: no such database")
     if not database.is_file():
         raise UserError(f"{database}: not a regular file")
-    replay = partial(replay_log, SM2())  # the scheduler trainer.app.Trainer uses
+    if replay is None:
+        replay = partial(replay_log, SM2())
     result = inspect(database, replay)
     lines = report_lines(result)
     repaired = None

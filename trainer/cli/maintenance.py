@@ -30,14 +30,23 @@ def run_check(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from trainer.app import locations
+    from trainer.app.settings import SettingsError, load_settings
     from trainer.errors import UserError
     from trainer.interop.check import check_database
 
     if args.out and not args.repair:
         raise UserError("--out is where --repair writes its copy; add --repair")
     database = locations.database_path(getattr(args, "db", None))
+    try:
+        settings = load_settings(locations.settings_path())
+    except SettingsError as error:
+        raise UserError(str(error)) from None
     outcome = check_database(
-        database, repair_to=args.out, do_repair=args.repair, now=dt.datetime.now(dt.UTC)
+        database,
+        repair_to=args.out,
+        do_repair=args.repair,
+        now=dt.datetime.now(dt.UTC),
+        settings=settings,
     )
     for line in outcome.lines:
         say(line)

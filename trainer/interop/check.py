@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from trainer.app.settings import Settings
+from trainer.app.trainer import scheduler_for
 from trainer.core.replay import replay as replay_log
-from trainer.core.sm2 import SM2
 from trainer.errors import UserError
 from trainer.storage.integrity import CheckResult, RepairResult, inspect, repair
-from trainer.storage.store import Replay
+from trainer.storage.store import Replay, Store
 
 __all__ = ["CheckOutcome", "check_database"]
 
@@ -43,21 +44,24 @@ def check_database(
     repair_to: Path | None = None,
     do_repair: bool = False,
     now: dt.datetime,
-    replay: Replay | None = None,
+    settings: Settings | None = None,
 ) -> CheckOutcome:
     """Check ``database``; with ``do_repair``, also write a repaired copy (never over a file).
 
-    Card states are held to ``replay`` of the log (SM-2's unless another is given,
-    as ``merge_database`` does): the database is not opened as a ``Trainer``,
-    since a database that fails its check refuses to open.
+    Card states are held to a replay of the log through the scheduler
+    ``settings`` choose (SM-2 without settings). The database is not opened as
+    a ``Trainer``, since a database that fails its check refuses to open.
     """
     if not database.exists():
         raise UserError(f"{database}: no such database")
     if not database.is_file():
         raise UserError(f"{database}: not a regular file")
-    if replay is None:
-        replay = partial(replay_log, SM2())
-    result = inspect(database, replay)
+    chosen = settings or Settings()
+
+    def replay_for(store: Store) -> Replay:
+        return partial(replay_log, scheduler_for(chosen, store))
+
+    result = inspect(database, replay_for)
     lines = report_lines(result)
     repaired = None
     if do_repair:
@@ -66,7 +70,7 @@ def check_database(
         if out.exists():
             raise UserError(f"{out}: already exists; choose another --out")
         use_log = result.stale is None and not result.log_problems
-        repaired = repair(database, out, use_log=use_log, replay=replay)
+        repaired = repair(database, out, use_log=use_log, replay_for=replay_for)
         lines += repair_lines(database, repaired)
     return CheckOutcome(result, tuple(lines), repaired)
 

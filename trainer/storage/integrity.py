@@ -20,10 +20,15 @@ from typing import TYPE_CHECKING
 from trainer.storage.companions import stale_companion
 
 if TYPE_CHECKING:
-    from trainer.storage.store import Replay
+    from collections.abc import Callable
+
+    from trainer.storage.store import Replay, Store
+
+    #: the replay to hold a database's card states to, given that database
+    ReplayFor = Callable[[Store], Replay]
 
 #: the tables copied by ``repair``, facts first (the review log is what matters most)
-_REPAIR_ORDER = ("reviews", "review_undos", "quiz_attempts", "decks", "cards")
+_REPAIR_ORDER = ("reviews", "review_undos", "quiz_attempts", "scheduler_fits", "decks", "cards")
 _CHUNK = 1000
 
 __all__ = [
@@ -82,9 +87,10 @@ def _integrity(path: Path) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def inspect(path: Path, replay: Replay) -> CheckResult:
+def inspect(path: Path, replay_for: ReplayFor) -> CheckResult:
     """Everything ``trainer check`` reports, without changing ``path`` or its log;
-    ``replay`` is the scheduler's replay of the review log the states are held to."""
+    ``replay_for(store)`` is the replay of the review log the states are held to
+    (the scheduler may depend on what the database holds, as FSRS's fit does)."""
     result = CheckResult(path, stale=stale_companion(path))
     wal = path.with_name(path.name + "-wal")
     has_log = wal.is_file() and wal.stat().st_size > 0 and result.stale is None
@@ -102,13 +108,13 @@ def inspect(path: Path, replay: Replay) -> CheckResult:
         trusted = not result.file_problems and not (has_log and result.log_problems)
         if trusted:
             with _private_copy(path, with_companions=has_log and not result.stale) as copy:
-                _compare_states(copy, result, replay)
+                _compare_states(copy, result, replay_for)
     except sqlite3.DatabaseError as error:
         result.unreadable = str(error)
     return result
 
 
-def _compare_states(copy: Path, result: CheckResult, replay: Replay) -> None:
+def _compare_states(copy: Path, result: CheckResult, replay_for: ReplayFor) -> None:
     """Card states as cached, against the same states replayed from the review log."""
     from trainer.storage.store import Store
 
@@ -116,7 +122,7 @@ def _compare_states(copy: Path, result: CheckResult, replay: Replay) -> None:
         store = Store(conn)
         result.reviews = int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
         cached = _rounded(store.cached_states())
-        store.rebuild_card_state(replay)
+        store.rebuild_card_state(replay_for(store))
         replayed = _rounded(store.cached_states())
     result.states = len(replayed)
     keys = set(cached) | set(replayed)
@@ -147,7 +153,7 @@ class RepairResult:
     states: int
 
 
-def repair(path: Path, out: Path, *, use_log: bool, replay: Replay) -> RepairResult:
+def repair(path: Path, out: Path, *, use_log: bool, replay_for: ReplayFor) -> RepairResult:
     """Write a new database at ``out`` from every row of ``path`` that can be read.
 
     The source is read from a private copy (with its log only when ``use_log``:
@@ -166,7 +172,8 @@ def repair(path: Path, out: Path, *, use_log: bool, replay: Replay) -> RepairRes
         try:
             for table in _REPAIR_ORDER:
                 copied[table], lost[table] = _copy_rows(source, target, table)
-            states = Store(target).rebuild_card_state(replay)
+            repaired = Store(target)
+            states = repaired.rebuild_card_state(replay_for(repaired))
         finally:
             source.close()
             target.close()

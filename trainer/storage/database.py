@@ -237,6 +237,8 @@ def m009_missing_term_drafts(db: Database) -> None:
     )
     # every deck file is read once more, so the drafts already in them are found
     db.execute("UPDATE decks SET size = -1, sha256 = ''")
+
+
 def m010_refused_deck_files(db: Database) -> None:
     """Deck files refused once, remembered so they are not parsed again until they change.
 

@@ -83,14 +83,22 @@ def os_error(
 
 
 def describe(error: BaseException) -> str:
-    """Any error as the one line a user reads; control characters escaped."""
+    """Any error as the one line a user reads; control characters, line breaks
+    and undecodable bytes (a file name's) escaped."""
     if isinstance(error, TrainerError):
         text = str(error)
     elif isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
         text = f"{where}{error.strerror or error}"
+    elif isinstance(error, UnicodeEncodeError) and isinstance(error.object, str):
+        # a file name or argument with bytes that are not UTF-8 (os.fsdecode's surrogates)
+        text = (
+            f"{error.object}: not valid UTF-8 (a file name or argument in another encoding); "
+            "rename the file or retype the value"
+        )
     elif (sqlite := sys.modules.get("sqlite3")) and isinstance(error, sqlite.Error):
         text = f"database error: {error}"
     else:
         text = f"internal error ({type(error).__name__}): {error}"
-    return escape_controls(text)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return escape_controls(text, keep_newlines=False)

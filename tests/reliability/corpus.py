@@ -87,6 +87,24 @@ def billion_laughs(_: Path) -> bytes:
     return f"name: Laughs\ncards:\n  - term: x\n    definition: y\n    tags: [{tags}]\n".encode()
 
 
+def many_aliases(_: Path) -> bytes:
+    """Tens of thousands of aliases of one small anchor: cheap to write, slow to expand."""
+    tags = ", ".join(["*t"] * 50_000)
+    return (
+        "name: Aliases\ncards:\n  - term: x\n    definition: y\n    tags: &t [a]\n"
+        f"  - term: z\n    definition: w\n    aliases: [{tags}]\n"
+    ).encode()
+
+
+def few_aliases(_: Path) -> bytes:
+    """Anchors and aliases as a hand-written deck uses them: fine."""
+    return (
+        b"name: Shared tags\ncards:\n"
+        b"  - {term: a, definition: b, tags: &t [greek, letters]}\n"
+        b"  - {term: c, definition: d, tags: *t}\n"
+    )
+
+
 def mb_definition(_: Path) -> bytes:
     definition = ("lorem ipsum dolor " * 60_000)[:1_000_000]
     return f"name: Long\ncards:\n  - term: Long one\n    definition: {definition}\n".encode()
@@ -105,7 +123,9 @@ DECKS: list[Entry] = [
     Entry("tab-indented", text("cards:\n\t- term: a\n\t  definition: b\n"), "YAML"),
     Entry("python-object-tag", python_object_tag, "python/object"),
     Entry("python-name-tag", text("name: !!python/name:os.system\ncards: []\n"), "python/name"),
-    Entry("billion-laughs", billion_laughs, "'tags' must be a list of text"),
+    Entry("billion-laughs", billion_laughs, "YAML aliases expand to more than"),
+    Entry("many-aliases", many_aliases, "YAML aliases"),
+    Entry("few-aliases", few_aliases, None),
     Entry("deeply-nested", text("cards: " + "[" * 100_000), "YAML"),
     Entry("two-documents", text(GOOD_DECK + "---\n" + GOOD_DECK), "another document"),
     Entry("non-utf8-latin1", raw(b"name: Caf\xe9\ncards: []\n"), "not valid UTF-8"),

@@ -278,7 +278,9 @@ def test_a_folder_where_the_settings_file_should_be(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRAINER_CONFIG", str(tmp_path))
-    assert_one_line_error(run_cli(capsys, "decks"), str(tmp_path), "cannot read")
+    assert_one_line_error(
+        run_cli(capsys, "decks"), str(tmp_path), "a directory, not a settings file"
+    )
 
 
 # ------------------------------------------------------------------- database

@@ -25,6 +25,7 @@ TRAINER_TABLES = {
     "drafts",
     "anki_notes",
     "anki_notetypes",
+    "refused_deck_files",
 }
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {

@@ -47,6 +47,7 @@ cards:
     definition: The fourth letter of the Greek alphabet.
 """
 START_TIMEOUT = 30.0
+PRINTED_URL = re.compile(r"serving on (http://[^/]+/)\?token=([A-Za-z0-9_-]+) ")
 SCREEN_TIMEOUT = 30.0
 CHROMIUM_ARGS = [
     "--headless",
@@ -70,6 +71,16 @@ class Served:
     db: Path
     process: subprocess.Popen[bytes]
     log: Path
+    token: str = ""
+
+    @property
+    def entry(self) -> str:
+        """The address as printed at start: the root with the token."""
+        return f"{self.url}?token={self.token}"
+
+    @property
+    def cookie(self) -> str:
+        return f"trainer-token-{self.port}={self.token}"
 
     def reviews(self) -> list[tuple[str, str, str, int, str]]:
         """(card id, term, direction, grade, mode) of every review, oldest first."""
@@ -107,8 +118,17 @@ def http_status(url: str, **headers: str) -> int:
 
 
 @pytest.fixture
+def serve_options() -> list[str]:
+    """Extra ``trainer serve`` options; a test overrides this fixture to change them."""
+    return []
+
+
+@pytest.fixture
 def served(
-    isolated_user_area: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_user_area: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    serve_options: list[str],
 ) -> Iterator[Served]:
     """``trainer serve`` on a free loopback port, over a home with two small decks."""
     home = isolated_user_area
@@ -120,7 +140,7 @@ def served(
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "trainer", "serve", "--port", str(port)],
+            [sys.executable, "-m", "trainer", "serve", "--port", str(port), *serve_options],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -129,9 +149,15 @@ def served(
     served = Served(f"http://127.0.0.1:{port}/", port, home / "trainer.db", process, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while http_status_or_none(served.url) != 200:
+        while not (found := PRINTED_URL.search(log.read_text(errors="replace"))):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"trainer serve did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        assert found.group(1) == served.url
+        served.token = found.group(2)
+        while http_status_or_none(served.entry) != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"trainer serve did not answer:\n{log.read_text(errors='replace')}")
             time.sleep(0.1)
         yield served
     finally:
@@ -165,16 +191,17 @@ ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-
 class Tab:
     """One browser page on the server, and the terminal output it received."""
 
-    def __init__(self, page: Page, base_url: str) -> None:
+    def __init__(self, page: Page, base_url: str, entry: str = "") -> None:
         self.page = page
         self.base_url = base_url
+        self.entry = entry or base_url
         self.received: list[str] = []
 
     async def open(self) -> Tab:
         page = self.page
         await page.route("**/*", self._local_only)
         page.on("websocket", self._watch)
-        await page.goto(self.base_url)
+        await page.goto(self.entry)
         await self.wait_for("Study deck")  # the home screen's footer
         await page.locator(".xterm-helper-textarea").focus()
         return self
@@ -230,7 +257,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def new_tab(browser: Browser, served: Served) -> Tab:
     page = await browser.new_page(viewport={"width": 1000, "height": 700})
-    return await Tab(page, served.url).open()
+    return await Tab(page, served.url, served.entry).open()
 
 
 async def wait_for_reviews(served: Served, count: int) -> list[tuple[str, str, str, int, str]]:
@@ -281,21 +308,22 @@ async def test_two_tabs_answering_at_once_both_answers_are_stored(
 
 # ------------------------------------------------ the server without a browser
 def test_the_page_points_the_browser_back_at_the_address_it_used(served: Served) -> None:
-    with urllib.request.urlopen(served.url, timeout=10) as response:
+    with urllib.request.urlopen(served.entry, timeout=10) as response:
         page = response.read().decode()
     assert f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
-    with urllib.request.urlopen(f"http://localhost:{served.port}/", timeout=10) as response:
+    localhost = f"http://localhost:{served.port}/?token={served.token}"
+    with urllib.request.urlopen(localhost, timeout=10) as response:
         page = response.read().decode()
     assert f'data-session-websocket-url="ws://localhost:{served.port}/ws"' in page
 
 
-def handshake(served: Served, **headers: str) -> int:
-    """The status of a websocket handshake on /ws (101: accepted)."""
+def handshake(served: Served, path: str = "/ws", **headers: str) -> int:
+    """The status of a websocket handshake on ``path`` (101: accepted)."""
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
     try:
         connection.request(
             "GET",
-            "/ws",
+            path,
             headers={
                 "Connection": "Upgrade",
                 "Upgrade": "websocket",
@@ -311,10 +339,64 @@ def handshake(served: Served, **headers: str) -> int:
 
 def test_other_sites_and_other_host_names_are_refused(served: Served) -> None:
     here = f"127.0.0.1:{served.port}"
-    assert handshake(served, Origin="http://evil.example") == 403
-    assert handshake(served, Host=f"rebound.example:{served.port}") == 403
-    assert http_status(served.url, Host=f"rebound.example:{served.port}") == 403
-    assert handshake(served, Host=here, Origin=f"http://{here}") == 101
+    token = served.cookie
+    assert handshake(served, Origin="http://evil.example", Cookie=token) == 403
+    assert handshake(served, Host=f"rebound.example:{served.port}", Cookie=token) == 403
+    assert http_status(served.entry, Host=f"rebound.example:{served.port}") == 403
+    assert http_status(served.entry, Origin="http://evil.example") == 403
+    assert handshake(served, Host="127.0.0.1:1", Cookie=token) == 403  # another port
+    assert handshake(served, Host=here, Origin=f"http://{here}", Cookie=token) == 101
+
+
+def test_every_request_needs_the_token(served: Served) -> None:
+    here = f"127.0.0.1:{served.port}"
+    for path in ("", "static/js/textual.js", "static/", "download/x"):
+        assert http_status(served.url + path) == 403, path
+        assert http_status(f"{served.url}{path}?token=wrong") == 403, path
+    assert handshake(served, Host=here, Origin=f"http://{here}") == 403
+    assert handshake(served, Cookie=f"trainer-token-{served.port}=wrong") == 403
+    assert handshake(served, f"/ws?token={served.token}") == 101
+    assert http_status(served.url + "static/js/textual.js", Cookie=served.cookie) == 200
+
+
+def test_the_first_visit_sets_a_cookie_and_static_lists_nothing(served: Served) -> None:
+    with urllib.request.urlopen(served.entry, timeout=10) as response:
+        cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"trainer-token-{served.port}={served.token};")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert http_status(served.url + "static/", Cookie=served.cookie) in (403, 404)
+    assert http_status(served.url + "static/js/", Cookie=served.cookie) in (403, 404)
+
+
+@pytest.mark.parametrize("serve_options", [["--max-sessions", "1"]])
+async def test_one_tab_too_many_gets_a_page_and_a_closed_tab_is_one_quiet_line(
+    served: Served, serve_options: list[str]
+) -> None:
+    import aiohttp
+
+    here = f"127.0.0.1:{served.port}"
+    headers = {"Cookie": served.cookie, "Origin": f"http://{here}"}
+    async with aiohttp.ClientSession() as session:
+        first = await session.ws_connect(f"{served.url}ws?width=80&height=24", headers=headers)
+        received = 0
+        deadline = time.monotonic() + SCREEN_TIMEOUT
+        while received < 500 and time.monotonic() < deadline:  # the tab's app is drawing
+            with contextlib.suppress(TimeoutError):
+                message = await asyncio.wait_for(first.receive(), timeout=1)
+                received += len(message.data) if isinstance(message.data, str | bytes) else 0
+        assert received >= 500, "the tab's app never drew its screen"
+        async with session.get(served.url, headers={"Cookie": served.cookie}) as page:
+            assert page.status == 503
+            assert "--max-sessions" in await page.text()
+        assert handshake(served, Cookie=served.cookie) == 503
+        await first.close()  # the tab goes away
+        deadline = time.monotonic() + SCREEN_TIMEOUT
+        while http_status(served.url, Cookie=served.cookie) != 200:
+            assert time.monotonic() < deadline, "the closed tab's place never freed"
+            await asyncio.sleep(0.1)
+    log = served.log.read_text(errors="replace")
+    assert "a tab closed" in log
+    assert "Traceback" not in log
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(isolated_user_area: Path) -> None:
@@ -358,7 +440,7 @@ def test_another_address_warns_on_one_line_before_serving(isolated_user_area: Pa
     assert result.returncode == 1, result
     assert len(lines) == 2, result.stderr
     assert lines[0].startswith("trainer: warning: serving on 192.0.2.1:")
-    assert "no login" in lines[0]
+    assert "no TLS" in lines[0]
     assert lines[1].startswith("trainer: cannot listen on 192.0.2.1:")
 
 
@@ -391,6 +473,33 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
+@pytest.mark.parametrize("value", ["0", "65", "many"])
+def test_a_bad_max_sessions_is_one_line(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from trainer.cli import main
+
+    assert main(["serve", "--max-sessions", value]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("trainer: --max-sessions: ")
+
+
+def test_host_names_are_checked_against_the_arriving_address() -> None:
+    from trainer.web import host_allowed
+
+    names = frozenset({"laptop", "laptop.local"})
+    assert host_allowed("127.0.0.1:8000", "127.0.0.1", 8000, names)
+    assert host_allowed("localhost:8000", "127.0.0.1", 8000, names)
+    assert not host_allowed("evil.example:8000", "127.0.0.1", 8000, names)
+    assert not host_allowed("127.0.0.1:9000", "127.0.0.1", 8000, names)
+    # listening on every network: the address the browser reached, or the machine's name
+    assert host_allowed("192.168.1.20:8000", "192.168.1.20", 8000, names)
+    assert host_allowed("laptop.local:8000", "192.168.1.20", 8000, names)
+    assert not host_allowed("localhost:8000", "192.168.1.20", 8000, names)
+    assert not host_allowed("rebound.example:8000", "192.168.1.20", 8000, names)
+    assert not host_allowed("192.168.1.21:8000", "192.168.1.20", 8000, names)
+    assert host_allowed("[::1]:8000", "::1", 8000, names)
+    assert host_allowed("192.168.1.20:8000", "::ffff:192.168.1.20", 8000, names)
+
+
 def test_valid_port_accepts_the_whole_range() -> None:
     assert valid_port("1") == 1
     assert valid_port(65535) == 65535
@@ -411,5 +520,6 @@ def test_register_declares_serve_as_the_cli_declares_commands() -> None:
     register(command)
     args = parser.parse_args(["serve", "--db", "x.db"])
     assert (args.host, args.port, args.db, args.handler) == ("127.0.0.1", "8000", "x.db", run_serve)
+    assert args.max_sessions == "4"
     args = parser.parse_args(["serve", "--host", "0.0.0.0", "--port", "9000"])
     assert (args.host, args.port) == ("0.0.0.0", "9000")

@@ -16,13 +16,18 @@ from typing import Any
 
 import yaml
 
+from trainer.app.files import MAX_DECK_BYTES, FileRefused, read_bounded, shown
 from trainer.core.deck import KNOWN_CARD_KEYS, KNOWN_DECK_KEYS, DeckError, deck_from_data
 from trainer.core.model import Deck
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-MAX_DECK_BYTES = 64 * 1024 * 1024
+
+#: YAML aliases a deck may use, and nodes it may stand for once aliases are expanded:
+#: far beyond any hand-written deck, far below what a "billion laughs" file asks for
+MAX_ALIASES = 10_000
+MAX_EXPANDED_NODES = 5_000_000
 
 
 class LineDict(dict[str, Any]):
@@ -69,6 +74,8 @@ def parse_deck_text_form(text: str, slug: str, source: str) -> tuple[Deck, bool]
 
 def _parse_yaml(text: str, slug: str, source: str) -> Deck:
     try:
+        if "&" in text:  # an alias needs an anchor: most decks skip the count
+            _check_expansion(text, source)
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -83,6 +90,51 @@ def _parse_yaml(text: str, slug: str, source: str) -> Deck:
     except RecursionError:
         raise DeckError(source, None, "YAML nested too deeply") from None
     return deck_from_data(data, slug, source)
+
+
+def _check_expansion(text: str, source: str) -> None:
+    """Refuse a document whose aliases would expand too far, before anything is built.
+
+    Reads the event stream (no nodes are composed) keeping, per anchor, how
+    many nodes it stands for; an alias adds that many. A few hundred bytes of
+    nested aliases can stand for billions of nodes, which the loader and the
+    validator would walk one by one.
+    """
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = [[0, None]]  # [nodes so far, anchor] of each open collection
+    aliases = 0
+    loader = SafeLoader(text)
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise DeckError(
+                        source, event.start_mark.line + 1, f"more than {MAX_ALIASES} YAML aliases"
+                    )
+                stack[-1][0] += sizes.get(event.anchor or "", 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                stack[-1][0] += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                stack.append([1, event.anchor])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                size, anchor = stack.pop()
+                if anchor:
+                    sizes[anchor] = size
+                stack[-1][0] += size
+            if stack[-1][0] > MAX_EXPANDED_NODES or (
+                len(stack) > 1
+                and stack[0][0] + sum(level[0] for level in stack[1:]) > MAX_EXPANDED_NODES
+            ):
+                raise DeckError(
+                    source,
+                    event.start_mark.line + 1,
+                    f"YAML aliases expand to more than {MAX_EXPANDED_NODES} values",
+                )
+    finally:
+        loader.dispose()
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -176,14 +228,13 @@ def decode_deck_bytes(raw: bytes, source: str) -> str:
 
 def read_deck_file(path: Path, slug: str | None = None) -> Deck:
     """Load and validate one deck file."""
-    source = str(path)
+    source = shown(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_DECK_BYTES:
-            raise DeckError(source, None, f"deck file is too large ({size} bytes)")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DeckError(source, None, f"cannot read: {error.strerror}") from None
+        raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
+    except FileRefused as error:
+        message = str(error)
+        message = message[len(source) + 2 :] if message.startswith(f"{source}: ") else message
+        raise DeckError(source, None, message) from None
     return parse_deck_text(decode_deck_bytes(raw, source), slug or path.stem, source)
 
 

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from trainer.core.stats import CardCategory, ProgressReport, Retention
-from trainer.core.text import count_text, duration_text, visible
+from trainer.core.text import count_text, duration_text
+from trainer.errors import escape_controls
 
 __all__ = [
     "EMPTY_MESSAGE",
@@ -58,6 +59,12 @@ def rate_text(passed: int, total: int) -> str:
     if total <= 0:
         return NO_DATA
     return f"{passed / total:.0%} ({passed}/{total})"
+
+
+def visible(text: str) -> str:
+    """A term or deck name in one table cell: control characters and line breaks visible,
+    so a value from a deck file can neither drive the terminal nor break the table."""
+    return escape_controls(text, keep_newlines=False)
 
 
 def card_label(card_id: str, terms: Mapping[str, str] | None = None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.core.model import Direction
-from trainer.errors import TrainerError, os_error
+from trainer.errors import TrainerError
 
 
 class SettingsError(TrainerError, ValueError):
@@ -46,6 +46,8 @@ SCALAR_LIMITS: dict[str, tuple[int, int]] = {
     "leech_lapses": (1, 1000),
     "default_grade": (0, 5),
 }
+#: a settings file is a few lines; a larger one is not a settings file
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024
 LEECH_ACTIONS = ("mark", "suspend")
 SCHEDULERS = ("sm2", "fsrs")
 RETENTION_LIMITS = (0.70, 0.97)
@@ -53,19 +55,24 @@ SCALAR_KEYS = (*SCALAR_LIMITS, "timezone", "leech_action", "scheduler", "desired
 
 
 def load_settings(path: Path) -> Settings:
-    if not path.exists():
+    from trainer.app.files import FileRefused, read_bounded, shown
+
+    if not path.exists() and not path.is_symlink():
         return Settings()
+    where = shown(path)
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+        data = tomllib.loads(
+            read_bounded(path, MAX_SETTINGS_BYTES, "settings file").decode("utf-8-sig")
+        )
+    except FileRefused as error:
+        raise SettingsError(str(error)) from None
     except UnicodeDecodeError:
-        raise SettingsError(f"{path}: not valid UTF-8") from None
+        raise SettingsError(f"{where}: not valid UTF-8") from None
     except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{path}: {error}") from None
+        raise SettingsError(f"{where}: {error}") from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively
-        raise SettingsError(f"{path}: not a settings file (nested too deeply)") from None
-    except OSError as error:
-        raise os_error(error, path, "read", SettingsError) from None
-    return settings_from_data(data, str(path))
+        raise SettingsError(f"{where}: not a settings file (nested too deeply)") from None
+    return settings_from_data(data, where)
 
 
 def settings_from_data(data: Mapping[str, Any], source: str) -> Settings:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from trainer.app import locations
+from trainer.app.files import shown
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
 from trainer.core.deck import DeckError
@@ -198,73 +199,118 @@ class Trainer:
         return study_day(self.now(), self.tz, self.settings.rollover_hour)
 
     # ------------------------------------------------------------------ decks
-    def deck_files(self) -> dict[str, Path]:
-        """Deck files by slug; a user deck overrides a bundled one of the same name."""
+    def deck_files(self, problems: list[DeckError] | None = None) -> dict[str, Path]:
+        """Deck files by slug; a user deck overrides a bundled one of the same name.
+
+        A file whose name is not valid UTF-8 or holds a control character
+        cannot be stored, printed or typed back, so it is skipped and named
+        (escaped) in ``problems``; ``x.yml`` beside ``x.yaml`` hides it, which
+        is said too rather than done silently.
+        """
         found: dict[str, Path] = {}
         for directory in self.deck_dirs:
-            if directory.is_dir():
-                for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
-                    found[path.stem] = path
+            if not directory.is_dir():
+                continue
+            here: dict[str, Path] = {}
+            for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+                if not _usable_name(path.name):
+                    if problems is not None:
+                        problems.append(
+                            DeckError(
+                                shown(path),
+                                None,
+                                "file name is not valid UTF-8 text "
+                                "or holds control characters; rename it",
+                            )
+                        )
+                    continue
+                hidden = here.get(path.stem)
+                if hidden is not None and problems is not None:
+                    problems.append(
+                        DeckError(
+                            shown(hidden),
+                            None,
+                            f"hidden by {shown(path.name)}, "
+                            "which has the same deck name; rename or remove one",
+                        )
+                    )
+                here[path.stem] = path
+            found.update(here)
         return found
 
     def sync_decks(self) -> SyncReport:
         """Bring the database up to date with the deck files; parse only changed ones."""
         report = SyncReport()
         known = self.store.deck_signatures()
-        files = self.deck_files()
+        files = self.deck_files(report.errors)
         for slug, signature in known.items():
             if slug not in files and signature.path and Path(signature.path).is_file():
                 files[slug] = Path(signature.path)  # imported with --out elsewhere
         for slug, path in files.items():
             try:
-                stat = path.stat()
-            except OSError as error:
-                report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
-                continue
-            old = known.get(slug)
-            if old and (old.path, old.size, old.mtime_ns) == (
-                str(path),
-                stat.st_size,
-                stat.st_mtime_ns,
-            ):
-                continue
-            # imported here, past the unchanged files: PyYAML costs every command 12 ms
-            from trainer.app.deckfile import (
-                MAX_DECK_BYTES,
-                decode_deck_bytes,
-                parse_deck_text_form,
-            )
-
-            if stat.st_size > MAX_DECK_BYTES:
-                report.errors.append(
-                    DeckError(str(path), None, f"deck file is too large ({stat.st_size} bytes)")
-                )
-                continue
-            try:
-                raw = path.read_bytes()
-                signature = DeckSignature(
-                    str(path), stat.st_size, stat.st_mtime_ns, hashlib.sha256(raw).hexdigest()
-                )
-                if old and old.sha256 == signature.sha256:
-                    self.store.touch_deck(slug, signature)
-                    continue
-                if old and self._sync_changed_cards(slug, path, old, raw, signature):
-                    report.parsed.append(slug)
-                    continue
-                text = decode_deck_bytes(raw, str(path))
-                deck, own_form = parse_deck_text_form(text, slug, str(path))
+                self._sync_one(slug, path, known.get(slug), report)
             except DeckError as error:
                 report.errors.append(error)
-                continue
-            except OSError as error:
-                report.errors.append(DeckError(str(path), None, f"cannot read: {error.strerror}"))
-                continue
-            self.store.sync_deck(deck, signature, self.now())
-            self._remember_deck(slug, signature.sha256, raw, own_form)
-            report.parsed.append(slug)
         for slug in set(known) - set(files):
             self.store.retire_deck(slug)
         return report
+
+    def _sync_one(
+        self, slug: str, path: Path, old: DeckSignature | None, report: SyncReport
+    ) -> None:
+        """Load one deck file if it changed; raise DeckError if it is refused.
+
+        A refusal is remembered with the file's size, mtime and hash: until the
+        file changes, the next command repeats the message without reading it.
+        """
+        from trainer.app.files import MAX_DECK_BYTES, FileRefused, check_regular, read_bounded
+
+        source = shown(path)
+        try:
+            status = check_regular(path, MAX_DECK_BYTES, "deck file")
+        except FileRefused as error:
+            raise DeckError(source, None, _after_path(str(error), source)) from None
+        if old and (old.path, old.size, old.mtime_ns) == (
+            str(path),
+            status.st_size,
+            status.st_mtime_ns,
+        ):
+            return
+        refused = self.store.refused_deck(str(path))
+        if refused and (refused[0].size, refused[0].mtime_ns) == (
+            status.st_size,
+            status.st_mtime_ns,
+        ):
+            raise _remembered(source, refused[1])
+        try:
+            raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
+        except FileRefused as error:
+            raise DeckError(source, None, _after_path(str(error), source)) from None
+        signature = DeckSignature(
+            str(path), status.st_size, status.st_mtime_ns, hashlib.sha256(raw).hexdigest()
+        )
+        if old and old.sha256 == signature.sha256:
+            self.store.touch_deck(slug, signature)
+            return
+        if refused and refused[0].sha256 == signature.sha256:
+            self.store.remember_refused_deck(signature, refused[1])
+            raise _remembered(source, refused[1])
+        if old and self._sync_changed_cards(slug, path, old, raw, signature):
+            report.parsed.append(slug)
+            return
+        # imported here, past the unchanged files: PyYAML costs every command 12 ms
+        from trainer.app.deckfile import decode_deck_bytes, parse_deck_text_form
+
+        try:
+            deck, own_form = parse_deck_text_form(decode_deck_bytes(raw, source), slug, source)
+        except DeckError as error:
+            self.store.remember_refused_deck(signature, f"{error.line or ''}:{error.message}")
+            raise
+        self.store.sync_deck(deck, signature, self.now())
+        self._remember_deck(slug, signature.sha256, raw, own_form)
+        if refused:
+            self.store.forget_refused_deck(str(path))
+        report.parsed.append(slug)
 
     def decks(self) -> list[DeckRow]:
         return self.store.decks()
@@ -680,6 +726,17 @@ class Trainer:
 
         return build_progress(self, decks, days)
 
+    def refuse_name_clash(self, slug: str, name: str, path: Path) -> None:
+        """Refuse a new deck whose display name another deck already has: ``--deck
+        NAME`` could no longer tell them apart (imports pass ``--force`` past this)."""
+        wanted = name.casefold()
+        for row in self.store.decks():
+            if row.slug != slug and row.name.casefold() == wanted:
+                raise UserError(
+                    f"{shown(path)}: a deck named {shown(row.name)!r} already exists as "
+                    f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
+                )
+
     def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
         """Load one deck file now (it may live outside the deck folders).
 
@@ -691,9 +748,10 @@ class Trainer:
             has_surrogate_escape,
             parse_deck_text_form,
         )
+        from trainer.app.files import MAX_DECK_BYTES, read_bounded
 
-        path = path.resolve()
-        raw = path.read_bytes()
+        path = Path(os.path.abspath(path))  # a symlink stays the deck's name, as in the folder
+        raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
         if deck is None:
             deck, own_form = parse_deck_text_form(
                 decode_deck_bytes(raw, str(path)), path.stem, str(path)
@@ -729,3 +787,24 @@ def scheduler_for(settings: Settings, store: Store) -> Scheduler[SM2State]:
 def scheduler_signature(scheduler: Scheduler[SM2State]) -> str:
     """What makes one scheduler's states differ from another's."""
     return str(getattr(scheduler, "signature", scheduler.name))
+
+
+def _usable_name(name: str) -> bool:
+    """Whether a file name can be stored and printed: valid UTF-8, no control character."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as lone surrogates
+        return False
+    return name.isprintable()
+
+
+def _remembered(source: str, stored: str) -> DeckError:
+    """The DeckError a file was refused with, from its stored ``line:message`` form."""
+    line, _, message = stored.partition(":")
+    return DeckError(source, int(line) if line.isdigit() else None, message)
+
+
+def _after_path(message: str, source: str) -> str:
+    """A FileRefused message without its leading path, for a DeckError that adds it."""
+    prefix = f"{source}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message

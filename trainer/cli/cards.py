@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trainer.cli.common import Command, open_trainer, positive_int, print_json
+from trainer.cli.common import Command, open_trainer, positive_int, print_json, visible
 from trainer.core.deck import DeckError
-from trainer.core.text import count_text, visible
+from trainer.core.text import count_text
 from trainer.errors import EXIT_ERROR, EXIT_OK, UserError, describe
 
 

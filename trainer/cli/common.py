@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from trainer.core.text import visible
+from trainer.errors import escape_controls
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -29,10 +29,27 @@ def open_trainer(args: argparse.Namespace) -> Trainer:
 
     trainer = Trainer.open(getattr(args, "db", None))
     report = trainer.sync_decks()
-    args.deck_problems = [f"{visible(str(error))} (deck skipped)" for error in report.errors]
+    args.deck_problems = [f"{visible(error)} (deck skipped)" for error in report.errors]
     for problem in args.deck_problems:
         print(f"trainer: warning: {problem}", file=sys.stderr)
     return trainer
+
+
+#: the largest count an option takes (SQLite's integers end at 2**63)
+MAX_COUNT = 1_000_000_000
+
+
+def visible(text: object) -> str:
+    """Text from a file, a package or the database as printed on one line: every
+    control character visible, a line break too, so no value can drive the terminal
+    or forge a second ``trainer:`` line; undecodable bytes of a file name as escapes."""
+    value = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+    return escape_controls(value, keep_newlines=False)
+
+
+def say(text: str, *, error: bool = False) -> None:
+    """Print one line made of values from outside (paths, names): escaped as ``visible``."""
+    print(visible(text), file=sys.stderr if error else sys.stdout)
 
 
 def print_json(data: Any) -> None:
@@ -54,6 +71,8 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_COUNT}: {text!r}")
     return value
 
 

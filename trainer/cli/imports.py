@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from trainer.cli.common import Command, open_trainer
+from trainer.cli.common import Command, open_trainer, say
 from trainer.cli.transfer import add_package_import_options, is_package
-from trainer.core.text import visible
 from trainer.errors import EXIT_OK, UserError
 
 
@@ -69,6 +67,6 @@ def run_import(args: argparse.Namespace) -> int:
             overwrite=args.force,
         )
     for line in outcome.messages:
-        print(line, file=sys.stderr)
-    print(f"wrote {outcome.path} ({outcome.cards} cards) as deck {visible(outcome.slug)!r}")
+        say(line, error=True)
+    say(f"wrote {outcome.path} ({outcome.cards} cards) as deck {outcome.slug!r}")
     return EXIT_OK

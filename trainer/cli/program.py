@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from trainer import __version__
-from trainer.cli import cards, imports, serve, settings, stats, study, transfer
+from trainer.cli import cards, imports, maintenance, serve, settings, stats, study, transfer
 from trainer.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, describe
 
 DESCRIPTION = """\
@@ -32,7 +32,7 @@ environment:
 """
 
 #: the command families, in the order ``trainer -h`` lists their commands
-FAMILIES = (study, cards, stats, imports, settings, transfer, serve)
+FAMILIES = (study, cards, stats, imports, settings, transfer, maintenance, serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from trainer.cli.common import Command
+from trainer.cli.common import Command, say
 from trainer.errors import EXIT_OK, UserError
 
 
@@ -23,7 +23,7 @@ def run_config(args: argparse.Namespace) -> int:
     path = locations.settings_path()
     settings = load_settings(path)
     if args.key is None:
-        print(f"# {path}")
+        say(f"# {path}")
         for key, value in flatten(settings_to_data(settings)):
             print(f"{key} = {json.dumps(value)}")
         return EXIT_OK
@@ -35,7 +35,7 @@ def run_config(args: argparse.Namespace) -> int:
         return EXIT_OK
     updated = change_setting(settings, args.key, args.value)
     save_settings(updated, path)
-    print(f"{args.key} set in {path}")
+    say(f"{args.key} set in {path}")
     if args.key in SCHEDULER_KEYS:
         replay_states(args)
     return EXIT_OK

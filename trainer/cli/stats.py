@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from trainer.cli.common import Command, open_trainer, positive_int, print_json
-from trainer.core.text import visible
+from trainer.cli.common import Command, open_trainer, positive_int, print_json, visible
 from trainer.errors import EXIT_OK
 
 

@@ -11,11 +11,10 @@ module level: everything else is imported by the handler that needs it, so
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer.cli.common import Command
+from trainer.cli.common import Command, say
 
 if TYPE_CHECKING:
     from trainer.interop.anki_import import FieldChoice
@@ -144,9 +143,9 @@ def run_package_import(args: argparse.Namespace) -> int:
     finally:
         trainer.close()
     for line in outcome.messages:
-        print(line, file=sys.stderr)
+        say(line, error=True)
     for line in outcome.summary():
-        print(line)
+        say(line)
     return 0
 
 
@@ -159,9 +158,7 @@ def run_export(args: argparse.Namespace) -> int:
         outcome = export_deck(trainer, args.deck, args.format, args.out, overwrite=args.force)
     finally:
         trainer.close()
-    print(
-        f"wrote {outcome.path} ({outcome.cards} cards of deck {outcome.slug!r}, {outcome.format})"
-    )
+    say(f"wrote {outcome.path} ({outcome.cards} cards of deck {outcome.slug!r}, {outcome.format})")
     return 0
 
 
@@ -169,7 +166,7 @@ def run_backup(args: argparse.Namespace) -> int:
     from trainer.interop.backup import backup_database
 
     outcome = backup_database(_database_path(args), args.out, now=_now(), overwrite=args.force)
-    print(f"backed up to {outcome.path} ({outcome.reviews} reviews, {outcome.bytes} bytes)")
+    say(f"backed up to {outcome.path} ({outcome.reviews} reviews, {outcome.bytes} bytes)")
     return 0
 
 
@@ -178,8 +175,8 @@ def run_restore(args: argparse.Namespace) -> int:
 
     outcome = restore_database(_database_path(args), args.backup, now=_now())
     if outcome.replaced:
-        print(f"the previous database is kept in {outcome.replaced}")
-    print(f"restored {outcome.database} from {args.backup} ({outcome.reviews} reviews)")
+        say(f"the previous database is kept in {outcome.replaced}")
+    say(f"restored {outcome.database} from {args.backup} ({outcome.reviews} reviews)")
     return 0
 
 
@@ -187,7 +184,7 @@ def run_merge(args: argparse.Namespace) -> int:
     from trainer.interop.backup import merge_file
 
     outcome = merge_file(_database_path(args), args.other)
-    print(
+    say(
         f"merged {args.other}: {outcome.reviews_added} reviews, {outcome.undos_added} undos, "
         f"{outcome.quiz_attempts_added} quiz results and {outcome.cards_added} cards added; "
         f"{outcome.states} card states rebuilt"

@@ -80,9 +80,24 @@ class Limits:
     ratio: int = 200
     ratio_floor: int = 16 << 20
     members: int = 500_000
+    #: reading the collection: wall-clock seconds for all its queries together
+    seconds: float = 300.0
+    #: rows read from each table; a real collection has far fewer
+    notes: int = 500_000
+    cards: int = 1_000_000
+    revlog: int = 2_000_000
+    decks: int = 100_000
+    #: characters of one note's fields (a deck file holds at most 64 MB in all)
+    note_chars: int = 1 << 20
+    #: characters of all notes' fields together
+    text_chars: int = 96 << 20
+    #: SQLite's own memory (sorting, temporary tables) while reading the collection
+    heap_bytes: int = 256 << 20
 
 
 DEFAULT_LIMITS = Limits()
+#: SQLite calls the budget check every this many virtual-machine steps
+_PROGRESS_STEPS = 10_000
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,7 @@ class Notetype:
     css: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiNote:
     id: int
     guid: str
@@ -110,7 +125,7 @@ class AnkiNote:
     mod: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiCard:
     id: int
     note_id: int
@@ -129,7 +144,7 @@ class AnkiCard:
     lapses: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnkiReview:
     """One row of Anki's ``revlog``: the id is the answer time in epoch milliseconds."""
 
@@ -156,15 +171,24 @@ class AnkiCollection:
     crt: int = 0
 
 
-def read_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> AnkiCollection:
-    """Read the newest real collection in an Anki package, or raise PackageError."""
+def read_package(
+    path: Path, limits: Limits = DEFAULT_LIMITS, *, with_history: bool = True
+) -> AnkiCollection:
+    """Read the newest real collection in an Anki package, or raise PackageError.
+
+    The review log is read only ``with_history``: it is often the largest table.
+    """
+    import stat
     import zipfile
     import zlib
 
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         raise PackageError(f"cannot read: {error.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise PackageError("not a regular file (a directory, device or pipe); not read")
+    size = status.st_size
     if size == 0:
         raise PackageError("the file is empty, not an Anki package")
     if size > limits.package_bytes:
@@ -181,7 +205,7 @@ def read_package(path: Path, limits: Limits = DEFAULT_LIMITS) -> AnkiCollection:
                     _unzstd(source, target, limits, member.compress_size)
                 else:
                     _copy(source, target, limits.collection_bytes, member.file_size)
-            return _read_collection(database, member.filename)
+            return _read_collection(database, member.filename, limits, with_history)
     except zipfile.BadZipFile as error:
         if str(error) == "File is not a zip file":
             raise PackageError("not an Anki package (not a zip file, or a truncated one)") from None
@@ -279,45 +303,188 @@ def _unicase(left: str, right: str) -> int:
     return (a > b) - (a < b)
 
 
+class _Budget:
+    """The time, row and character allowance of reading one collection.
+
+    A package is a stranger's SQLite file: a ``VIEW`` named ``notes`` can run
+    forever or produce a hundred million rows, a ``cards`` table can hold more
+    rows than memory. SQLite calls ``tick`` every few thousand steps, so even
+    one query that never yields a row is stopped; ``rows`` counts what Python
+    keeps.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        import time
+
+        self.limits = limits
+        self.clock = time.monotonic
+        self.deadline = time.monotonic() + limits.seconds
+        self.chars = 0
+        self.expired = False
+
+    def tick(self) -> int:
+        if self.clock() > self.deadline:
+            self.expired = True
+            return 1  # SQLite interrupts the query
+        return 0
+
+    def rows(self, cursor: Iterator[Any], limit: int, what: str) -> Iterator[Any]:
+        for count, row in enumerate(cursor, 1):
+            if count > limit:
+                raise PackageError(f"the collection has more than {limit} {what}: too large")
+            yield row
+
+    def count(self, conn: sqlite3.Connection, table: str, limit: int, what: str) -> None:
+        """Refuse a table of more than ``limit`` rows before any of them is kept."""
+        if self.tick():  # a small query may end before SQLite first calls ``tick``
+            raise sqlite3.OperationalError("interrupted")
+        (rows,) = conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM [{table}] LIMIT ?)", [limit + 1]
+        ).fetchone()
+        if rows > limit:
+            raise PackageError(f"the collection has more than {limit} {what}: too large")
+
+    def measure_notes(self, conn: sqlite3.Connection) -> None:
+        """Refuse notes too large to import, measured by SQLite before Python holds any."""
+        longest, total = conn.execute(
+            "SELECT max(length(flds)), sum(length(flds)) + sum(length(tags)) FROM notes"
+        ).fetchone()
+        if longest is not None and int(longest) > self.limits.note_chars:
+            (note,) = conn.execute(
+                "SELECT id FROM notes WHERE length(flds) = ? LIMIT 1", [longest]
+            ).fetchone()
+            raise PackageError(
+                f"note {note} holds {longest} characters (the limit is "
+                f"{self.limits.note_chars}): too large to import"
+            )
+        if total is not None and int(total) > self.limits.text_chars:
+            raise PackageError(
+                f"the notes hold more than {self.limits.text_chars} characters: too large to import"
+            )
+
+    def text(self, value: object, note: object) -> str:
+        text = str(value if value is not None else "")
+        if len(text) > self.limits.note_chars:
+            raise PackageError(
+                f"note {note} holds {len(text)} characters (the limit is "
+                f"{self.limits.note_chars}): too large to import"
+            )
+        self.chars += len(text)
+        if self.chars > self.limits.text_chars:
+            raise PackageError(
+                f"the notes hold more than {self.limits.text_chars} characters: too large to import"
+            )
+        return text
+
+    def blob(self, value: object, what: str) -> bytes:
+        """A binary column (a note type's or template's settings), within the same budget."""
+        data = bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b""
+        if len(data) > self.limits.note_chars:
+            raise PackageError(
+                f"a {what}'s settings hold {len(data)} bytes (the limit is "
+                f"{self.limits.note_chars}): too large to import"
+            )
+        self.chars += len(data)
+        if self.chars > self.limits.text_chars:
+            raise PackageError(
+                f"the notes hold more than {self.limits.text_chars} characters: too large to import"
+            )
+        return data
+
+
 @contextmanager
-def _open_readonly(path: Path) -> Iterator[sqlite3.Connection]:
+def _heap_limit(conn: sqlite3.Connection, limit: int) -> Iterator[None]:
+    """Cap SQLite's memory while a collection is read, then put the old cap back.
+
+    The hard heap limit is process-wide (it also covers trainer's own database),
+    so it is set only for the read and always restored.
+    """
+    previous = int(conn.execute("PRAGMA hard_heap_limit").fetchone()[0])
+    conn.execute(f"PRAGMA hard_heap_limit = {int(limit)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA hard_heap_limit = {previous}")
+
+
+@contextmanager
+def _open_readonly(path: Path, budget: _Budget) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         conn.create_collation("unicase", _unicase)  # schema 18 declares it on names
         conn.execute("PRAGMA trusted_schema = OFF")
-        yield conn
+        # sorts and temporary tables in memory, under the heap limit: never a hidden
+        # temporary file that grows until the disk is full
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA cache_size = -16384")
+        conn.set_progress_handler(budget.tick, _PROGRESS_STEPS)
+        with _heap_limit(conn, budget.limits.heap_bytes):
+            yield conn
     finally:
         conn.close()
 
 
-def _read_collection(path: Path, member: str) -> AnkiCollection:
+#: objects read from a collection; each must be a real table, never a view
+_SCHEMA_11_TABLES = frozenset({"col", "notes", "cards"})
+_SCHEMA_18_TABLES = frozenset({"notetypes", "fields", "templates", "decks"})
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    """The collection's tables; a required name that is a view or anything else is refused."""
+    kinds: dict[str, str] = {}
+    for name, kind in conn.execute("SELECT name, type FROM sqlite_master"):
+        kinds.setdefault(str(name), str(kind))
+    if not set(kinds) >= _SCHEMA_11_TABLES:
+        raise PackageError("the collection is not an Anki collection (tables missing)")
+    wanted = _SCHEMA_11_TABLES | {"revlog"}
+    if "notetypes" in kinds:
+        wanted |= _SCHEMA_18_TABLES
+    for name in sorted(wanted & set(kinds)):
+        if kinds[name] != "table":
+            raise PackageError(
+                f"{name!r} in the collection is a {kinds[name]}, not a table; refused"
+            )
+    return {name for name, kind in kinds.items() if kind == "table"}
+
+
+def _read_collection(
+    path: Path, member: str, limits: Limits = DEFAULT_LIMITS, with_history: bool = True
+) -> AnkiCollection:
+    budget = _Budget(limits)
     try:
-        with _open_readonly(path) as conn:
+        with _open_readonly(path, budget) as conn:
             check = conn.execute("PRAGMA quick_check").fetchone()
             if not check or check[0] != "ok":
                 raise PackageError("the collection database is corrupt")
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-            if not {"col", "notes", "cards"} <= tables:
-                raise PackageError("the collection is not an Anki collection (tables missing)")
+            tables = _tables(conn)
             schema, crt = (int(v or 0) for v in conn.execute("SELECT ver, crt FROM col").fetchone())
             if "notetypes" in tables:
-                decks = _decks_from_tables(conn)
-                notetypes = _notetypes_from_tables(conn)
+                if not tables >= _SCHEMA_18_TABLES:
+                    raise PackageError("the collection is not an Anki collection (tables missing)")
+                decks = _decks_from_tables(conn, budget)
+                notetypes = _notetypes_from_tables(conn, budget)
             else:
                 models, deck_json = conn.execute("SELECT models, decks FROM col").fetchone()
-                decks = _decks_from_json(deck_json)
-                notetypes = _notetypes_from_json(models)
+                decks = _decks_from_json(budget.text(deck_json, "deck list"))
+                notetypes = _notetypes_from_json(budget.text(models, "note type list"))
+            budget.count(conn, "notes", limits.notes, "notes")
+            budget.measure_notes(conn)
+            budget.count(conn, "cards", limits.cards, "cards")
+            if with_history and "revlog" in tables:
+                budget.count(conn, "revlog", limits.revlog, "review log rows")
             notes = tuple(
                 AnkiNote(
                     id=int(row[0]),
                     guid=str(row[1]),
                     notetype_id=int(row[2]),
-                    fields=tuple(str(row[4]).split(FIELD_SEPARATOR)),
-                    tags=tuple(str(row[3] or "").split()),
+                    fields=tuple(budget.text(row[4], row[0]).split(FIELD_SEPARATOR)),
+                    tags=tuple(budget.text(row[3], row[0]).split()),
                     mod=int(row[5] or 0),
                 )
-                for row in conn.execute(
-                    "SELECT id, guid, mid, tags, flds, mod FROM notes ORDER BY id"
+                for row in budget.rows(
+                    conn.execute("SELECT id, guid, mid, tags, flds, mod FROM notes ORDER BY id"),
+                    limits.notes,
+                    "notes",
                 )
             )
             cards = tuple(
@@ -328,24 +495,44 @@ def _read_collection(path: Path, member: str) -> AnkiCollection:
                     int(row[4]),
                     *(int(value or 0) for value in row[5:]),
                 )
-                for row in conn.execute(
-                    "SELECT id, nid, did, odid, ord, type, queue, "
-                    "CASE WHEN odid THEN odue ELSE due END, ivl, factor, reps, lapses "
-                    "FROM cards ORDER BY id"
+                for row in budget.rows(
+                    conn.execute(
+                        "SELECT id, nid, did, odid, ord, type, queue, "
+                        "CASE WHEN odid THEN odue ELSE due END, ivl, factor, reps, lapses "
+                        "FROM cards ORDER BY id"
+                    ),
+                    limits.cards,
+                    "cards",
                 )
             )
             revlog: tuple[AnkiReview, ...] = ()
-            if "revlog" in tables:
+            if with_history and "revlog" in tables:
                 revlog = tuple(
                     AnkiReview(*(int(value or 0) for value in row))
-                    for row in conn.execute(
-                        "SELECT id, cid, ease, ivl, lastIvl, factor, time, type "
-                        "FROM revlog ORDER BY id"
+                    for row in budget.rows(
+                        conn.execute(
+                            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type "
+                            "FROM revlog ORDER BY id"
+                        ),
+                        limits.revlog,
+                        "review log rows",
                     )
                 )
     except sqlite3.DatabaseError as error:
+        if budget.expired:
+            raise PackageError(
+                f"reading the collection took longer than {limits.seconds:g} seconds: refused"
+            ) from None
+        if "memory" in str(error):
+            raise PackageError(
+                "reading the collection needs more memory than allowed: refused"
+            ) from None
         raise PackageError(f"the collection database is unreadable ({error})") from None
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
+    except MemoryError:
+        raise PackageError(
+            "reading the collection needs more memory than allowed: refused"
+        ) from None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
         if isinstance(error, PackageError):
             raise
         raise PackageError(f"the collection has an unexpected shape ({error})") from None
@@ -368,22 +555,30 @@ def _deck_name(raw: str) -> str:
     return "::".join(part for part in str(raw).split(FIELD_SEPARATOR))
 
 
-def _decks_from_tables(conn: sqlite3.Connection) -> dict[int, str]:
-    return {int(row[0]): _deck_name(row[1]) for row in conn.execute("SELECT id, name FROM decks")}
+def _decks_from_tables(conn: sqlite3.Connection, budget: _Budget) -> dict[int, str]:
+    rows = budget.rows(conn.execute("SELECT id, name FROM decks"), budget.limits.decks, "decks")
+    return {int(row[0]): _deck_name(budget.text(row[1], "deck name")) for row in rows}
 
 
-def _notetypes_from_tables(conn: sqlite3.Connection) -> dict[int, Notetype]:
+def _notetypes_from_tables(conn: sqlite3.Connection, budget: _Budget) -> dict[int, Notetype]:
+    limit = budget.limits.decks
     fields: dict[int, list[tuple[int, str]]] = {}
-    for ntid, ord_, name in conn.execute("SELECT ntid, ord, name FROM fields"):
-        fields.setdefault(int(ntid), []).append((int(ord_), str(name)))
+    rows = budget.rows(conn.execute("SELECT ntid, ord, name FROM fields"), limit, "fields")
+    for ntid, ord_, name in rows:
+        fields.setdefault(int(ntid), []).append((int(ord_), budget.text(name, "field name")))
     formats: dict[int, list[tuple[int, tuple[str, str, str]]]] = {}
-    for ntid, ord_, name, config in conn.execute("SELECT ntid, ord, name, config FROM templates"):
-        message = _protobuf_fields(bytes(config or b""))
-        entry = (str(name), _text(message.get(1)), _text(message.get(2)))
+    template_rows = budget.rows(
+        conn.execute("SELECT ntid, ord, name, config FROM templates"), limit, "templates"
+    )
+    for ntid, ord_, name, config in template_rows:
+        message = _protobuf_fields(budget.blob(config, "template"))
+        entry = (budget.text(name, "template name"), _text(message.get(1)), _text(message.get(2)))
         formats.setdefault(int(ntid), []).append((int(ord_), entry))
     notetypes = {}
-    for ntid, name, config in conn.execute("SELECT id, name, config FROM notetypes"):
-        message = _protobuf_fields(bytes(config or b""))
+    for ntid, name, config in budget.rows(
+        conn.execute("SELECT id, name, config FROM notetypes"), limit, "note types"
+    ):
+        message = _protobuf_fields(budget.blob(config, "note type"))
         kind = message.get(1, 0)
         templates = [entry for _, entry in sorted(formats.get(int(ntid), []))]
         notetypes[int(ntid)] = Notetype(

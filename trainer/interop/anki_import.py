@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.app.files import restored_on_failure, write_file
+from trainer.app.files import restored_on_failure, shown, write_file
 from trainer.core import cloze
 from trainer.core.clock import study_day
 from trainer.core.model import (
@@ -102,6 +103,8 @@ EASE_TO_GRADE = {1: 1, 2: 3, 3: 4, 4: 5}
 #: Namespace of the review ids derived from Anki revlog rows.
 REVLOG_NAMESPACE = uuid.UUID("5d0c5c3e-8f3b-4a61-9d0e-2b7a4f1f6a11")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: revlog ids are answer times in epoch milliseconds; past the year 9000 a row is garbage
+MAX_REVLOG_ID = int((dt.datetime(9000, 1, 1, tzinfo=dt.UTC) - EPOCH).total_seconds() * 1000)
 MAX_LISTED = 20
 #: Anki's note type kind for cloze notes
 CLOZE_KIND = 1
@@ -511,7 +514,7 @@ def _answers(collection: AnkiCollection, mapped: dict[int, _Mapped]) -> tuple[li
     for row in collection.revlog:
         target = mapped.get(row.card_id)
         grade = EASE_TO_GRADE.get(row.ease)
-        if target is None or grade is None or row.id <= 0:
+        if target is None or grade is None or not 0 < row.id < MAX_REVLOG_ID:
             skipped += 1
             continue
         answers.append(
@@ -634,14 +637,14 @@ def _import_package(
     from trainer.core.deck import DeckError, deck_from_data
     from trainer.interop.anki import DEFAULT_LIMITS, PackageError
 
-    source = str(path)
+    source = shown(path)
     if isinstance(fields, str):
         try:
             fields = parse_fields(fields)
         except ValueError as error:
             raise UserError(f"--fields: {error}") from None
     try:
-        collection = read_package(path, limits or DEFAULT_LIMITS)
+        collection = read_package(path, limits or DEFAULT_LIMITS, with_history=with_history)
     except PackageError as error:
         raise UserError(f"{source}: {error}") from None
     known = {anki_deck_name(row.name): (row.slug, row.name) for row in trainer.decks()}
@@ -655,21 +658,27 @@ def _import_package(
     for deck_plan in plan.decks:
         deck = _deck_of(deck_plan, path.name)
         existing_path = known_paths.get(deck.slug) if out_dir is None else None
-        target = Path(existing_path) if existing_path else folder / f"{deck.slug}.yaml"
+        if existing_path and _is_bundled(Path(existing_path)):
+            existing_path = None  # a bundled deck is overridden by a user deck, never written
+        default_target = Path(os.path.abspath(folder / f"{deck.slug}.yaml"))
+        target = Path(existing_path) if existing_path else default_target
         unchanged = merged = False
-        if target.exists() and not overwrite:
+        if (target.exists() or target.is_symlink()) and not overwrite:
             existing = _merge(trainer, target, deck, deck_plan, plan.messages)
             if existing is None:
-                raise UserError(f"{target}: already exists (use --force to replace it)")
+                raise UserError(f"{shown(target)}: already exists (use --force to replace it)")
             deck, merged = existing, True
+        elif not overwrite:
+            _refuse_taken_slug(trainer, deck.slug, deck.name, target)
         deck = _without_derived_guids(deck, plan.derivable)
         data = deck_to_data(deck)
         if merged:  # a hand-edited deck joined the package's cards: check what sync reads back
             try:
-                deck = replace(deck_from_data(data, deck.slug, str(target)), source=deck.source)
+                deck = replace(deck_from_data(data, deck.slug, shown(target)), source=deck.source)
             except DeckError as error:
                 raise UserError(f"{source}: cannot make a deck of it: {error}") from None
         text = dump_deck_fast(data)
+        _check_size(text, source, deck)
         if target.exists():
             unchanged = _same_text(target, text)
         writes.append((target, text, deck, not unchanged))
@@ -893,3 +902,41 @@ def _last_anki_answers(
 
 def _anki_name(plan: _Plan, slug: str) -> str:
     return next(deck.anki_name for deck in plan.decks if deck.slug == slug)
+
+
+def _check_size(text: str, source: str, deck: Deck) -> None:
+    """Refuse a deck larger than a deck file may be, before anything is written:
+    a file sync would refuse is a file every later command would warn about."""
+    from trainer.app.files import MAX_DECK_BYTES
+    from trainer.app.trainer import UserError
+
+    size = len(text.encode("utf-8"))
+    if size > MAX_DECK_BYTES:
+        raise UserError(
+            f"{source}: deck {shown(deck.name)!r} would be a {size}-byte deck file "
+            f"(the limit is {MAX_DECK_BYTES}); nothing imported"
+        )
+
+
+def _refuse_taken_slug(trainer: Trainer, slug: str, name: str, target: Path) -> None:
+    """A new deck file whose name another deck (a bundled one, one imported
+    elsewhere) already has would silently replace that deck: ``--force`` says so."""
+    from trainer.app.trainer import UserError
+
+    existing = trainer.store.deck_path(slug)
+    if existing and Path(existing) != target and Path(existing).exists():
+        raise UserError(
+            f"{shown(target)}: would replace the deck {slug!r} from {shown(existing)} "
+            "(use --force to replace it, or --deck to choose another name)"
+        )
+    trainer.refuse_name_clash(slug, name, target)
+
+
+def _is_bundled(path: Path) -> bool:
+    """Whether a deck file is one shipped with the program (never written by an import)."""
+    from trainer.app import locations
+
+    try:
+        return path.resolve().parent == locations.bundled_decks_dir().resolve()
+    except OSError:
+        return False

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from trainer.core.replay import replay as replay_log
 from trainer.core.sm2 import SM2
+from trainer.storage.companions import set_aside_stale
 from trainer.storage.database import DatabaseError, known_steps
 from trainer.storage.store import Replay, Store
 from trainer.storage.transfer import (
@@ -144,18 +145,20 @@ def backup_database(
         raise _user_error(f"{out}: already exists (use --force to replace it)")
     if out.resolve() == database.resolve():
         raise _user_error(f"{out}: is the database itself")
-    temporary = out.with_name(f".{out.name}.tmp")
+    import secrets
+
+    temporary = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        temporary.unlink(missing_ok=True)
         copy_database(database, temporary)
         os.replace(temporary, out)
     except TransferFailed as error:
         _discard(temporary)
-        raise _user_error(f"{database}: cannot back up: {error}") from None
+        reason = str(error).replace(str(temporary), str(out))  # the name the user gave
+        raise _user_error(f"{database}: cannot back up: {reason}") from None
     except DatabaseError as error:
         _discard(temporary)
-        raise _user_error(str(error)) from None
+        raise _user_error(str(error).replace(str(temporary), str(out))) from None
     except OSError as error:
         _discard(temporary)
         raise _user_error(f"{out}: cannot write: {error.strerror}") from None
@@ -176,6 +179,8 @@ def restore_database(database: Path, backup: Path, *, now: dt.datetime) -> Resto
         try:
             check_database(staged, backup)
             database.parent.mkdir(parents=True, exist_ok=True)
+            # a -wal left by another copy would be folded into what is restored
+            set_aside_stale(database, _stamp(now))
             keep_as = _unused(database.with_name(f"{database.name}.replaced-{_stamp(now)}"))
             replaced = restore_into(database, staged, keep_previous_as=keep_as)
         except TransferFailed as error:
@@ -220,3 +225,11 @@ def merge_database(
             return merge_into(store, staged, replay)
         except TransferFailed as error:
             raise _user_error(f"{other}: cannot merge: {error}") from None
+        except (ValueError, TypeError, KeyError, OverflowError) as error:
+            # a row this version cannot read (a direction, a date, a number out of range):
+            # the merge ran in one transaction, so nothing was added
+            reason = str(error).replace(str(staged), str(other))
+            raise _user_error(
+                f"{other}: cannot merge: a row holds a value trainer cannot read "
+                f"({type(error).__name__}: {reason}); nothing merged"
+            ) from None

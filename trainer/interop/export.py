@@ -40,7 +40,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -391,7 +390,8 @@ def write_apkg(
         mod = max(_mod_time(identity, extras, timestamp) for _, identity in group)
         note_meta[note.guid] = (mod, cards)
     package = genanki.Package(anki_deck)
-    temporary = out.with_name(f".{out.name}.tmp")
+    from trainer.app.files import write_atomically
+
     try:
         with tempfile.TemporaryDirectory(prefix="trainer-apkg-") as scratch:
             database = Path(scratch) / "collection.anki2"
@@ -404,13 +404,14 @@ def write_apkg(
                 conn.commit()
             finally:
                 conn.close()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            # built in the private scratch folder, then written like every user file:
+            # a fresh exclusive temporary beside OUT (through a symlink to its target)
+            built = Path(scratch) / "package.apkg"
+            with zipfile.ZipFile(built, "w", zipfile.ZIP_DEFLATED) as archive:
                 archive.write(database, "collection.anki2")
                 archive.writestr("media", "{}")
-        os.replace(temporary, out)
+            write_atomically(out, built.read_bytes())
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise os_error(error, out, "write") from None
 
 

@@ -10,6 +10,7 @@ is put back as it was.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from trainer.app.files import restored_on_failure, write_file
 from trainer.core.deck import DeckError
 from trainer.core.model import Deck, slugify
 from trainer.core.text import excerpt, visible
-from trainer.errors import UserError, os_error
+from trainer.errors import UserError
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -144,13 +145,11 @@ def _import_glossary(
     overwrite: bool,
 ) -> ImportOutcome:
     from trainer.app.deckfile import decode_deck_bytes
+    from trainer.app.files import MAX_DECK_BYTES, read_bounded, shown
     from trainer.core.glossary import GlossaryError, parse_glossary
 
-    source = str(file)
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise os_error(error, source, "read") from None
+    source = shown(file)
+    raw = read_bounded(file, MAX_DECK_BYTES, "glossary file")
     try:
         text = decode_deck_bytes(raw, source)
         result = parse_glossary(text, source, fmt)
@@ -163,7 +162,8 @@ def _import_glossary(
             f"{source}: {len(result.missing_terms)} definitions have no term (lines {lines}); "
             "nothing written (use --missing-terms flag to import them for filling in)"
         )
-    name = deck_name or file.stem.replace("_", " ").replace("-", " ").strip() or "Imported deck"
+    stem = os.fsencode(file.stem).decode("utf-8", "replace")  # a file name in another encoding
+    name = deck_name or stem.replace("_", " ").replace("-", " ").strip() or "Imported deck"
     path = out.expanduser().resolve() if out else trainer.user_decks / f"{slugify(name)}.yaml"
     slug = path.stem
     if path == file.resolve():
@@ -171,6 +171,8 @@ def _import_glossary(
     if path.exists() and not overwrite:
         raise UserError(f"{path}: already exists (use --force to replace it)")
     _refuse_slug_taken(trainer, slug, path)
+    if not overwrite:
+        trainer.refuse_name_clash(slug, name, path)
     deck, text_out = glossary_to_deck(result, slug, name, source)
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")

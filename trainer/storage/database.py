@@ -273,6 +273,19 @@ def m010_anki_notes(db: Database) -> None:
     db.execute("ALTER TABLE decks ADD COLUMN changed_at TEXT")
 
 
+def m011_refused_deck_files(db: Database) -> None:
+    """Deck files refused once, remembered so they are not parsed again until they change.
+
+    A hostile file (millions of YAML aliases) costs seconds to refuse; every
+    command, ``trainer due`` in a shell prompt included, would pay that again.
+    A row is keyed by the file's path and holds what it was refused for.
+    """
+    db.execute(
+        "CREATE TABLE refused_deck_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+        "mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, message TEXT NOT NULL)"
+    )
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -285,6 +298,7 @@ SCHEMA_STEPS = (
     m008_fsrs,
     m009_missing_term_drafts,
     m010_anki_notes,
+    m011_refused_deck_files,
 )
 
 
@@ -315,6 +329,10 @@ def as_database(conn: sqlite3.Connection) -> Database:
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection with trainer's settings; refuses a database whose ``-wal`` or
+    ``-journal`` belongs to another file before SQLite can fold them together."""
+    if str(path) != ":memory:":
+        _refuse_stale_companion(Path(path))
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
@@ -364,9 +382,26 @@ def open_connection(
     return conn
 
 
+def _refuse_stale_companion(path: Path) -> None:
+    """Refuse, before SQLite touches anything, a ``-wal`` or ``-journal`` file that
+    belongs to another database: opening would fold it in and damage both."""
+    from trainer.storage.companions import stale_companion
+
+    stale = stale_companion(path)
+    for _ in range(2):  # a frame caught half-written by a live writer: look again
+        if not stale:
+            return
+        time.sleep(0.05)
+        stale = stale_companion(path)
+    if stale:
+        raise DatabaseError(f"{path}: {stale}; nothing changed: run `trainer check` to repair it")
+
+
 def _describe(error: sqlite3.Error) -> str:
     text = str(error)
-    if "not a database" in text or "malformed" in text:
+    if "malformed" in text:
+        return "the database is damaged: run `trainer check` to see and repair it"
+    if "not a database" in text:
         return "not a trainer database, or the file is corrupt"
     if "readonly" in text or "read-only" in text:
         return "the database is read-only"

@@ -162,6 +162,26 @@ class Store:
                 [signature.path, signature.size, signature.mtime_ns, slug],
             )
 
+    def refused_deck(self, path: str) -> tuple[DeckSignature, str] | None:
+        """The signature and message a deck file at ``path`` was last refused with."""
+        row = self.conn.execute(
+            "SELECT size, mtime_ns, sha256, message FROM refused_deck_files WHERE path = ?",
+            [path],
+        ).fetchone()
+        return (DeckSignature(path, row[0], row[1], row[2]), row[3]) if row else None
+
+    def remember_refused_deck(self, signature: DeckSignature, message: str) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO refused_deck_files VALUES (?, ?, ?, ?, ?)",
+                [signature.path, signature.size, signature.mtime_ns, signature.sha256, message],
+            )
+
+    def forget_refused_deck(self, path: str) -> None:
+        if self.refused_deck(path) is not None:
+            with self.write():
+                self.conn.execute("DELETE FROM refused_deck_files WHERE path = ?", [path])
+
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
         with self.write():

@@ -113,8 +113,10 @@ def staged_copy(path: Path) -> Iterator[Path]:
 
     The original is only read, never opened by SQLite, so it is never written.
     """
-    if not path.is_file():
+    if not path.exists():
         raise DatabaseError(f"{path}: no such file")
+    if not path.is_file():
+        raise DatabaseError(f"{path}: not a regular file (a directory, device or pipe)")
     if path.stat().st_size == 0:
         raise DatabaseError(f"{path}: the file is empty, not a trainer database")
     with tempfile.TemporaryDirectory(prefix="trainer-db-") as scratch:
@@ -224,6 +226,21 @@ def _copy(source: sqlite3.Connection, destination: Path) -> None:
         target.close()
 
 
+def _copy_whole(source: sqlite3.Connection, destination: Path) -> None:
+    """``_copy`` under a temporary name, renamed into place only once whole: a restore
+    killed midway leaves no empty ``.replaced-*`` file that looks like a kept database."""
+    import os
+    import secrets
+
+    partial = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.partial")
+    try:
+        _copy(source, partial)
+        os.replace(partial, destination)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def restore_into(database: Path, source: Path, *, keep_previous_as: Path) -> Path | None:
     """Copy ``source``'s content into ``database``, first keeping what it held.
 
@@ -240,7 +257,7 @@ def restore_into(database: Path, source: Path, *, keep_previous_as: Path) -> Pat
             live = connect(database)
             try:
                 if live.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0:
-                    _copy(live, keep_previous_as)
+                    _copy_whole(live, keep_previous_as)
                     replaced = keep_previous_as  # only once the copy is whole
                 origin.backup(live)
                 live.execute("PRAGMA journal_mode = WAL")

@@ -1,0 +1,246 @@
+"""Keeping the answer out of the question: masking a card's own names in a text.
+
+A glossary definition often names its own term ("Learning Rate is a training
+hyperparameter…", "Low-Rank Adaptation, a parameter-efficient…" for LoRA). Shown
+as a question, such a text answers itself. ``mask_names`` blanks every way the
+text can name the card:
+
+- the term and each alias, whole words, case-insensitive, hyphen or space alike,
+  with a plural ending (``Transformers`` for ``Transformer``);
+- the parts of a parenthesised term: "Write-ahead log (WAL)" is also named by
+  "Write-ahead log" and "WAL";
+- the acronym of a multi-word name ("LoRA", "PEFT" for "Low-Rank Adaptation",
+  "Parameter-Efficient Fine-Tuning"): a token whose capitals are the words'
+  initials, small words such as "from" or "of" optional;
+- the expansion of an acronym name, found in the text itself: a run of words
+  whose initials spell the acronym ("Supervised Fine-Tuning" for "SFT").
+
+Design decisions:
+
+- Pure and stdlib only; the deck text is never changed, only the shown copy.
+- ``CardNames`` is computed once per card and reused for every text it masks, so
+  quizzes and imports pay for the regular expression once.
+- Matching is deliberately generous (a rare over-blanked phrase costs little; a
+  leaked answer makes the question worthless).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "BLANK",
+    "FUNCTION_WORDS",
+    "CardNames",
+    "card_names",
+    "is_acronym",
+    "mask_names",
+    "names_itself",
+    "word_set",
+]
+
+#: What a masked name is replaced with.
+BLANK = "_____"
+#: Small words an acronym may skip ("Reinforcement Learning from Human Feedback" is RLHF).
+SMALL_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
+)
+#: Words too common to be a cue: what a guesser counting shared content words skips.
+FUNCTION_WORDS = SMALL_WORDS | frozenset(
+    {"is", "are", "be", "that", "which", "this", "it", "its", "into", "than", "so", "used"}
+)
+#: Hyphens and dashes that join the words of a compound, like a space does.
+_JOINERS = "-\u2010\u2011\u2012\u2013"
+_JOINER_CLASS = re.escape(_JOINERS)
+_SEPARATOR = rf"[\s{_JOINER_CLASS}]+"
+_NAME_WORD = re.compile(rf"[^\s{_JOINER_CLASS}]+")
+_TEXT_WORD = re.compile(r"[^\W_]+")
+_PARENTHESISED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*(.*)$")
+_PLURAL = r"(?:s|es|['\u2019]s)?"
+_BLANK_PAIR = re.compile(rf"{BLANK}(?:\s*\(\s*{BLANK}\s*\)|\s*[{_JOINER_CLASS}]\s*{BLANK})+")
+
+
+def _capitals(token: str) -> str:
+    return "".join(ch for ch in token if ch.isupper())
+
+
+def is_acronym(name: str) -> bool:
+    """One token with at least two capitals and no lower-case run longer than the capitals."""
+    if any(ch.isspace() for ch in name):
+        return False
+    capitals = _capitals(name)
+    return len(capitals) >= 2 and len(capitals) * 2 > sum(ch.isalpha() for ch in name)
+
+
+def _initials(name: str) -> tuple[str, ...]:
+    """The acronyms a multi-word name abbreviates to: with and without the small words."""
+    words = [w for w in _NAME_WORD.findall(name) if w[0].isalpha()]
+    if len(words) < 2:
+        return ()
+    every = "".join(w[0] for w in words).upper()
+    content = "".join(w[0] for w in words if w.lower() not in SMALL_WORDS).upper()
+    return tuple(dict.fromkeys(i for i in (every, content) if len(i) >= 2))
+
+
+def _forms(name: str) -> list[str]:
+    """A name and the names its parentheses hold: "Write-ahead log (WAL)" gives three."""
+    name = " ".join(name.split())
+    forms = [name]
+    match = _PARENTHESISED.match(name)
+    if match:
+        before, inside, after = (part.strip() for part in match.groups())
+        joined = " ".join(part for part in (before, after) if part)
+        if joined:
+            forms.append(joined)
+        if inside and " " not in inside:
+            forms.append(inside)
+            if after:
+                forms.append(f"{inside} {after}")
+    return [form for form in forms if form]
+
+
+@dataclass(frozen=True)
+class CardNames:
+    """Every way a text may name one card, prepared for masking."""
+
+    forms: tuple[str, ...]
+    #: upper-case letters that spell the card's acronyms ("LRA" for LoRA / Low-Rank Adaptation)
+    acronyms: frozenset[str]
+    #: acronym names whose expansion is looked for in the text
+    expandable: tuple[str, ...]
+    pattern: re.Pattern[str] | None
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The names folded for comparison: two cards sharing one may both be right."""
+        return frozenset(_fold(form) for form in self.forms)
+
+
+def _fold(text: str) -> str:
+    return " ".join(_NAME_WORD.findall(text.casefold()))
+
+
+@lru_cache(maxsize=4096)
+def card_names(term: str, aliases: Sequence[str] = ()) -> CardNames:
+    """The names of the card ``term`` (with ``aliases``) in every form a text may use."""
+    forms: list[str] = []
+    for name in (term, *aliases):
+        for form in _forms(name):
+            if form.casefold() not in (f.casefold() for f in forms):
+                forms.append(form)
+    acronyms: set[str] = set()
+    expandable: list[str] = []
+    for form in forms:
+        if is_acronym(form):
+            acronyms.add(_capitals(form))
+            expandable.append(_capitals(form))
+        else:
+            acronyms.update(_initials(form))
+    pieces = sorted(
+        (_SEPARATOR.join(re.escape(w) for w in _NAME_WORD.findall(form)) for form in forms),
+        key=len,
+        reverse=True,
+    )
+    pieces = [piece for piece in pieces if piece]
+    pattern = (
+        re.compile(rf"(?<![^\W_])(?:{'|'.join(pieces)}){_PLURAL}(?![^\W_])", re.IGNORECASE)
+        if pieces
+        else None
+    )
+    return CardNames(tuple(forms), frozenset(acronyms), tuple(dict.fromkeys(expandable)), pattern)
+
+
+def _acronym_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
+    """Tokens of ``text`` that are one of the card's acronyms ("LoRA", "LLMs")."""
+    if not names.acronyms:
+        return
+    for match in _TEXT_WORD.finditer(text):
+        token = match.group()
+        if is_acronym(token.removesuffix("s")) and _capitals(token) in names.acronyms:
+            yield match.span()
+
+
+def _expansion_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
+    """Runs of words whose initials spell one of the card's acronym names."""
+    if not names.expandable:
+        return
+    words = [(m.start(), m.end(), m.group()) for m in _TEXT_WORD.finditer(text)]
+    for acronym in names.expandable:
+        letters = acronym.lower()
+        for start in range(len(words)):
+            end = _spell(text, words, start, letters)
+            if end is not None:
+                yield words[start][0], words[end][1]
+
+
+def _spell(text: str, words: list[tuple[int, int, str]], start: int, letters: str) -> int | None:
+    """Index of the last word of a run from ``start`` spelling ``letters``, else None.
+
+    Words must follow each other with only spaces or hyphens between them; a
+    small word may be skipped; the run starts and ends on a spelling word.
+    """
+    index, position = start, 0
+    while position < len(letters):
+        if index >= len(words):
+            return None
+        if index > start and text[words[index - 1][1] : words[index][0]].strip(
+            _JOINERS + " \t\n\r"
+        ):
+            return None
+        word = words[index][2].lower()
+        if word[0] == letters[position] and (position or word not in SMALL_WORDS):
+            position += 1
+        elif word not in SMALL_WORDS or position == 0:
+            return None
+        index += 1
+    return index - 1
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _spans(text: str, names: CardNames) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    if names.pattern is not None:
+        found.extend(match.span() for match in names.pattern.finditer(text))
+    found.extend(_acronym_spans(text, names))
+    found.extend(_expansion_spans(text, names))
+    return _merged(found)
+
+
+def mask_names(text: str, *cards: CardNames) -> str:
+    """``text`` with every name of the given cards shown as ``BLANK``.
+
+    "Write-ahead log (WAL)" in a text becomes one blank, not "_____ (_____)".
+    """
+    spans = _merged(span for names in cards for span in _spans(text, names))
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts.append(text[last:start])
+        parts.append(BLANK)
+        last = end
+    parts.append(text[last:])
+    return _BLANK_PAIR.sub(BLANK, "".join(parts))
+
+
+def names_itself(text: str, names: CardNames) -> bool:
+    """Whether ``text`` names the card: what ``trainer import`` counts."""
+    return bool(_spans(text, names))
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The folded words of a text: what a guesser compares options with."""
+    return frozenset(word.casefold() for word in _TEXT_WORD.findall(text))

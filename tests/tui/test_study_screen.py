@@ -47,7 +47,7 @@ async def test_home_lists_decks_with_counts(trainer) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert home_row(app, "small") == ["Small deck", "3", "3", "0", "0"]
-        assert "0 due · 3 new · 0 answered · streak 0 days" in text_of(app, "#today")
+        assert "0 due · 3 new · 0 drills · 0 answered · streak 0 days" in text_of(app, "#today")
 
 
 async def test_whole_session_reveal_grade_undo_drill_summary(trainer) -> None:
@@ -156,7 +156,9 @@ async def test_session_across_a_day_change(trainer, clock) -> None:
 async def test_reverse_direction_shows_definition_first(make_trainer) -> None:
     from trainer.core.model import Direction
 
-    settings = Settings(deck_directions={"small": (Direction.FORWARD, Direction.REVERSE)})
+    settings = Settings(
+        deck_directions={"small": (Direction.FORWARD, Direction.REVERSE)}, bury_siblings=False
+    )
     trainer = make_trainer(settings=settings)
     app = TrainerApp(trainer, start="study")
     async with app.run_test(size=SIZE) as pilot:

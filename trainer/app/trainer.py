@@ -455,7 +455,7 @@ class Trainer:
                 before=before,
                 after=after,
             )
-            leech = became_leech(before, after, self.settings.leech_lapses)
+            leech = self._became_leech(record)
             suspend = leech and self.settings.leech_action == "suspend"
             self.store.record_review(record, leech=leech, suspend=suspend)
         return record
@@ -474,7 +474,20 @@ class Trainer:
 
     def is_new_leech(self, record: ReviewRecord) -> bool:
         """Whether this answer made its card a leech: the study screen says so once."""
-        return became_leech(record.before, record.after, self.settings.leech_lapses)
+        return self._became_leech(record)
+
+    def _became_leech(self, record: ReviewRecord) -> bool:
+        """One rule for lapses and leeches, per card over both directions.
+
+        A lapse is a grade below 3 on a direction recalled before (``sm2.review``
+        counts it); a card is a leech once the lapses of its directions add up to
+        ``leech_lapses``, so a card failed in both directions is caught too.
+        """
+        other = Direction.REVERSE if record.direction is Direction.FORWARD else Direction.FORWARD
+        besides = self.store.state_of(record.card_id, other).lapses
+        before = replace(record.before, lapses=record.before.lapses + besides)
+        after = replace(record.after, lapses=record.after.lapses + besides)
+        return became_leech(before, after, self.settings.leech_lapses)
 
     # ------------------------------------------------------ browse and edit
     def browse(

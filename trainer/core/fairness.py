@@ -26,6 +26,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,11 +56,12 @@ FUNCTION_WORDS = SMALL_WORDS | frozenset(
 #: Hyphens and dashes that join the words of a compound, like a space does.
 _JOINERS = "-\u2010\u2011\u2012\u2013"
 _JOINER_CLASS = re.escape(_JOINERS)
-_SEPARATOR = rf"[\s{_JOINER_CLASS}]+"
+_SEPARATORS = re.compile(rf"[\s{_JOINER_CLASS}]+")
 _NAME_WORD = re.compile(rf"[^\s{_JOINER_CLASS}]+")
 _TEXT_WORD = re.compile(r"[^\W_]+")
 _PARENTHESISED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*(.*)$")
-_PLURAL = r"(?:s|es|['\u2019]s)?"
+_PLURAL_ENDINGS = ("", "s", "es")
+_TWO_CAPITALS = re.compile(r"[A-Z][^\s]*[A-Z]")
 _BLANK_PAIR = re.compile(rf"{BLANK}(?:\s*\(\s*{BLANK}\s*\)|\s*[{_JOINER_CLASS}]\s*{BLANK})+")
 
 
@@ -111,12 +113,18 @@ class CardNames:
     acronyms: frozenset[str]
     #: acronym names whose expansion is looked for in the text
     expandable: tuple[str, ...]
-    pattern: re.Pattern[str] | None
+    #: each form as its folded words, the way a text is split
+    word_forms: tuple[tuple[str, ...], ...]
 
     @property
     def keys(self) -> frozenset[str]:
         """The names folded for comparison: two cards sharing one may both be right."""
         return frozenset(_fold(form) for form in self.forms)
+
+
+def _squash(text: str) -> str:
+    """Folded, with every run of spaces and hyphens one space: how a name is compared."""
+    return " ".join(_SEPARATORS.split(text.casefold())).strip()
 
 
 def _fold(text: str) -> str:
@@ -139,26 +147,83 @@ def card_names(term: str, aliases: Sequence[str] = ()) -> CardNames:
             expandable.append(_capitals(form))
         else:
             acronyms.update(_initials(form))
-    pieces = sorted(
-        (_SEPARATOR.join(re.escape(w) for w in _NAME_WORD.findall(form)) for form in forms),
-        key=len,
-        reverse=True,
+    word_forms = tuple(
+        dict.fromkeys(
+            words
+            for form in forms
+            if (words := tuple(_TEXT_WORD.findall(form.casefold())))
+            and _squash(form) == " ".join(words)
+        )
     )
-    pieces = [piece for piece in pieces if piece]
-    pattern = (
-        re.compile(rf"(?<![^\W_])(?:{'|'.join(pieces)}){_PLURAL}(?![^\W_])", re.IGNORECASE)
-        if pieces
-        else None
+    return CardNames(
+        tuple(forms), frozenset(acronyms), tuple(dict.fromkeys(expandable)), word_forms
     )
-    return CardNames(tuple(forms), frozenset(acronyms), tuple(dict.fromkeys(expandable)), pattern)
+
+
+def _joined(text: str, words: list[tuple[int, int, str]], index: int) -> bool:
+    """Whether word ``index`` follows the one before it with only spaces or hyphens between."""
+    return not text[words[index - 1][1] : words[index][0]].strip(_JOINERS + " \t\n\r")
+
+
+def _name_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
+    """Where the text spells one of the names, whole words, the last one maybe plural.
+
+    Plain word comparison rather than one regular expression per card: compiling
+    one cost a millisecond, and an import checks every card of a glossary.
+    """
+    folded = text.casefold()
+    present = [form for form in names.word_forms if form[0] in folded]  # cheap first
+    if not present:
+        return
+    if text.isascii():  # folding kept every index: look only where a first word occurs
+        for form in present:
+            yield from _spans_at_occurrences(text, folded, form)
+        return
+    words = [(m.start(), m.end(), m.group().casefold()) for m in _TEXT_WORD.finditer(text)]
+    for form in present:
+        first, size = form[0], len(form)
+        for start in range(len(words) - size + 1):
+            if (size == 1 or words[start][2] == first) and _spells_form(text, words, start, form):
+                yield words[start][0], words[start + size - 1][1]
+
+
+def _spans_at_occurrences(
+    text: str, folded: str, form: tuple[str, ...]
+) -> Iterable[tuple[int, int]]:
+    """``_name_spans`` for one form of an ASCII text, reading words only where it may start."""
+    position = folded.find(form[0])
+    while position >= 0:
+        if position == 0 or not folded[position - 1].isalnum():
+            words = [
+                (m.start(), m.end(), m.group().casefold())
+                for m in itertools.islice(_TEXT_WORD.finditer(text, position), len(form))
+            ]
+            if len(words) == len(form) and _spells_form(text, words, 0, form):
+                yield words[0][0], words[-1][1]
+        position = folded.find(form[0], position + 1)
+
+
+def _spells_form(
+    text: str, words: list[tuple[int, int, str]], start: int, form: tuple[str, ...]
+) -> bool:
+    """Whether the words from ``start`` are ``form``, joined, the last maybe plural."""
+    size = len(form)
+    if any(words[start + k][2] != form[k] for k in range(size - 1)):
+        return False
+    last = words[start + size - 1][2]
+    if not any(last == form[-1] + ending for ending in _PLURAL_ENDINGS):
+        return False
+    return all(_joined(text, words, start + k) for k in range(1, size))
 
 
 def _acronym_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
     """Tokens of ``text`` that are one of the card's acronyms ("LoRA", "LLMs")."""
-    if not names.acronyms:
+    if not names.acronyms or not _TWO_CAPITALS.search(text):
         return
     for match in _TEXT_WORD.finditer(text):
         token = match.group()
+        if token.islower() or token.isdigit():
+            continue
         if is_acronym(token.removesuffix("s")) and _capitals(token) in names.acronyms:
             yield match.span()
 
@@ -186,9 +251,7 @@ def _spell(text: str, words: list[tuple[int, int, str]], start: int, letters: st
     while position < len(letters):
         if index >= len(words):
             return None
-        if index > start and text[words[index - 1][1] : words[index][0]].strip(
-            _JOINERS + " \t\n\r"
-        ):
+        if index > start and not _joined(text, words, index):
             return None
         word = words[index][2].lower()
         if word[0] == letters[position] and (position or word not in SMALL_WORDS):
@@ -210,9 +273,7 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _spans(text: str, names: CardNames) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    if names.pattern is not None:
-        found.extend(match.span() for match in names.pattern.finditer(text))
+    found: list[tuple[int, int]] = list(_name_spans(text, names))
     found.extend(_acronym_spans(text, names))
     found.extend(_expansion_spans(text, names))
     return _merged(found)
@@ -238,7 +299,11 @@ def mask_names(text: str, *cards: CardNames) -> str:
 
 def names_itself(text: str, names: CardNames) -> bool:
     """Whether ``text`` names the card: what ``trainer import`` counts."""
-    return bool(_spans(text, names))
+    return any(
+        True
+        for spans in (_name_spans, _acronym_spans, _expansion_spans)
+        for _ in spans(text, names)
+    )
 
 
 def word_set(text: str) -> frozenset[str]:

@@ -177,7 +177,23 @@ def _import_glossary(
     with restored_on_failure([path]):
         write_file(path, text_out)
         trainer.sync_deck_file(path, deck)
+    messages.append(self_naming_message(deck, source))
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
+
+
+def self_naming_message(deck: Deck, source: str) -> str:
+    """How many definitions name their own term: questions show those names blanked."""
+    from trainer.core.fairness import card_names, names_itself
+
+    naming = sum(
+        1
+        for card in deck.cards
+        if names_itself(card.definition, card_names(card.term, tuple(card.aliases)))
+    )
+    return (
+        f"{source}: {naming} of {len(deck.cards)} definitions name their own term "
+        "(questions show the name as a blank)"
+    )
 
 
 def _refuse_slug_taken(trainer: Trainer, slug: str, path: Path) -> None:

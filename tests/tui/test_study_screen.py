@@ -229,3 +229,38 @@ async def test_a_cloze_card_fills_its_gap_in_place(make_trainer, tmp_path: Path)
         assert [r["card_id"] for r in review_rows(trainer)] == [
             "history/the battle of hastings was in 1066. #c1"
         ]
+
+
+NAMING_DECK = """\
+name: Naming
+cards:
+  - term: Write-ahead log (WAL)
+    definition: A write-ahead log records each change first; the WAL is replayed.
+"""
+
+
+async def test_a_reverse_card_shows_blanks_until_the_answer_is_revealed(
+    make_trainer, tmp_path: Path
+) -> None:
+    from trainer.core.model import Direction
+
+    folder = tmp_path / "naming"
+    folder.mkdir()
+    (folder / "naming.yaml").write_text(NAMING_DECK, encoding="utf-8")
+    settings = Settings(deck_directions={"naming": (Direction.REVERSE,)})
+    trainer = make_trainer(settings=settings, deck_dirs=[folder])
+    app = TrainerApp(trainer, start="study")
+    async with app.run_test(size=SIZE) as pilot:
+        front = text_of(app, "#front")
+        assert "_____" in front and "write-ahead" not in front.lower() and "WAL" not in front
+        await pilot.press("space")
+        assert "write-ahead log records" in text_of(app, "#front")
+        assert "Write-ahead log (WAL)" in text_of(app, "#back")
+
+
+async def test_leaving_early_says_how_many_cards_remain(trainer) -> None:
+    app = TrainerApp(trainer, start="study")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "5", "escape")
+        assert isinstance(app.screen, SummaryScreen)
+        assert text_of(app, "#summary-title") == "Session ended early: 2 cards left for today"

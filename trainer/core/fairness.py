@@ -229,7 +229,11 @@ def _acronym_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
 
 
 def _expansion_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
-    """Runs of words whose initials spell one of the card's acronym names."""
+    """Runs of words whose initials spell one of the card's acronym names.
+
+    A two-letter acronym is spelled by capitalised words only ("Machine
+    Learning" for ML, never "most languages"); longer ones in any case.
+    """
     if not names.expandable:
         return
     words = [(m.start(), m.end(), m.group()) for m in _TEXT_WORD.finditer(text)]
@@ -237,8 +241,13 @@ def _expansion_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
         letters = acronym.lower()
         for start in range(len(words)):
             end = _spell(text, words, start, letters)
-            if end is not None:
+            if end is not None and (len(letters) > 2 or _capitalised(words[start : end + 1])):
                 yield words[start][0], words[end][1]
+
+
+def _capitalised(run: list[tuple[int, int, str]]) -> bool:
+    """Whether every word of the run but the small ones starts with a capital."""
+    return all(w[2][0].isupper() for w in run if w[2].lower() not in SMALL_WORDS)
 
 
 def _spell(text: str, words: list[tuple[int, int, str]], start: int, letters: str) -> int | None:

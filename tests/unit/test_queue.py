@@ -430,3 +430,36 @@ def test_a_card_is_never_shown_twice_in_a_row_while_another_waits() -> None:
     ]
     cards = [e.card_id for e in build_queue(statuses, TODAY, log, WIDE)]
     assert all(x != y for x, y in itertools.pairwise(cards)), cards
+
+
+def test_decks_studied_both_ways_get_their_turn_of_new_cards_too() -> None:
+    both = [CardStatus(f"a/{i}", "a", d) for i in range(10) for d in (FWD, REV)]
+    one = [CardStatus(f"b/{i}", "b", FWD) for i in range(10)]
+    queue = build_queue(both + one, TODAY, NO_LOG, Limits(new_per_day=10))
+    assert [e.card_id[0] for e in queue].count("a") == 5
+
+
+def test_the_turn_of_decks_goes_on_after_each_answer() -> None:
+    statuses = [CardStatus(f"{deck}/{i}", deck, FWD) for deck in "ab" for i in range(5)]
+    answered: list[ReviewRecord] = []
+    shown = []
+    for _ in range(6):
+        log = summarize_today(answered, TODAY)
+        left = [s for s in statuses if s.card_id not in {r.card_id for r in answered}]
+        entry = build_queue(left, TODAY, log, WIDE)[0]
+        shown.append(entry.card_id[0])
+        answered.append(
+            ReviewRecord(
+                id=entry.card_id,
+                card_id=entry.card_id,
+                direction=FWD,
+                answered_at=dt.datetime(2026, 3, 4, 9, tzinfo=dt.UTC),
+                day=TODAY,
+                grade=5,
+                mode=Mode.STUDY,
+                response_ms=1,
+                before=SM2State(),
+                after=due_on(TODAY + dt.timedelta(days=1)),
+            )
+        )
+    assert shown == ["a", "b", "a", "b", "a", "b"]

@@ -66,6 +66,8 @@ class TodayLog:
     studied_cards: frozenset[str] = frozenset()
     #: the card answered last today, not shown again next while another waits
     last_card: str | None = None
+    #: new cards studied today per deck slug: where each deck's turn has got to
+    new_by_deck: tuple[tuple[str, int], ...] = ()
 
 
 def summarize_today(reviews: Iterable[ReviewRecord], today: dt.date) -> TodayLog:
@@ -74,6 +76,7 @@ def summarize_today(reviews: Iterable[ReviewRecord], today: dt.date) -> TodayLog
     last_grade: dict[tuple[str, Direction], int] = {}
     studied: set[str] = set()
     last_card: str | None = None
+    new_by_deck: dict[str, int] = {}
     for record in reviews:
         if record.day != today:
             continue
@@ -82,13 +85,22 @@ def summarize_today(reviews: Iterable[ReviewRecord], today: dt.date) -> TodayLog
             studied.add(record.card_id)
             if record.before.is_new:
                 new_studied += 1
+                deck = record.card_id.split("/", 1)[0]
+                new_by_deck[deck] = new_by_deck.get(deck, 0) + 1
             else:
                 reviews_studied += 1
         last_grade.pop(key, None)  # re-inserted: the order is that of the last answers
         last_grade[key] = record.grade
         last_card = record.card_id
     pending = tuple(key for key, grade in last_grade.items() if grade < DRILL_PASS_GRADE)
-    return TodayLog(new_studied, reviews_studied, pending, frozenset(studied), last_card)
+    return TodayLog(
+        new_studied,
+        reviews_studied,
+        pending,
+        frozenset(studied),
+        last_card,
+        tuple(sorted(new_by_deck.items())),
+    )
 
 
 def day_order(today: dt.date, status: CardStatus) -> bytes:
@@ -107,16 +119,22 @@ def _one_per_card(statuses: Iterable[CardStatus], taken: set[str]) -> list[CardS
     return kept
 
 
-def _in_turn(statuses: Sequence[CardStatus]) -> list[CardStatus]:
-    """One from each deck in turn (decks in name order), each deck's own order kept."""
+def _in_turn(statuses: Sequence[CardStatus], done: dict[str, int]) -> list[CardStatus]:
+    """One from each deck in turn (decks in name order), each deck's own order kept.
+
+    ``done`` counts the new cards each deck gave today: the turn goes on from
+    there, so the queue rebuilt after an answer does not start the round again.
+    """
     by_deck: dict[str, list[CardStatus]] = {}
     for status in statuses:
         by_deck.setdefault(status.deck, []).append(status)
-    queues = [by_deck[deck] for deck in sorted(by_deck)]
-    mixed: list[CardStatus] = []
-    for rank in range(max((len(q) for q in queues), default=0)):
-        mixed += [q[rank] for q in queues if rank < len(q)]
-    return mixed
+    ranked = [
+        (done.get(deck, 0) + index, deck, status)
+        for deck, cards in by_deck.items()
+        for index, status in enumerate(cards)
+    ]
+    ranked.sort(key=lambda entry: (entry[0], entry[1]))
+    return [status for _, _, status in ranked]
 
 
 def space_out(queue: Sequence[QueueEntry], last_card: str | None = None) -> list[QueueEntry]:
@@ -149,13 +167,14 @@ def build_queue(
         (s for s in active if s.state.due is not None and s.state.due <= today),
         key=lambda s: (s.state.due, s.card_id, s.direction),
     )
-    new = _in_turn([s for s in active if s.state.is_new])
+    new = [s for s in active if s.state.is_new]
     review_room = max(0, limits.reviews_per_day - today_log.reviews_studied)
     new_room = max(0, limits.new_per_day - today_log.new_studied)
     if bury_siblings:
         due = _one_per_card(due, set(today_log.studied_cards))[:review_room]
         taken = set(today_log.studied_cards) | {s.card_id for s in due}
         new = _one_per_card(new, taken)
+    new = _in_turn(new, dict(today_log.new_by_deck))
     # the most overdue fit the room; the day decides their order
     due = sorted(due[:review_room], key=lambda s: day_order(today, s))
     new = new[:new_room]

@@ -71,4 +71,8 @@ def run_import(args: argparse.Namespace) -> int:
     for line in outcome.messages:
         print(line, file=sys.stderr)
     print(f"wrote {outcome.path} ({outcome.cards} cards) as deck {visible(outcome.slug)!r}")
+    print(
+        f"{outcome.self_naming} of {outcome.cards} definitions name their own term "
+        "(questions show the name as a blank)"
+    )
     return EXIT_OK

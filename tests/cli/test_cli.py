@@ -152,11 +152,11 @@ def test_due_json_counts_on_simulated_days(
 
     monkeypatch.setenv("TRAINER_NOW", DAY1)
     today = json.loads(cli("due", "--json").out)
-    assert set(today) == {"day", "decks", "due", "new"}
+    assert set(today) == {"day", "decks", "due", "new", "drill"}
     assert today["day"] == "2026-03-04"
     assert today["due"] == 0
     for row in today["decks"]:
-        assert set(row) == {"deck", "name", "due", "new"}
+        assert set(row) == {"deck", "name", "due", "new", "drill"}
     assert by_slug(today["decks"])["small"] == {
         "deck": "small",
         "name": "Small deck",
@@ -556,3 +556,20 @@ def test_python_m_trainer_error_exit_status(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "trainer: TRAINER_NOW: not an ISO timestamp: 'not-a-time'"
     ]
+
+
+def test_due_shows_the_drills_pending_today(
+    cli: Callable[..., Result],
+    utc_home: Path,
+    small_deck: Path,
+    service: Callable[[str], Trainer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trainer = service(DAY1)
+    trainer.record_answer("small/alpha", Direction.FORWARD, 1, Mode.STUDY)
+    drills = [e for e in trainer.queue() if e.kind == "drill"]
+    monkeypatch.setenv("TRAINER_NOW", DAY1)
+    data = json.loads(cli("due", "--json").out)
+    assert data["drill"] == len(drills) == 1
+    assert by_slug(data["decks"])["small"]["drill"] == 1
+    assert "Small deck: 0 due, 2 new, 1 drill" in cli("due").out.splitlines()

@@ -162,6 +162,7 @@ def test_due_json_counts_on_simulated_days(
         "name": "Small deck",
         "due": 0,
         "new": 1,
+        "drill": 1,  # beta, graded 1 today
     }
 
     monkeypatch.setenv("TRAINER_NOW", DAY2)

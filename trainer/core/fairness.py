@@ -13,7 +13,11 @@ text can name the card:
   "Parameter-Efficient Fine-Tuning"): a token whose capitals are the words'
   initials, small words such as "from" or "of" optional;
 - the expansion of an acronym name, found in the text itself: a run of words
-  whose initials spell the acronym ("Supervised Fine-Tuning" for "SFT").
+  whose initials spell the acronym ("Supervised Fine-Tuning" for "SFT");
+- in a shown question only, each content word of a multi-word name on its own
+  ("how a query is executed" for "Query planner"), since a word shared with
+  the answer points at it; ``names_itself`` (what an import counts) leaves
+  these out.
 
 Design decisions:
 
@@ -53,6 +57,8 @@ SMALL_WORDS = frozenset(
 FUNCTION_WORDS = SMALL_WORDS | frozenset(
     {"is", "are", "be", "that", "which", "this", "it", "its", "into", "than", "so", "used"}
 )
+#: Shorter words of a name are not blanked on their own ("of", "in", "AI").
+MIN_OWN_WORD = 3
 #: Hyphens and dashes that join the words of a compound, like a space does.
 _JOINERS = "-\u2010\u2011\u2012\u2013"
 _JOINER_CLASS = re.escape(_JOINERS)
@@ -115,6 +121,8 @@ class CardNames:
     expandable: tuple[str, ...]
     #: each form as its folded words, the way a text is split
     word_forms: tuple[tuple[str, ...], ...]
+    #: the content words of multi-word names, each blanked on its own in a question
+    own_words: tuple[tuple[str, ...], ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:
@@ -155,8 +163,21 @@ def card_names(term: str, aliases: Sequence[str] = ()) -> CardNames:
             and _squash(form) == " ".join(words)
         )
     )
+    own_words = tuple(
+        dict.fromkeys(
+            (word,)
+            for form in word_forms
+            if len(form) > 1
+            for word in form
+            if len(word) >= MIN_OWN_WORD and word.isalpha() and word not in FUNCTION_WORDS
+        )
+    )
     return CardNames(
-        tuple(forms), frozenset(acronyms), tuple(dict.fromkeys(expandable)), word_forms
+        tuple(forms),
+        frozenset(acronyms),
+        tuple(dict.fromkeys(expandable)),
+        word_forms,
+        own_words,
     )
 
 
@@ -165,14 +186,17 @@ def _joined(text: str, words: list[tuple[int, int, str]], index: int) -> bool:
     return not text[words[index - 1][1] : words[index][0]].strip(_JOINERS + " \t\n\r")
 
 
-def _name_spans(text: str, names: CardNames) -> Iterable[tuple[int, int]]:
+def _name_spans(
+    text: str, names: CardNames, forms: tuple[tuple[str, ...], ...] | None = None
+) -> Iterable[tuple[int, int]]:
     """Where the text spells one of the names, whole words, the last one maybe plural.
 
     Plain word comparison rather than one regular expression per card: compiling
     one cost a millisecond, and an import checks every card of a glossary.
     """
     folded = text.casefold()
-    present = [form for form in names.word_forms if form[0] in folded]  # cheap first
+    wanted = names.word_forms if forms is None else forms
+    present = [form for form in wanted if form[0] in folded]  # cheap first
     if not present:
         return
     if text.isascii():  # folding kept every index: look only where a first word occurs
@@ -281,8 +305,10 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _spans(text: str, names: CardNames) -> list[tuple[int, int]]:
+def _spans(text: str, names: CardNames, own_words: bool = False) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = list(_name_spans(text, names))
+    if own_words:
+        found.extend(_name_spans(text, names, names.own_words))
     found.extend(_acronym_spans(text, names))
     found.extend(_expansion_spans(text, names))
     return _merged(found)
@@ -292,8 +318,11 @@ def mask_names(text: str, *cards: CardNames) -> str:
     """``text`` with every name of the given cards shown as ``BLANK``.
 
     "Write-ahead log (WAL)" in a text becomes one blank, not "_____ (_____)".
+    The content words of a multi-word name are blanked on their own too ("how
+    a query is executed" for "Query planner"): a question that shares a word
+    with its answer points at it as surely as one that names it.
     """
-    spans = _merged(span for names in cards for span in _spans(text, names))
+    spans = _merged(span for names in cards for span in _spans(text, names, own_words=True))
     if not spans:
         return text
     parts: list[str] = []

@@ -152,16 +152,17 @@ def test_due_json_counts_on_simulated_days(
 
     monkeypatch.setenv("TRAINER_NOW", DAY1)
     today = json.loads(cli("due", "--json").out)
-    assert set(today) == {"day", "decks", "due", "new"}
+    assert set(today) == {"day", "decks", "due", "new", "drill"}
     assert today["day"] == "2026-03-04"
     assert today["due"] == 0
     for row in today["decks"]:
-        assert set(row) == {"deck", "name", "due", "new"}
+        assert set(row) == {"deck", "name", "due", "new", "drill"}
     assert by_slug(today["decks"])["small"] == {
         "deck": "small",
         "name": "Small deck",
         "due": 0,
         "new": 1,
+        "drill": 1,  # beta, graded 1 today
     }
 
     monkeypatch.setenv("TRAINER_NOW", DAY2)
@@ -190,12 +191,16 @@ def test_due_new_count_is_what_todays_queue_still_offers(
     assert cli("config", "new_per_day", "2").code == 0
     trainer = service(DAY1)
     trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
-    offered = [e for e in trainer.queue(["small"]) if e.kind == "new"]
+    offered = [e for e in trainer.queue() if e.kind == "new"]
     assert len(offered) == 1
 
     monkeypatch.setenv("TRAINER_NOW", DAY1)
-    rows = by_slug(json.loads(cli("due", "--json").out)["decks"])
-    assert rows["small"]["new"] == len(offered)
+    data = json.loads(cli("due", "--json").out)
+    rows = by_slug(data["decks"])
+    # the rows are today's queue of all decks, split by deck: they add up to the total
+    for slug, row in rows.items():
+        assert row["new"] == sum(1 for e in offered if e.card_id.startswith(f"{slug}/"))
+    assert sum(row["new"] for row in rows.values()) == data["new"] == 1
 
 
 def test_rebuild_reports_the_replayed_card_directions(
@@ -413,6 +418,7 @@ def test_config_shows_the_defaults(cli: Callable[..., Result], home: Path) -> No
         'scheduler = "sm2"',
         "desired_retention = 0.9",
         "default_grade = 4",
+        "bury_siblings = true",
     }
 
 
@@ -551,3 +557,20 @@ def test_python_m_trainer_error_exit_status(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "trainer: TRAINER_NOW: not an ISO timestamp: 'not-a-time'"
     ]
+
+
+def test_due_shows_the_drills_pending_today(
+    cli: Callable[..., Result],
+    utc_home: Path,
+    small_deck: Path,
+    service: Callable[[str], Trainer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trainer = service(DAY1)
+    trainer.record_answer("small/alpha", Direction.FORWARD, 1, Mode.STUDY)
+    drills = [e for e in trainer.queue() if e.kind == "drill"]
+    monkeypatch.setenv("TRAINER_NOW", DAY1)
+    data = json.loads(cli("due", "--json").out)
+    assert data["drill"] == len(drills) == 1
+    assert by_slug(data["decks"])["small"]["drill"] == 1
+    assert "Small deck: 0 due, 2 new, 1 drill" in cli("due").out.splitlines()

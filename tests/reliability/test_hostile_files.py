@@ -107,9 +107,7 @@ def test_a_refused_deck_is_not_parsed_again_until_it_changes(
     assert "YAML syntax error" in first.err
     calls: list[str] = []
     real = deckfile.parse_deck_text_form  # what a sync parses a changed deck with
-    monkeypatch.setattr(
-        deckfile, "parse_deck_text_form", lambda *a: calls.append(a[2]) or real(*a)
-    )
+    monkeypatch.setattr(deckfile, "parse_deck_text_form", lambda *a: calls.append(a[2]) or real(*a))
     again = run_cli(capsys, "due")
     assert warnings(again.err) == warnings(first.err)
     assert calls == []

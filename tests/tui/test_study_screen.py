@@ -47,7 +47,7 @@ async def test_home_lists_decks_with_counts(trainer) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert home_row(app, "small") == ["Small deck", "3", "3", "0", "0"]
-        assert "0 due · 3 new · 0 answered · streak 0 days" in text_of(app, "#today")
+        assert "0 due · 3 new · 0 drills · 0 answered · streak 0 days" in text_of(app, "#today")
 
 
 async def test_whole_session_reveal_grade_undo_drill_summary(trainer) -> None:
@@ -156,7 +156,9 @@ async def test_session_across_a_day_change(trainer, clock) -> None:
 async def test_reverse_direction_shows_definition_first(make_trainer) -> None:
     from trainer.core.model import Direction
 
-    settings = Settings(deck_directions={"small": (Direction.FORWARD, Direction.REVERSE)})
+    settings = Settings(
+        deck_directions={"small": (Direction.FORWARD, Direction.REVERSE)}, bury_siblings=False
+    )
     trainer = make_trainer(settings=settings)
     app = TrainerApp(trainer, start="study")
     async with app.run_test(size=SIZE) as pilot:
@@ -256,3 +258,38 @@ async def test_the_footer_relabels_its_keys_in_place_from_card_to_card(trainer) 
         assert all(revealed[key] is widget for key, widget in before.items())
         assert len(review_rows(trainer)) == 2
         assert text_of(app, "#front") == "Gamma"
+
+
+NAMING_DECK = """\
+name: Naming
+cards:
+  - term: Write-ahead log (WAL)
+    definition: A write-ahead log records each change first; the WAL is replayed.
+"""
+
+
+async def test_a_reverse_card_shows_blanks_until_the_answer_is_revealed(
+    make_trainer, tmp_path: Path
+) -> None:
+    from trainer.core.model import Direction
+
+    folder = tmp_path / "naming"
+    folder.mkdir()
+    (folder / "naming.yaml").write_text(NAMING_DECK, encoding="utf-8")
+    settings = Settings(deck_directions={"naming": (Direction.REVERSE,)})
+    trainer = make_trainer(settings=settings, deck_dirs=[folder])
+    app = TrainerApp(trainer, start="study")
+    async with app.run_test(size=SIZE) as pilot:
+        front = text_of(app, "#front")
+        assert "_____" in front and "write-ahead" not in front.lower() and "WAL" not in front
+        await pilot.press("space")
+        assert "write-ahead log records" in text_of(app, "#front")
+        assert "Write-ahead log (WAL)" in text_of(app, "#back")
+
+
+async def test_leaving_early_says_how_many_cards_remain(trainer) -> None:
+    app = TrainerApp(trainer, start="study")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "5", "escape")
+        assert isinstance(app.screen, SummaryScreen)
+        assert text_of(app, "#summary-title") == "Session ended early: 2 cards left for today"

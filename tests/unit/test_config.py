@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -229,17 +230,24 @@ def test_bad_deck_settings_are_refused(path: Path, text: str) -> None:
 def test_per_deck_directions_change_what_is_studied(
     make_trainer: Callable[..., Trainer],
 ) -> None:
-    both = make_trainer(Settings(deck_directions={"small": (FWD, REV), "absent": (REV,)}))
+    settings = Settings(deck_directions={"small": (FWD, REV), "absent": (REV,)})
+    both = make_trainer(replace(settings, bury_siblings=False))
     queue = both.queue()
     assert [(e.card_id, e.direction) for e in queue] == [
         ("small/alpha", FWD),
-        ("small/alpha", REV),
         ("small/beta", FWD),
+        ("small/alpha", REV),
         ("small/beta", REV),
         ("small/gamma", FWD),
         ("small/gamma", REV),
-    ]
+    ]  # siblings never back to back while another card waits
     assert all(e.kind is QueueKind.NEW for e in queue)
+    buried = make_trainer(settings).queue()  # by default one direction of a card a day
+    assert [(e.card_id, e.direction) for e in buried] == [
+        ("small/alpha", FWD),
+        ("small/beta", FWD),
+        ("small/gamma", FWD),
+    ]
     reverse_only = make_trainer(Settings(deck_directions={"small": (REV,)}))
     assert {e.direction for e in reverse_only.queue()} == {REV}
 

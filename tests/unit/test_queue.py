@@ -56,7 +56,7 @@ def entries(queue: list[QueueEntry]) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------- ordering
-def test_due_reviews_come_first_oldest_due_first_then_new_in_deck_order() -> None:
+def test_due_reviews_come_first_in_the_days_order_then_new_in_deck_order() -> None:
     statuses = [
         status("new-1"),
         status("due-today", due_on(TODAY)),
@@ -65,19 +65,19 @@ def test_due_reviews_come_first_oldest_due_first_then_new_in_deck_order() -> Non
         status("new-2"),
         status("overdue-short", due_on(TODAY - dt.timedelta(days=2))),
     ]
-    assert entries(build_queue(statuses, TODAY, NO_LOG, WIDE)) == [
+    queue = entries(build_queue(statuses, TODAY, NO_LOG, WIDE))
+    assert sorted(queue[:3]) == [
+        ("due-today", "review"),
         ("overdue-long", "review"),
         ("overdue-short", "review"),
-        ("due-today", "review"),
-        ("new-1", "new"),
-        ("new-2", "new"),
     ]
+    assert queue[3:] == [("new-1", "new"), ("new-2", "new")]
 
 
 def test_equally_due_reviews_have_a_stable_order() -> None:
     statuses = [status(name, due_on(TODAY)) for name in ("c", "a", "b")]
     queue = build_queue(statuses, TODAY, NO_LOG, WIDE)
-    assert [e.card_id for e in queue] == ["d/a", "d/b", "d/c"]
+    assert sorted(e.card_id for e in queue) == ["d/a", "d/b", "d/c"]
     assert build_queue(list(reversed(statuses)), TODAY, NO_LOG, WIDE) == queue
 
 
@@ -117,7 +117,8 @@ def test_reviews_limited_oldest_first(
         statuses, TODAY, TodayLog(reviews_studied=reviews_studied), Limits(20, reviews_per_day)
     )
     oldest_first = [f"r{i}" for i in range(4, -1, -1)]
-    assert entries(queue) == [(name, "review") for name in oldest_first[:expected]]
+    # the most overdue fill the room; their order is the day's shuffle
+    assert sorted(entries(queue)) == sorted((name, "review") for name in oldest_first[:expected])
 
 
 def test_new_limit_does_not_limit_reviews_and_vice_versa() -> None:
@@ -339,3 +340,126 @@ def test_a_failed_card_is_drilled_today_without_moving_its_schedule(
 
     clock.advance(days=1)
     assert kinds(trainer)[0] == ("alpha", "review")
+
+
+# ------------------------------------------------------ a study order that teaches
+def many_due(count: int = 40) -> list[CardStatus]:
+    return [status(f"c{i:02d}", due_on(TODAY - dt.timedelta(days=i % 3))) for i in range(count)]
+
+
+def test_reviews_are_shuffled_per_day_reproducibly() -> None:
+    statuses = many_due()
+    today = [e.card_id for e in build_queue(statuses, TODAY, NO_LOG, WIDE)]
+    again = [e.card_id for e in build_queue(statuses[::-1], TODAY, NO_LOG, WIDE)]
+    assert today == again  # the same all day, whatever order storage reads
+    tomorrow = TODAY + dt.timedelta(days=1)
+    later = [e.card_id for e in build_queue(statuses, tomorrow, NO_LOG, WIDE)]
+    assert sorted(later) == sorted(today)
+    assert later != today  # a fresh order each day
+    assert today != sorted(today)  # not alphabetical
+
+
+def test_answering_one_review_keeps_the_order_of_the_rest() -> None:
+    statuses = many_due()
+    before = [e.card_id for e in build_queue(statuses, TODAY, NO_LOG, WIDE)]
+    left = [s for s in statuses if s.card_id != before[0]]
+    after = [e.card_id for e in build_queue(left, TODAY, NO_LOG, WIDE)]
+    assert after == before[1:]
+
+
+def test_reviews_mix_across_decks() -> None:
+    statuses = [
+        CardStatus(f"{deck}/{i}", deck, FWD, due_on(TODAY)) for deck in "ab" for i in range(20)
+    ]
+    decks = [e.card_id[0] for e in build_queue(statuses, TODAY, NO_LOG, WIDE)]
+    first_half = decks[:20]
+    assert 5 <= first_half.count("a") <= 15
+
+
+def test_new_cards_are_drawn_from_the_decks_in_turn() -> None:
+    statuses = [CardStatus(f"{deck}/{i}", deck, FWD) for deck in "abc" for i in range(10)]
+    queue = build_queue(statuses, TODAY, NO_LOG, Limits(new_per_day=6))
+    assert [e.card_id for e in queue] == ["a/0", "b/0", "c/0", "a/1", "b/1", "c/1"]
+
+
+def test_a_siblings_other_direction_waits_for_another_day() -> None:
+    statuses = [status("a", direction=FWD), status("a", direction=REV), status("b")]
+    fresh = build_queue(statuses, TODAY, NO_LOG, WIDE)
+    assert [(e.card_id, e.direction) for e in fresh] == [("d/a", FWD), ("d/b", FWD)]
+    log = summarize_today([record("a", 5, new=True)], TODAY)
+    rest = [s for s in statuses if s.direction is REV or s.card_id == "d/b"]
+    assert [e.card_id for e in build_queue(rest, TODAY, log, WIDE)] == ["d/b"]
+    # with burying off both directions are offered, yet never back to back
+    both = build_queue(statuses, TODAY, NO_LOG, WIDE, bury_siblings=False)
+    assert [e.card_id for e in both] == ["d/a", "d/b", "d/a"]
+
+
+def test_a_due_review_buries_its_new_sibling() -> None:
+    statuses = [status("a", due_on(TODAY), FWD), status("a", direction=REV)]
+    assert [e.kind for e in build_queue(statuses, TODAY, NO_LOG, WIDE)] == [QueueKind.REVIEW]
+
+
+def test_a_drill_failed_again_goes_behind_the_other_drills() -> None:
+    answers = [record(name, 1) for name in ("a", "b", "c")] + [record("a", 2, Mode.DRILL)]
+    log = summarize_today(answers, TODAY)
+    statuses = [status(name, due_on(TODAY + dt.timedelta(days=1))) for name in "abc"]
+    queue = build_queue(statuses, TODAY, log, WIDE)
+    assert [e.card_id for e in queue] == ["d/b", "d/c", "d/a"]
+
+
+def test_a_card_is_never_shown_twice_in_a_row_while_another_waits() -> None:
+    answers = [record("a", 1), record("b", 1), record("b", 1, Mode.DRILL)]
+    log = summarize_today(answers, TODAY)
+    statuses = [status(name, due_on(TODAY + dt.timedelta(days=1))) for name in "ab"]
+    queue = build_queue(statuses, TODAY, log, WIDE)
+    assert queue[0].card_id == "d/a"
+    # both directions of one card pending as drills never run back to back
+    answers = [
+        record("a", 1, direction=FWD),
+        record("a", 1, direction=REV),
+        record("b", 1),
+        record("c", 1),
+        record("a", 1, Mode.DRILL, direction=FWD),
+    ]
+    log = summarize_today(answers, TODAY)
+    statuses = [
+        status("a", due_on(TODAY + dt.timedelta(days=1)), FWD),
+        status("a", due_on(TODAY + dt.timedelta(days=1)), REV),
+        status("b", due_on(TODAY + dt.timedelta(days=1))),
+        status("c", due_on(TODAY + dt.timedelta(days=1))),
+    ]
+    cards = [e.card_id for e in build_queue(statuses, TODAY, log, WIDE)]
+    assert all(x != y for x, y in itertools.pairwise(cards)), cards
+
+
+def test_decks_studied_both_ways_get_their_turn_of_new_cards_too() -> None:
+    both = [CardStatus(f"a/{i}", "a", d) for i in range(10) for d in (FWD, REV)]
+    one = [CardStatus(f"b/{i}", "b", FWD) for i in range(10)]
+    queue = build_queue(both + one, TODAY, NO_LOG, Limits(new_per_day=10))
+    assert [e.card_id[0] for e in queue].count("a") == 5
+
+
+def test_the_turn_of_decks_goes_on_after_each_answer() -> None:
+    statuses = [CardStatus(f"{deck}/{i}", deck, FWD) for deck in "ab" for i in range(5)]
+    answered: list[ReviewRecord] = []
+    shown = []
+    for _ in range(6):
+        log = summarize_today(answered, TODAY)
+        left = [s for s in statuses if s.card_id not in {r.card_id for r in answered}]
+        entry = build_queue(left, TODAY, log, WIDE)[0]
+        shown.append(entry.card_id[0])
+        answered.append(
+            ReviewRecord(
+                id=entry.card_id,
+                card_id=entry.card_id,
+                direction=FWD,
+                answered_at=dt.datetime(2026, 3, 4, 9, tzinfo=dt.UTC),
+                day=TODAY,
+                grade=5,
+                mode=Mode.STUDY,
+                response_ms=1,
+                before=SM2State(),
+                after=due_on(TODAY + dt.timedelta(days=1)),
+            )
+        )
+    assert shown == ["a", "b", "a", "b", "a", "b"]

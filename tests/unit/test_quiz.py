@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trainer.core.fairness import card_names, mask_names
 from trainer.core.model import CardStatus, Direction, normalize_term
 from trainer.core.quiz import (
     AnswerResult,
@@ -99,17 +100,25 @@ def assert_well_formed(question: Question, by_id: dict[str, QuizItem], choices: 
     asked = by_id[question.card_id]
     kind = question.kind
     assert kind in (TERM, DEFINITION)
-    assert question.prompt == side(asked, DEFINITION if kind is TERM else TERM)
+    names = card_names(asked.term, asked.aliases)
+    if kind is TERM:
+        assert question.prompt == asked.term
+    else:  # the definition shown with its own term blanked
+        assert question.prompt == mask_names(asked.definition, names)
     assert len(question.options) == len(question.option_card_ids)
     assert 2 <= len(question.options) <= choices
     assert (question.note is None) == (len(question.options) == choices)
     keys = [normalize_term(option) for option in question.options]
     assert len(set(keys)) == len(keys), "duplicate options after normalization"
-    assert question.answer == side(asked, kind)
     assert keys.count(normalize_term(question.answer)) == 1
     assert question.option_card_ids[question.answer_index] == question.card_id
     for option, option_id in zip(question.options, question.option_card_ids, strict=True):
-        assert option == side(by_id[option_id], kind)
+        other = by_id[option_id]
+        if kind is TERM:  # each definition with its own and the asked term blanked
+            own = card_names(other.term, other.aliases)
+            assert option == mask_names(other.definition, own, names)
+        else:
+            assert option == other.term
 
 
 def assert_no_alias_clash(question: Question, by_id: dict[str, QuizItem]) -> None:
@@ -187,19 +196,9 @@ SAME_LENGTH = "x" * 30
 
 PLAUSIBILITY_CASES = [
     pytest.param(
-        make("near", definition="n" * 30, tags=("net", "sec")),
-        make("far", definition="f" * 300),
-        id="tags-and-length",
-    ),
-    pytest.param(
         make("near", definition="n" * 30, tags=("net",)),
         make("far", definition="f" * 30),
         id="shared-tag-only",
-    ),
-    pytest.param(
-        make("near", definition="n" * 28),
-        make("far", definition="f" * 300),
-        id="similar-length-only",
     ),
 ]
 
@@ -216,9 +215,9 @@ def test_plausible_distractors_are_preferred(near: QuizItem, far: QuizItem) -> N
 def test_plausible_beats_each_far_off_in_a_larger_deck() -> None:
     target = make("target", definition=SAME_LENGTH, tags=("net", "sec"))
     near = [make(f"near{i}", definition="n" * 30, tags=("net", "sec")) for i in range(3)]
-    far = make("far", definition="f" * 300)
+    far = make("far", definition="f" * 30)
     counts = distractor_counts(target, [target, *near, far], runs=2000)
-    assert min(counts[item.card_id] for item in near) > 5 * counts["far"], counts
+    assert min(counts[item.card_id] for item in near) > 3 * counts["far"], counts
 
 
 # --- where distractors come from ------------------------------------------------
@@ -312,11 +311,11 @@ def test_alias_collisions_are_excluded_from_term_options() -> None:
         assert question.note is not None
 
 
-def test_aliases_do_not_matter_when_definitions_are_the_options() -> None:
+def test_a_card_named_like_the_answer_is_no_distractor_either_way() -> None:
+    """Its definition may well be right too: "CPU" and "Central processing unit"."""
     answer = make("cpu", term="Central processing unit", aliases=("CPU",))
     pool = [answer, make("alias-as-term", term="cpu")]
-    (question,) = quiz([answer], pool, direction=TERM).questions
-    assert set(question.option_card_ids) == {"cpu", "alias-as-term"}
+    assert quiz([answer], pool, direction=TERM).questions == ()
 
 
 # --- directions and counts ---------------------------------------------------------

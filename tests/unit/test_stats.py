@@ -155,7 +155,8 @@ def sample_log() -> Log:
     log.answer("m", local(3, 10, 9, 20), 1, response_ms=4000)  # mature, failed
     log.answer("m", local(3, 10, 9, 25), 5, Mode.DRILL, response_ms=1000)
     # 01:30 on the 12th still belongs to study day 2024-03-11.
-    log.answer("a", local(3, 12, 1, 30), 5, Mode.QUIZ, response_ms=2000)  # young, passed
+    # a quiz answer is effort only: a quiz logs its wrong answers, never its right ones
+    log.answer("a", local(3, 12, 1, 30), 5, Mode.QUIZ, response_ms=2000)
     # 04:30 on the 12th is study day 2024-03-12.
     log.answer("b", local(3, 12, 4, 30), 3, response_ms=5000)  # relearning: neither bucket
     log.answer("c", local(3, 12, 5, 0), 2, response_ms=None)  # now mature, failed, no time
@@ -174,7 +175,7 @@ def test_daily_activity_hand_computed() -> None:
             mature_total=1,
             mature_passed=0,
         ),
-        DayActivity(day=d(3, 11), reviews=1, seconds=2.0, young_total=1, young_passed=1),
+        DayActivity(day=d(3, 11), reviews=1, seconds=2.0),
         DayActivity(day=d(3, 12), reviews=2, seconds=5.0, mature_total=1, mature_passed=0),
     ]
 
@@ -725,7 +726,7 @@ def test_report_from_a_replayed_log() -> None:
     assert report.reviews_per_day == ((d(3, 10), 6), (d(3, 11), 1), (d(3, 12), 2))
     assert report.time_per_day == ((d(3, 10), 14.0), (d(3, 11), 2.0), (d(3, 12), 5.0))
     assert report.retention_7 == Retention(
-        young_passed=2, young_total=2, mature_passed=0, mature_total=2
+        young_passed=1, young_total=1, mature_passed=0, mature_total=2
     )
     assert report.streak == Streaks(current=3, longest=3)
     # c and m lapsed once (EF 2.8 < 2.9); b failed while new, so no lapse (EF 2.36 < 2.6).

@@ -50,6 +50,7 @@ from trainer.core.quiz import (
     retake_items,
     score_quiz,
 )
+from trainer.core.text import one_line, visible
 from trainer.storage.store import StoredCard
 
 __all__ = [
@@ -60,6 +61,8 @@ __all__ = [
     "NothingToQuiz",
     "QuizOptions",
     "QuizRun",
+    "quiz_document",
+    "quiz_worksheet",
 ]
 
 #: "Due soon" means due on or before today + this many days (overdue included).
@@ -466,3 +469,53 @@ def save_last_quiz(trainer: Trainer, options: QuizOptions) -> None:
     }
     with contextlib.suppress(OSError):
         write_atomically(last_quiz_path(trainer), json.dumps(data, indent=2) + "\n")
+
+
+# ------------------------------------------------------------ printing
+
+
+def quiz_document(run: QuizRun) -> dict[str, Any]:
+    """The generated quiz as data, exactly as the quiz screen asks it: ``trainer quiz --json``.
+
+    ``kind`` says what the prompt shows (a term or a definition); the options
+    are the other side, ``answer_index`` the right one.
+    """
+    return {
+        "seed": run.seed,
+        "questions": [
+            {
+                "kind": str(question.kind),
+                "prompt": question.prompt,
+                "options": list(question.options),
+                "answer_index": question.answer_index,
+            }
+            for question in run.questions
+        ],
+    }
+
+
+_MARKDOWN_SPECIALS = str.maketrans({ch: f"\\{ch}" for ch in "\\`*_[]<>#|"})
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _md(text: str) -> str:
+    """One line of card text that Markdown shows literally, controls made visible."""
+    return visible(one_line(text)).translate(_MARKDOWN_SPECIALS)
+
+
+def quiz_worksheet(run: QuizRun) -> str:
+    """The generated quiz as a Markdown worksheet with an answer key at the end."""
+    asks = {"term": "Which definition fits this term?", "definition": "Which term fits?"}
+    lines = [f"# Quiz: {_md(', '.join(run.decks) or 'all decks')}", "", f"Seed: {run.seed}", ""]
+    for number, question in enumerate(run.questions, 1):
+        lines += [f"## {number}. {asks[str(question.kind)]}", "", _md(question.prompt), ""]
+        lines += [
+            f"- {_LETTERS[index]}) {_md(option)}" for index, option in enumerate(question.options)
+        ]
+        lines.append("")
+    lines += ["## Answer key", ""]
+    lines += [
+        f"{number}. {_LETTERS[question.answer_index]}"
+        for number, question in enumerate(run.questions, 1)
+    ]
+    return "\n".join(lines) + "\n"

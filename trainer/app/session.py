@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from trainer.app.trainer import Trainer
+from trainer.core.fairness import card_names, mask_names
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.queue import QueueEntry, QueueKind
+from trainer.core.text import count_text
 from trainer.storage.store import StoredCard
 
 
@@ -32,6 +34,10 @@ class Prompt:
     #: a cloze card: the answer replaces the question where it stands (the gap
     #: filled in), and ``back`` is the entry's extra text, if any
     in_place: str | None = None
+    #: the front as shown once the answer is revealed: a reverse card's full definition
+    revealed_front: str = ""
+    #: said on screen about this card, e.g. that it is the only one left
+    note: str | None = None
 
     @property
     def is_drill(self) -> bool:
@@ -58,10 +64,19 @@ class Summary:
     drills: int
     next_due: dt.date | None
     due_tomorrow: int
+    #: cards still waiting today when the session ended (left early when above 0)
+    remaining: int = 0
 
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.answered if self.answered else None
+
+    @property
+    def title(self) -> str:
+        """ "Session complete", or how many cards are left when leaving early."""
+        if not self.remaining:
+            return "Session complete"
+        return f"Session ended early: {count_text(self.remaining, 'card')} left for today"
 
 
 @dataclass
@@ -91,17 +106,41 @@ class StudySession:
         return not self._queue
 
     def current(self) -> Prompt | None:
+        """The card to show; a reverse card's definition has its own names blanked
+        until the answer is revealed, so the question does not answer itself."""
         if not self._queue:
             return None
         entry = self._queue[0]
         card = self.trainer.card(entry.card_id)
         term, definition = card.card.term, card.card.definition
+        note = self._only_card_note(entry)
         if card.card.cloze is not None:
             extra = card.card.example or ""
-            return Prompt(entry, card, term, extra, "Cloze", "Extra" if extra else "", definition)
+            return Prompt(
+                entry, card, term, extra, "Cloze", "Extra" if extra else "", definition, term, note
+            )
         if entry.direction is Direction.REVERSE:
-            return Prompt(entry, card, definition, term, "Definition", "Term")
-        return Prompt(entry, card, term, definition, "Term", "Definition")
+            masked = mask_names(definition, card_names(term, tuple(card.card.aliases)))
+            return Prompt(
+                entry,
+                card,
+                masked,
+                term,
+                "Definition",
+                "Term",
+                revealed_front=definition,
+                note=note,
+            )
+        return Prompt(
+            entry, card, term, definition, "Term", "Definition", revealed_front=term, note=note
+        )
+
+    def _only_card_note(self, entry: QueueEntry) -> str | None:
+        """Said when the card just answered comes straight back: nothing else waits."""
+        others = {e.card_id for e in self._queue} - {entry.card_id}
+        if others or not self.answers or self.answers[-1].card_id != entry.card_id:
+            return None
+        return "This is the only card left today: it comes back until you grade it 4 or more."
 
     def answer(self, grade: int, response_ms: int | None = None) -> ReviewRecord:
         """Record the grade for the card on screen; committed before returning."""
@@ -142,6 +181,7 @@ class StudySession:
         new_learned = sum(1 for r in self.answers if r.mode is Mode.STUDY and r.before.is_new)
         drills = sum(1 for r in self.answers if r.mode is Mode.DRILL)
         next_due, due_tomorrow = self.trainer.upcoming(self.decks)
+        self.refresh()
         return Summary(
             answered=answered,
             correct=correct,
@@ -150,4 +190,5 @@ class StudySession:
             drills=drills,
             next_due=next_due,
             due_tomorrow=due_tomorrow,
+            remaining=len(self._queue),
         )

@@ -36,6 +36,8 @@ class Settings:
     desired_retention: float = 0.9
     #: the grade ``enter``/``space`` give after reveal, as Anki's "Good"
     default_grade: int = 4
+    #: once one direction of a card is answered in study, the other waits for another day
+    bury_siblings: bool = True
     deck_directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
 
 
@@ -51,7 +53,16 @@ MAX_SETTINGS_BYTES = 4 * 1024 * 1024
 LEECH_ACTIONS = ("mark", "suspend")
 SCHEDULERS = ("sm2", "fsrs")
 RETENTION_LIMITS = (0.70, 0.97)
-SCALAR_KEYS = (*SCALAR_LIMITS, "timezone", "leech_action", "scheduler", "desired_retention")
+SCALAR_KEYS = (
+    *SCALAR_LIMITS,
+    "timezone",
+    "leech_action",
+    "scheduler",
+    "desired_retention",
+    "bury_siblings",
+)
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
 
 
 def load_settings(path: Path) -> Settings:
@@ -91,6 +102,8 @@ def parse_value(key: str, value: Any, source: str = "setting") -> Any:
     """Check one scalar setting; accepts strings from the command line too."""
     if key == "timezone":
         return _timezone(str(value), source)
+    if key == "bury_siblings":
+        return _boolean(key, value, source)
     if key == "leech_action":
         if value not in LEECH_ACTIONS:
             raise SettingsError(f"{source}: leech_action must be mark or suspend, got {value!r}")
@@ -127,6 +140,18 @@ def _retention(value: Any, source: str) -> float:
             f"{source}: desired_retention must be a number {low:.2f}-{high:.2f}, got {value!r}"
         )
     return round(number, 4)
+
+
+def _boolean(key: str, value: Any, source: str) -> bool:
+    """A TOML boolean, or on the command line true/false, yes/no, on/off, 1/0."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError(f"{source}: {key} must be true or false, got {value!r}")
 
 
 def _timezone(name: str, source: str) -> str:

@@ -53,8 +53,23 @@ class DeckSummary:
     learning: int
     directions: tuple[Direction, ...]
     path: str
-    #: new cards this deck would offer today, within the (global) daily allowance
+    #: new cards this deck offers in today's queue of all decks (the allowance is shared)
     new_today: int = 0
+    #: drills pending today (answers graded below 4 today)
+    drills: int = 0
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """What today's queue holds, by kind."""
+
+    due: int = 0
+    new: int = 0
+    drill: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.due + self.new + self.drill
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class TodayOverview:
     new: int
     answered: int
     streak: int
+    drill: int = 0
 
 
 @dataclass
@@ -344,27 +360,28 @@ class Trainer:
         return self.store.card_statuses(self.deck_directions(), decks)
 
     def deck_summaries(self) -> list[DeckSummary]:
-        """Per-deck counts, aggregated in SQL; the limits are applied as a queue would."""
+        """Per-deck counts: card totals aggregated in SQL; due, new today and drills
+        read off today's queue of all decks, so the rows add up to its totals."""
         today = self.today()
         directions = self.deck_directions()
         counts = self.store.deck_counts(directions, today)
-        log = self._today_log()
-        review_room = max(0, self.settings.reviews_per_day - log.reviews_studied)
-        new_room = max(0, self.settings.new_per_day - log.new_studied)
+        queued = self.queue_counts()
         summaries = []
         for row in self.store.decks():
-            new, due, learning = counts.get(row.slug, (0, 0, 0))
+            new, _due, learning = counts.get(row.slug, (0, 0, 0))
+            today_counts = queued.get(row.slug, QueueCounts())
             summaries.append(
                 DeckSummary(
                     slug=row.slug,
                     name=row.name,
                     cards=row.cards,
                     new=new,
-                    due=min(due, review_room),
+                    due=today_counts.due,
                     learning=learning,
                     directions=directions.get(row.slug, (Direction.FORWARD,)),
                     path=row.path,
-                    new_today=min(new, new_room),
+                    new_today=today_counts.new,
+                    drills=today_counts.drill,
                 )
             )
         return summaries
@@ -377,16 +394,12 @@ class Trainer:
         )
 
     def due_summary(self) -> list[tuple[DeckRow, int, int]]:
-        """(deck, due, new) for each deck as today's queue offers them: what a shell
-        prompt shows, computed without counting every card."""
-        log = self._today_log()
-        counts = self.store.due_counts(
-            self.deck_directions(),
-            self.today(),
-            review_room=max(0, self.settings.reviews_per_day - log.reviews_studied),
-            new_room=max(0, self.settings.new_per_day - log.new_studied),
-        )
-        return [(row, *counts.get(row.slug, (0, 0))) for row in self.store.decks()]
+        """(deck, due, new) for each deck as today's queue of all decks offers them."""
+        queued = self.queue_counts()
+        return [
+            (row, queued.get(row.slug, QueueCounts()).due, queued.get(row.slug, QueueCounts()).new)
+            for row in self.store.decks()
+        ]
 
     def today_overview(self) -> TodayOverview:
         """Today's totals for Home: what is left, what was done, the streak."""
@@ -402,6 +415,7 @@ class Trainer:
             new=sum(1 for e in queue if e.kind is QueueKind.NEW),
             answered=answered,
             streak=streak,
+            drill=sum(1 for e in queue if e.kind is QueueKind.DRILL),
         )
 
     # ---------------------------------------------------------------- studying
@@ -417,19 +431,43 @@ class Trainer:
         Storage hands over only the candidates within today's limits; the pure
         ``build_queue`` still decides the order and the limits, so the rules live
         in one place and the cost does not grow with the size of the collection.
+        Buried siblings drop out of the candidates, so enough more are read to
+        fill the room anyway: one per card, none of a card studied or due today.
         """
         today = self.today()
         log = self._today_log()
         limits = self._limits()
+        review_room = max(0, limits.reviews_per_day - log.reviews_studied)
+        new_room = max(0, limits.new_per_day - log.new_studied)
+        bury = self.settings.bury_siblings
+        studied = len(log.studied_cards) if bury else 0
         candidates = self.store.queue_statuses(
             self.deck_directions(),
             decks,
             today,
-            review_limit=max(0, limits.reviews_per_day - log.reviews_studied),
-            new_limit=max(0, limits.new_per_day - log.new_studied),
+            review_limit=(review_room * 2 + studied * 2) if bury else review_room,
+            new_limit=new_room + studied + review_room if new_room and bury else new_room,
             extra=log.drills_pending,
         )
-        return build_queue(candidates, today, log, limits)
+        return build_queue(candidates, today, log, limits, bury_siblings=bury)
+
+    def queue_counts(self, decks: Sequence[str] | None = None) -> dict[str, QueueCounts]:
+        """Due, new and drill counts per deck, read off the queue itself.
+
+        Home, ``trainer due`` and the study screen all count this way, so the
+        numbers agree: the daily limits, buried siblings and pending drills
+        are applied once, by ``build_queue``.
+        """
+        counts: dict[str, QueueCounts] = {}
+        for entry in self.queue(decks):
+            deck = entry.card_id.split("/", 1)[0]
+            old = counts.get(deck, QueueCounts())
+            counts[deck] = QueueCounts(
+                old.due + (entry.kind is QueueKind.REVIEW),
+                old.new + (entry.kind is QueueKind.NEW),
+                old.drill + (entry.kind is QueueKind.DRILL),
+            )
+        return counts
 
     def card(self, card_id: str) -> StoredCard:
         cards = self.store.cards([card_id])
@@ -474,7 +512,7 @@ class Trainer:
                 before=before,
                 after=after,
             )
-            leech = became_leech(before, after, self.settings.leech_lapses)
+            leech = self._became_leech(record)
             suspend = leech and self.settings.leech_action == "suspend"
             self.store.record_review(record, leech=leech, suspend=suspend)
         return record
@@ -493,7 +531,20 @@ class Trainer:
 
     def is_new_leech(self, record: ReviewRecord) -> bool:
         """Whether this answer made its card a leech: the study screen says so once."""
-        return became_leech(record.before, record.after, self.settings.leech_lapses)
+        return self._became_leech(record)
+
+    def _became_leech(self, record: ReviewRecord) -> bool:
+        """One rule for lapses and leeches, per card over both directions.
+
+        A lapse is a grade below 3 on a direction recalled before (``sm2.review``
+        counts it); a card is a leech once the lapses of its directions add up to
+        ``leech_lapses``, so a card failed in both directions is caught too.
+        """
+        other = Direction.REVERSE if record.direction is Direction.FORWARD else Direction.FORWARD
+        besides = self.store.state_of(record.card_id, other).lapses
+        before = replace(record.before, lapses=record.before.lapses + besides)
+        after = replace(record.after, lapses=record.after.lapses + besides)
+        return became_leech(before, after, self.settings.leech_lapses)
 
     # ------------------------------------------------------ browse and edit
     def browse(

@@ -74,21 +74,25 @@ def summary_dict(summary: Any) -> dict[str, Any]:
 
 
 def run_due(args: argparse.Namespace) -> int:
-    from trainer.core.queue import QueueKind
-
+    """Today's queue of all decks, counted per deck: the numbers Home and study show."""
     with open_trainer(args) as trainer:
         today = trainer.today()
-        summary = trainer.due_summary()
-        queue = trainer.queue()
-    rows = [{"deck": d.slug, "name": d.name, "due": due, "new": new} for d, due, new in summary]
-    due = sum(1 for e in queue if e.kind is QueueKind.REVIEW)
-    new = sum(1 for e in queue if e.kind is QueueKind.NEW)
+        counts = trainer.queue_counts()
+        decks = trainer.decks()
+    rows = []
+    for deck in decks:
+        row = counts.get(deck.slug)
+        due, new, drill = (row.due, row.new, row.drill) if row else (0, 0, 0)
+        rows.append({"deck": deck.slug, "name": deck.name, "due": due, "new": new, "drill": drill})
+    totals = {key: sum(row[key] for row in rows) for key in ("due", "new", "drill")}
     if args.json:
-        print_json({"day": today.isoformat(), "decks": rows, "due": due, "new": new})
+        print_json({"day": today.isoformat(), "decks": rows, **totals})
         return EXIT_OK
     for row in rows:
-        print(f"{visible(row['name'])}: {row['due']} due, {row['new']} new")
-    print(f"total: {due} due, {new} new")
+        drills = f", {row['drill']} drill" if row["drill"] else ""
+        print(f"{visible(row['name'])}: {row['due']} due, {row['new']} new{drills}")
+    drills = f", {totals['drill']} drill" if totals["drill"] else ""
+    print(f"total: {totals['due']} due, {totals['new']} new{drills}")
     return EXIT_OK
 
 

@@ -69,4 +69,8 @@ def run_import(args: argparse.Namespace) -> int:
     for line in outcome.messages:
         say(line, error=True)
     say(f"wrote {outcome.path} ({outcome.cards} cards) as deck {outcome.slug!r}")
+    say(
+        f"{outcome.self_naming} of {outcome.cards} definitions name their own term "
+        "(questions show the name as a blank)"
+    )
     return EXIT_OK

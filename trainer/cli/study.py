@@ -6,9 +6,17 @@ Textual is imported only when one of them runs, so the other commands never pay 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from trainer.app.quiz_run import SOURCES, QuizOptions
-from trainer.cli.common import Command, choices_int, open_trainer, positive_int, seed_int
+from trainer.cli.common import (
+    Command,
+    choices_int,
+    open_trainer,
+    positive_int,
+    print_json,
+    seed_int,
+)
 from trainer.core.quiz import QuizDirection
 from trainer.errors import EXIT_OK
 
@@ -58,6 +66,15 @@ def add_quiz_command(command: Command) -> None:
         help="which cards: the whole deck, your weakest cards, or cards due soon",
     )
     sub.add_argument("--seed", type=seed_int, metavar="S", help="same seed, same quiz")
+    sub.add_argument(
+        "--format",
+        choices=["json", "md"],
+        help="print the quiz instead of opening the TUI: json for scripts, md for a worksheet "
+        "with an answer key (the same seed asks the same quiz as the TUI)",
+    )
+    sub.add_argument(
+        "--json", action="store_const", const="json", dest="format", help="same as --format json"
+    )
 
 
 def run_home(args: argparse.Namespace) -> int:
@@ -69,7 +86,30 @@ def run_study(args: argparse.Namespace) -> int:
 
 
 def run_quiz(args: argparse.Namespace) -> int:
+    if getattr(args, "format", None):
+        return print_quiz(args)
     return run_tui(args, start="quiz")
+
+
+def print_quiz(args: argparse.Namespace) -> int:
+    """Build the quiz the TUI would ask and print it; nothing is recorded."""
+    from trainer.app.quiz_run import QuizRun, quiz_document, quiz_worksheet
+
+    with open_trainer(args) as trainer:
+        options = QuizOptions(
+            decks=trainer.resolve_decks(args.deck),
+            questions=args.questions,
+            choices=args.choices,
+            direction=args.direction,
+            source=args.source,
+            seed=args.seed,
+        )
+        run = QuizRun.start(trainer, options)
+        if args.format == "json":
+            print_json(quiz_document(run))
+        else:
+            sys.stdout.write(quiz_worksheet(run))
+    return EXIT_OK
 
 
 def run_tui(args: argparse.Namespace, start: str) -> int:

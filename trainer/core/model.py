@@ -31,6 +31,10 @@ class Mode(StrEnum):
 
 #: Modes whose answers move the SM-2 state; drills never do.
 SCHEDULING_MODES = frozenset({Mode.STUDY, Mode.QUIZ})
+#: Modes whose answers count in new-card and retention statistics. Quiz answers do
+#: not: only the wrong ones are logged (right ones leave the schedule alone), so
+#: counting them would count a quiz's failures and none of its successes.
+RETENTION_MODES = frozenset({Mode.STUDY})
 
 
 def normalize_term(term: str) -> str:

@@ -21,11 +21,21 @@ Design decisions:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from trainer.core.fairness import (
+    FUNCTION_WORDS,
+    CardNames,
+    card_names,
+    is_acronym,
+    mask_names,
+    names_itself,
+    word_set,
+)
 from trainer.core.model import CardStatus, normalize_term
 from trainer.core.sm2 import SM2State
 from trainer.errors import TrainerError
@@ -52,6 +62,15 @@ DEFAULT_CHOICES = 4
 TAG_WEIGHT = 2.0
 #: Keeps distractors of very different length possible, only unlikely.
 LENGTH_FLOOR = 0.1
+#: A distractor of the answer's form (an acronym among acronyms) weighs this much more.
+FORM_WEIGHT = 3.0
+#: Fair candidates weighed per question: this many per distractor, at least ``SHORTLIST_MIN``.
+SHORTLIST_FACTOR = 4
+SHORTLIST_MIN = 12
+#: Further fair candidates searched for one that hides the answer's shared words.
+COVER_SCAN = 256
+#: At most this many covering options per question, so the rest still vary.
+COVERS = 3
 #: A deck larger than this offers distractors from a random sample of this many cards.
 DISTRACTOR_SAMPLE = 512
 
@@ -144,37 +163,46 @@ class QuizScore:
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A quiz item with its normalized keys computed once, not once per question."""
+    """A quiz item with its names and keys computed once, not once per question."""
 
     item: QuizItem
+    names: CardNames
     term_key: str
-    alias_keys: frozenset[str]
     definition_key: str
     tags: frozenset[str]
+    acronym: bool
 
     @classmethod
     def of(cls, item: QuizItem) -> _Candidate:
+        names = card_names(item.term, tuple(item.aliases))
         return cls(
             item=item,
+            names=names,
             term_key=normalize_term(item.term),
-            alias_keys=frozenset(normalize_term(alias) for alias in item.aliases),
             definition_key=normalize_term(item.definition if item.gap is None else item.gap),
             tags=frozenset(normalize_term(tag) for tag in item.tags),
+            acronym=is_acronym(item.term),
         )
 
-    def text(self, kind: QuizDirection) -> str:
-        """The option text: a definition (a cloze card's gap answer) when the term is
-        shown, else the term."""
-        if kind is QuizDirection.TERM:
-            return self.item.definition if self.item.gap is None else self.item.gap
-        return self.item.term
+    @property
+    def side(self) -> str:
+        """The definition side: a definition, or a cloze card's gap answer."""
+        return self.item.definition if self.item.gap is None else self.item.gap
 
-    def key(self, kind: QuizDirection) -> str:
-        return self.definition_key if kind is QuizDirection.TERM else self.term_key
+
+@dataclass(frozen=True)
+class _Option:
+    """A candidate as one question would show it, with the cues a guesser could read."""
+
+    cand: _Candidate
+    text: str
+    length: int
+    #: words shared with the question: content words, all words
+    overlap: tuple[int, int]
 
 
 class _Pool:
-    """Distractor candidates grouped by deck, each normalized when first looked at.
+    """Distractor candidates grouped by deck, each prepared when first looked at.
 
     Most questions never look beyond their own deck, and in a large deck only
     a sample (``DISTRACTOR_SAMPLE``), so a 100k-card pool costs what is drawn.
@@ -197,107 +225,216 @@ class _Pool:
             found.append(cand)
         return found
 
-    def groups_for(self, deck: str) -> Iterator[list[QuizItem]]:
-        """The question's own deck first, then every other deck together."""
-        yield self._raw.get(deck, [])
+    def groups_for(self, deck: str) -> tuple[list[QuizItem], list[QuizItem]]:
+        """The question's own deck, and every other deck together."""
         if deck not in self._others:
             self._others[deck] = [
                 item for name, items in self._raw.items() if name != deck for item in items
             ]
-        yield self._others[deck]
+        return self._raw.get(deck, []), self._others[deck]
 
     def draws(self, group: list[QuizItem], rng: random.Random) -> Iterator[list[QuizItem]]:
         """A large group's random sample first, then (rarely needed) all of it.
 
         Weighting every card of a 100k-card deck for each question took half a
         second; a few hundred random cards still offer plausible distractors.
-        Groups of up to ``DISTRACTOR_SAMPLE`` cards draw as before this existed,
-        so a seed asks the same quiz as it did then unless a group is larger
-        (the other decks together count as one group).
         """
         if len(group) > DISTRACTOR_SAMPLE:
             yield rng.sample(group, DISTRACTOR_SAMPLE)
         yield group
 
 
-def _collides(cand: _Candidate, answer: _Candidate, kind: QuizDirection) -> bool:
-    """True when ``cand`` would be a second right answer."""
-    if cand.item.card_id == answer.item.card_id:
-        return True
-    if kind is QuizDirection.TERM:
-        return cand.definition_key == answer.definition_key
-    answer_keys = answer.alias_keys | {answer.term_key}
-    return cand.term_key in answer_keys or answer.term_key in cand.alias_keys
+class _Asking:
+    """One question being built: the answer, what is shown, and the rules for options."""
 
+    def __init__(self, answer: _Candidate, kind: QuizDirection) -> None:
+        self.answer = answer
+        self.kind = kind
+        item = answer.item
+        #: a cloze card: its question is its own text and the options are gap answers
+        self.cloze = item.gap is not None
+        if self.cloze:
+            self.prompt = item.term
+            answer_text = answer.side
+        elif kind is QuizDirection.TERM:
+            self.prompt = item.term
+            answer_text = mask_names(item.definition, answer.names)
+        else:
+            self.prompt = mask_names(item.definition, answer.names)
+            answer_text = item.term
+        self.prompt_words = word_set(self.prompt)
+        self.answer_option = self.option(answer, answer_text)
 
-def _plausibility(cand: _Candidate, answer: _Candidate, kind: QuizDirection) -> float:
-    """Sampling weight: grows with shared tags and with length similarity."""
-    shared = len(cand.tags & answer.tags)
-    mine, theirs = len(cand.text(kind)), len(answer.text(kind))
-    similarity = min(mine, theirs) / max(mine, theirs, 1)
-    return (1.0 + TAG_WEIGHT * shared) * (LENGTH_FLOOR + similarity)
+    def option(self, cand: _Candidate, text: str | None = None) -> _Option:
+        if text is None:
+            if self.cloze:
+                text = cand.side
+            elif self.kind is QuizDirection.TERM:
+                text = mask_names(cand.item.definition, cand.names, self.answer.names)
+            else:
+                text = cand.item.term
+        shared = word_set(text) & self.prompt_words
+        return _Option(cand, text, len(text), (len(shared - FUNCTION_WORDS), len(shared)))
+
+    def collides(self, cand: _Candidate) -> bool:
+        """True when ``cand`` would be a second right answer or is named by the question.
+
+        Two cards share an identity when a name of one is a name of the other, or
+        when one is an acronym of the other ("SFT", "Supervised Fine-Tuning").
+        """
+        answer = self.answer
+        if cand.item.card_id == answer.item.card_id:
+            return True
+        if (cand.item.gap is None) != self.cloze:
+            return True  # gaps answer gaps, definitions answer terms
+        if self.cloze:
+            return cand.definition_key == answer.definition_key
+        if self.kind is QuizDirection.TERM and (
+            cand.definition_key == answer.definition_key
+            or names_itself(cand.item.definition, answer.names)
+        ):
+            return True
+        if self.kind is QuizDirection.DEFINITION and names_itself(cand.item.term, answer.names):
+            return True
+        if cand.names.keys & answer.names.keys:
+            return True
+        if (cand.acronym or answer.acronym) and cand.names.acronyms & answer.names.acronyms:
+            return True
+        return names_itself(self.prompt, cand.names)
+
+    def weight(self, cand: _Candidate) -> float:
+        """Sampling weight: shared tags, the same form (acronym or not), similar length."""
+        shared = len(cand.tags & self.answer.tags)
+        form = FORM_WEIGHT if cand.acronym == self.answer.acronym else 1.0
+        mine = len(cand.item.definition if self.kind is QuizDirection.TERM else cand.item.term)
+        theirs = self.answer_option.length
+        similarity = min(mine, theirs) / max(mine, theirs, 1)
+        return (1.0 + TAG_WEIGHT * shared) * form * (LENGTH_FLOOR + similarity)
 
 
 def _weighted_order(
-    cands: list[_Candidate], answer: _Candidate, kind: QuizDirection, rng: random.Random
+    cands: list[_Candidate], asking: _Asking, rng: random.Random
 ) -> list[_Candidate]:
     """A weighted random permutation: each next pick is proportional to its weight."""
     keyed = [
-        (rng.random() ** (1.0 / _plausibility(cand, answer, kind)), index)
-        for index, cand in enumerate(cands)
+        (rng.random() ** (1.0 / asking.weight(cand)), index) for index, cand in enumerate(cands)
     ]
     keyed.sort(reverse=True)
     return [cands[index] for _, index in keyed]
 
 
-def _pick_distractors(
-    answer: _Candidate, pool: _Pool, kind: QuizDirection, wanted: int, rng: random.Random
-) -> list[_Candidate]:
-    """Up to ``wanted`` distractors, distinct after normalization, own deck first."""
-    seen = {answer.key(kind)}
-    picked: list[_Candidate] = []
-    for group in pool.groups_for(answer.item.deck):
-        for draw in pool.draws(group, rng):
-            if len(picked) >= wanted:
-                return picked
-            drawn = pool.candidates(draw)
-            eligible = [
-                cand
-                for cand in drawn
-                if not _collides(cand, answer, kind)
-                and (cand.item.gap is None) == (answer.item.gap is None)  # gaps answer gaps
-            ]
-            for cand in _weighted_order(eligible, answer, kind, rng):
-                key = cand.key(kind)
-                if key and key not in seen:
-                    seen.add(key)
-                    picked.append(cand)
-                    if len(picked) >= wanted:
-                        break
-    return picked
+def _fair_options(
+    asking: _Asking, pool: _Pool, group: list[QuizItem], seen: set[str], rng: random.Random
+) -> Iterator[_Option]:
+    """The group's fair options, distinct after normalization, likeliest first."""
+    for draw in pool.draws(group, rng):
+        for cand in _weighted_order(pool.candidates(draw), asking, rng):
+            if asking.collides(cand):
+                continue
+            option = asking.option(cand)
+            key = normalize_term(option.text)
+            if key and key not in seen:
+                seen.add(key)
+                yield option
+
+
+def _cover(answer: _Option, option: _Option) -> int:
+    """How well ``option`` hides the answer's overlap with the question; 0 not at all.
+
+    Both counts (content words, all words) must be at least the answer's; each
+    count that is larger adds one, so sharing more words in both scores 3.
+    """
+    pairs = list(zip(option.overlap, answer.overlap, strict=True))
+    if any(mine < theirs for mine, theirs in pairs):
+        return 0
+    return 1 + sum(mine > theirs for mine, theirs in pairs)
+
+
+def _covering(answer: _Option, shortlist: list[_Option], more: Iterator[_Option]) -> list[_Option]:
+    """The options that hide the answer's word overlap with the question.
+
+    Options sharing more words than the answer come first, then ones sharing as
+    many; the shortlist is searched, then up to ``COVER_SCAN`` more fair options,
+    since a deck may hold few cards that share the question's words.
+    """
+    found = [*shortlist, *itertools.islice(more, COVER_SCAN)]
+    ranked = sorted(
+        (option for option in found if _cover(answer, option)),
+        key=lambda option: -_cover(answer, option),
+    )
+    return ranked
+
+
+def _balanced(
+    shortlist: list[_Option],
+    answer: _Option,
+    covers: list[_Option],
+    wanted: int,
+    rng: random.Random,
+) -> list[_Option]:
+    """``wanted`` options from the shortlist that leave no surface cue to the answer.
+
+    The answer's length rank among the options is drawn uniformly, so picking
+    the longest, shortest or middle option scores chance; and when the answer
+    shares words with the question, the ``covers`` sharing more (else as
+    many) is taken first, so picking the most similar option does not find it.
+    """
+    shorter_wanted = rng.randrange(wanted + 1)
+    need = {True: shorter_wanted, False: wanted - shorter_wanted}
+    picked: list[_Option] = []
+    for option in covers:
+        if len(picked) >= min(COVERS, wanted):
+            break
+        side = option.length < answer.length
+        if option.length == answer.length or need[side] > 0:
+            picked.append(option)
+            need[side] -= option.length != answer.length
+    rest = [o for o in shortlist if o not in picked]
+    picked += [o for o in rest if o.length < answer.length][: max(need[True], 0)]
+    picked += [o for o in rest if o.length > answer.length][: max(need[False], 0)]
+    for option in [*covers, *rest]:
+        if len(picked) >= wanted:
+            break
+        if option not in picked:
+            picked.append(option)
+    return picked[:wanted]
 
 
 def _ask(
     item: QuizItem, kind: QuizDirection, pool: _Pool, choices: int, rng: random.Random
 ) -> Question | None:
-    """One question about ``item``, or None when no distractor exists."""
+    """One question about ``item``, or None when no fair distractor exists."""
     if item.gap is not None:
         kind = QuizDirection.TERM  # a cloze card's definition would give its gap away
-    answer = _Candidate.of(item)
-    distractors = _pick_distractors(answer, pool, kind, choices - 1, rng)
+    asking = _Asking(_Candidate.of(item), kind)
+    wanted = choices - 1
+    size = max(SHORTLIST_FACTOR * wanted, SHORTLIST_MIN)
+    answer = asking.answer_option
+    seen = {normalize_term(answer.text)}
+    own, others = pool.groups_for(item.deck)
+    fair = _fair_options(asking, pool, own, seen, rng)
+    shortlist = list(itertools.islice(fair, size))
+    if len(shortlist) < wanted:  # other decks fill in only for a deck too small
+        fair = _fair_options(asking, pool, others, seen, rng)
+        shortlist += itertools.islice(fair, size - len(shortlist))
+    if any(answer.overlap):  # a cover may come from another deck: fairness comes first
+        more = itertools.chain(fair, _fair_options(asking, pool, others, seen, rng))
+        covers = _covering(answer, shortlist, more)
+    else:
+        covers = []
+    distractors = _balanced(shortlist, answer, covers, wanted, rng)
     if not distractors:
         return None
     rng.shuffle(distractors)
     options = [*distractors]
     answer_index = rng.randrange(len(options) + 1)
-    options.insert(answer_index, answer)
-    shown = QuizDirection.DEFINITION if kind is QuizDirection.TERM else QuizDirection.TERM
+    options.insert(answer_index, asking.answer_option)
     return Question(
         card_id=item.card_id,
         kind=kind,
-        prompt=answer.text(shown),
-        options=tuple(cand.text(kind) for cand in options),
-        option_card_ids=tuple(cand.item.card_id for cand in options),
+        prompt=asking.prompt,
+        options=tuple(option.text for option in options),
+        option_card_ids=tuple(option.cand.item.card_id for option in options),
         answer_index=answer_index,
         note=_shortfall_note(len(options), choices, kind),
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from trainer.core.model import SCHEDULING_MODES, CardStatus, ReviewRecord
+from trainer.core.model import RETENTION_MODES, CardStatus, ReviewRecord
 from trainer.core.scheduler import MATURE_INTERVAL_DAYS
 from trainer.core.sm2 import PASSING_QUALITY, SM2
 
@@ -65,9 +65,9 @@ class DayActivity:
     """Everything the statistics need to know about one study day's answers.
 
     ``reviews`` and ``seconds`` count every answer (study, drill and quiz) since
-    they measure effort; the new-card and retention counters count only answers
-    that moved the schedule, since drills repeat a card already failed today and
-    would inflate the failure rate.
+    they measure effort; the new-card and retention counters count only study
+    answers: drills repeat a card already failed today and would inflate the
+    failure rate, and a quiz logs its wrong answers only (``RETENTION_MODES``).
     """
 
     day: dt.date
@@ -95,7 +95,7 @@ class _DayTally:
     def add(self, review: ReviewRecord) -> None:
         self.reviews += 1
         self.seconds += (review.response_ms or 0) / 1000
-        if review.mode not in SCHEDULING_MODES:
+        if review.mode not in RETENTION_MODES:
             return
         passed = review.grade >= PASSING_QUALITY
         before = review.before

@@ -57,6 +57,8 @@ class ImportOutcome:
     path: Path
     cards: int
     messages: tuple[str, ...]
+    #: definitions that name their own term (shown with the name blanked in questions)
+    self_naming: int = 0
 
 
 def import_messages(result: GlossaryImport, source: str) -> list[str]:
@@ -179,7 +181,19 @@ def _import_glossary(
     with restored_on_failure([path]):
         write_file(path, text_out)
         trainer.sync_deck_file(path, deck)
-    return ImportOutcome(slug, path, len(deck.cards), tuple(messages))
+    naming = count_self_naming(deck)
+    return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming)
+
+
+def count_self_naming(deck: Deck) -> int:
+    """How many definitions name their own term: questions show those names blanked."""
+    from trainer.core.fairness import card_names, names_itself
+
+    return sum(
+        1
+        for card in deck.cards
+        if names_itself(card.definition, card_names(card.term, tuple(card.aliases)))
+    )
 
 
 def _refuse_slug_taken(trainer: Trainer, slug: str, path: Path) -> None:

@@ -9,8 +9,8 @@ its rules exactly:
 
 - undone answers (a row in ``review_undos``) do not count at all;
 - ``reviews`` and ``seconds`` count every answer, drills included;
-- new, young and mature count only answers that moved the schedule (the
-  scheduling modes); new is "no due day before the answer", and young and
+- new, young and mature count only study answers (``RETENTION_MODES``: a
+  quiz logs only its wrong answers); new is "no due day before the answer", and young and
   mature both need ``prev_repetitions > 0``, split at the mature interval;
 - a missing state column reads as the core reads it (``_state`` in the store):
   repetitions and interval 0, an empty due day as none.
@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from trainer.core.model import SCHEDULING_MODES, CardStatus, Direction
+from trainer.core.model import RETENTION_MODES, CardStatus, Direction
 from trainer.core.scheduler import MATURE_INTERVAL_DAYS
 from trainer.core.sm2 import PASSING_QUALITY, SM2State
 from trainer.core.stats import (
@@ -57,7 +57,7 @@ ALL_DECKS = "all decks"
 _NOT_COUNTED, _NEW, _YOUNG, _MATURE = range(4)
 # The category of one answer, in the order of the core's if/elif chain.
 _CATEGORY = f"""CASE
-    WHEN r.mode NOT IN ({", ".join(f"'{mode}'" for mode in sorted(SCHEDULING_MODES))})
+    WHEN r.mode NOT IN ({", ".join(f"'{mode}'" for mode in sorted(RETENTION_MODES))})
         THEN {_NOT_COUNTED}
     WHEN coalesce(r.prev_due, '') = '' THEN {_NEW}
     WHEN coalesce(r.prev_repetitions, 0) <= 0 THEN {_NOT_COUNTED}

@@ -666,28 +666,48 @@ class Store:
     def _new_statuses(
         self, directions: dict[str, tuple[Direction, ...]], slugs: Sequence[str], limit: int
     ) -> list[CardStatus]:
-        """New card directions in deck, position, direction order, read lazily."""
+        """New card directions in deck, position, direction order, read lazily.
+
+        Up to ``limit`` cards from each deck, each with all its new directions:
+        the queue takes new cards from the decks in turn and keeps one direction
+        of a card a day, so any deck may supply them all.
+        """
         found: list[CardStatus] = []
         for slug in slugs:
-            wanted = directions[slug]
-            cursor = self.conn.execute(
-                """SELECT c.id, (SELECT group_concat(s.direction) FROM card_state s
-                                 WHERE s.card_id = c.id), c.directions
-                   FROM cards c
-                   WHERE c.deck = ? AND c.retired = 0 AND c.suspended = 0
-                     AND (c.directions IS NOT NULL OR (SELECT count(*) FROM card_state s
-                          WHERE s.card_id = c.id AND s.direction IN ({marks})) < ?)
-                   ORDER BY c.position""".format(marks=",".join("?" * len(wanted))),
-                [slug, *(str(d) for d in wanted), len(wanted)],
-            )
-            for card_id, studied, own in cursor:
-                done = set((studied or "").split(","))
-                for direction in _own_directions(own) or wanted:
-                    if len(found) >= limit:
-                        cursor.close()
-                        return found
-                    if str(direction) not in done:
-                        found.append(CardStatus(card_id, slug, direction))
+            found += self._new_in_deck(directions[slug], slug, limit)
+        return found
+
+    def _new_in_deck(
+        self, wanted: tuple[Direction, ...], slug: str, limit: int
+    ) -> list[CardStatus]:
+        found: list[CardStatus] = []
+        if limit <= 0:
+            return found
+        cursor = self.conn.execute(
+            """SELECT c.id, (SELECT group_concat(s.direction) FROM card_state s
+                             WHERE s.card_id = c.id), c.directions
+               FROM cards c
+               WHERE c.deck = ? AND c.retired = 0 AND c.suspended = 0
+                 AND (c.directions IS NOT NULL OR (SELECT count(*) FROM card_state s
+                      WHERE s.card_id = c.id AND s.direction IN ({marks})) < ?)
+               ORDER BY c.position""".format(marks=",".join("?" * len(wanted))),
+            [slug, *(str(d) for d in wanted), len(wanted)],
+        )
+        cards = 0
+        for card_id, studied, own in cursor:
+            done = set((studied or "").split(","))
+            fresh = [
+                CardStatus(card_id, slug, direction)
+                for direction in _own_directions(own) or wanted
+                if str(direction) not in done
+            ]
+            if not fresh:
+                continue  # a card with its own directions, all studied
+            found += fresh
+            cards += 1
+            if cards >= limit:
+                cursor.close()
+                break
         return found
 
     def _statuses_of(

@@ -57,7 +57,8 @@ class HomeScreen(Screen[None]):
         today = trainer.today_overview()
         self.query_one("#today", Static).update(
             f"Today {today.day:%a %d %b}: {today.due} due · {today.new} new · "
-            f"{today.answered} answered · streak {count_text(today.streak, 'day')}"
+            f"{today.drill} drills · {today.answered} answered · "
+            f"streak {count_text(today.streak, 'day')}"
         )
         self.query_one("#empty", Static).update(
             "" if summaries else "No decks yet. Add one with: trainer import FILE"
@@ -71,7 +72,7 @@ class HomeScreen(Screen[None]):
             table.add_row(
                 Text(visible(summary.name)),
                 summary.cards,
-                summary.new,
+                summary.new_today,
                 summary.due,
                 summary.learning,
                 key=summary.slug,

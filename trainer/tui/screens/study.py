@@ -21,7 +21,7 @@ from textual.widgets import Header, ProgressBar, Static
 
 from trainer.app.session import Prompt, StudySession
 from trainer.core.sm2 import GRADE_MEANINGS
-from trainer.core.text import interval_text, visible
+from trainer.core.text import count_text, interval_text, visible
 from trainer.tui.widgets.footer import SteadyFooter
 
 if TYPE_CHECKING:
@@ -144,14 +144,17 @@ class StudyScreen(Screen[None]):
             total=answered + counts.total, progress=answered
         )
         note = self.query_one("#drill-note", Static)
-        note.update(DRILL_NOTE if self.prompt.is_drill else "")
-        note.set_class(self.prompt.is_drill, "active")
+        text = self.prompt.note or (DRILL_NOTE if self.prompt.is_drill else "")
+        note.update(text)
+        note.set_class(bool(text), "active")
 
     def reveal(self) -> None:
         assert self.prompt is not None
         self.revealed = True
         if self.prompt.in_place is not None:  # a cloze: the gap fills in where it stands
             self.query_one("#front", Static).update(visible(self.prompt.in_place))
+        elif self.prompt.revealed_front:  # a reverse card's names, blanked until now
+            self.query_one("#front", Static).update(visible(self.prompt.revealed_front))
         self.query_one("#back-label", Static).update(self.prompt.back_label)
         self.query_one("#back", Static).update(visible(self.prompt.back))
         intervals = (
@@ -281,6 +284,9 @@ class StudyScreen(Screen[None]):
         if self.session.answers:
             self.app.switch_screen(SummaryScreen(self.session.summary()))
         else:
-            if self.prompt is None:
+            left = self.session.counts.total
+            if left:
+                self.app.notify(f"{count_text(left, 'card')} left for today.", timeout=3)
+            else:
                 self.app.notify("Nothing left to study today.", timeout=3)
             self.app.pop_screen()

@@ -38,7 +38,7 @@ class SummaryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="summary"):
-            yield Static("Session complete", id="summary-title", markup=False)
+            yield Static(self.summary.title, id="summary-title", markup=False)
             yield Static("\n".join(summary_lines(self.summary)), id="summary-body", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 

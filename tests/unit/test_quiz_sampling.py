@@ -100,7 +100,11 @@ def test_a_sampled_deck_quiz_asks_active_cards_of_the_decks(
     cards = {c.id: c.card for c in big.store.cards()}
     for question in run.questions:
         assert len(set(question.options)) == 4
-        assert question.options[question.answer_index] == cards[question.card_id].definition
+        # the right option is the asked card's definition (its own term shown as a blank)
+        assert question.option_card_ids[question.answer_index] == question.card_id
+        assert cards[question.card_id].definition.endswith(
+            question.options[question.answer_index].split("_____")[-1]
+        )
         assert set(question.option_card_ids) <= active_ids(big, None)
     expected = sorted(decks) if decks is not None else ["alpha", "beta", "gamma"]
     assert sorted(run.decks) == expected

@@ -285,7 +285,7 @@ class _Asking:
         answer = self.answer
         if cand.item.card_id == answer.item.card_id:
             return True
-        if (cand.item.gap is None) != self.cloze:
+        if (cand.item.gap is not None) != self.cloze:
             return True  # gaps answer gaps, definitions answer terms
         if self.cloze:
             return cand.definition_key == answer.definition_key

@@ -122,6 +122,10 @@ INDEXES = {
         "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
         # the first column is the deck read off card_id (an expression: no name)
         "idx_card_state_deck": [None, "direction", "repetitions", "interval"],
+        # Browse sorted by state, interval or easiness walks these
+        "idx_card_state_repetitions": ["repetitions"],
+        "idx_card_state_interval": ["interval"],
+        "idx_card_state_easiness": ["easiness"],
     },
     "reviews": {
         "idx_reviews_day": ["day"],

@@ -273,6 +273,13 @@ def m010_anki_notes(db: Database) -> None:
     db.execute("ALTER TABLE decks ADD COLUMN changed_at TEXT")
 
 
+def m011_browse_by_schedule(db: Database) -> None:
+    """Browse sorted by a schedule column picks its first page by walking an index
+    on that column (due and lapses already have one) instead of sorting every row."""
+    for column in ("repetitions", "interval", "easiness"):
+        db.execute(f"CREATE INDEX idx_card_state_{column} ON card_state ({column})")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -285,6 +292,7 @@ SCHEMA_STEPS = (
     m008_fsrs,
     m009_missing_term_drafts,
     m010_anki_notes,
+    m011_browse_by_schedule,
 )
 
 

@@ -290,6 +290,19 @@ def m012_progress_indexes(db: Database) -> None:
     db.execute("CREATE INDEX idx_card_state_due_card ON card_state (due, card_id, direction)")
 
 
+def m013_search_short_prefixes(db: Database) -> None:
+    """Browse matches every word as a prefix; a one- or two-letter prefix matched
+    most of the vocabulary and FTS5 merged every matching term's list. FTS5's
+    prefix indexes keep those ready (same matches; about 4% more file). The
+    triggers of m002 name the table, so they keep working on the new one."""
+    db.execute("DROP TABLE cards_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE "cards_fts" USING FTS5 ("term", "definition", "aliases", '
+        "\"tags\", tokenize='unicode61 remove_diacritics 2', content=\"cards\", prefix='1 2')"
+    )
+    db.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -304,6 +317,7 @@ SCHEMA_STEPS = (
     m010_anki_notes,
     m011_browse_by_schedule,
     m012_progress_indexes,
+    m013_search_short_prefixes,
 )
 
 

@@ -117,12 +117,19 @@ INDEXES = {
         "idx_cards_deck_position": ["deck", "position"],
         "idx_cards_term": ["term"],
         "idx_cards_deck_retired": ["deck", "retired", "suspended"],
+        "idx_cards_deck_directions": ["deck", "retired", "directions"],
     },
     "card_state": {
         "idx_card_state_due": ["due"],
         "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
         # the first column is the deck read off card_id (an expression: no name)
         "idx_card_state_deck": [None, "direction", "repetitions", "interval"],
+        # Browse sorted by state, interval or easiness walks these
+        "idx_card_state_repetitions": ["repetitions"],
+        "idx_card_state_interval": ["interval"],
+        "idx_card_state_easiness": ["easiness"],
+        # Progress's due forecast reads this alone
+        "idx_card_state_due_card": ["due", "card_id", "direction"],
     },
     "reviews": {
         "idx_reviews_day": ["day"],

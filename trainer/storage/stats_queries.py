@@ -290,9 +290,9 @@ def _due_by_day(
     """Like the category counts: grouped by the deck prefix of the card id, with
     the (few) retired or suspended cards' states taken off afterwards.
 
-    The due index finds the states due within the horizon, a fifth of them or
-    less; without ``INDEXED BY`` SQLite prefers the deck index for its grouping
-    and reads every state.
+    The covering due index (m012) finds the states due within the horizon, a
+    fifth of them or less, and holds all this reads; without ``INDEXED BY``
+    SQLite prefers the deck index for its grouping and reads every state.
     """
     if horizon <= 0:
         return {}
@@ -300,7 +300,7 @@ def _due_by_day(
     decks = sorted({deck for deck, _ in wanted})
     due_states = db.execute(
         f"""SELECT {DECK_OF_CARD_ID} AS deck, direction, max(due, ?) AS day, count(*)
-            FROM card_state INDEXED BY idx_card_state_due
+            FROM card_state INDEXED BY idx_card_state_due_card
             WHERE due <= ? GROUP BY deck, direction, day""",
         dates,
     ).fetchall()

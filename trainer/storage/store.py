@@ -1221,6 +1221,13 @@ class Store:
                     ORDER BY {order} LIMIT ?""",
                 [*params, limit, *pair_params, limit],
             ).fetchall()
+        elif (sort in SCHEDULE_SORTS or sort == "direction") and total > _SORT_WHOLE:
+            page = _SchedulePage(self.conn, columns, pairs, pair_params, condition, params)
+            if sort == "direction":
+                values = sorted({d for deck in directions for d in map(str, directions[deck])})
+                rows = page.by_direction(values[::-1] if descending else values, limit)
+            else:
+                rows = page.by_schedule(sort, descending, limit)
         else:
             rows = self.conn.execute(
                 f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {order} LIMIT ?",
@@ -1386,6 +1393,128 @@ BROWSE_SORTS = {
 }
 #: sorts that read the card only, never its schedule
 CARD_SORTS = ("term", "deck")
+#: sorts by one card_state column, each with an index: the column, and whether a row
+#: without a value (no state yet) sorts first when ascending (``state``: coalesce to
+#: -1, below every count) or always last (NULLS LAST)
+SCHEDULE_SORTS = {
+    "state": ("repetitions", True),
+    "due": ("due", False),
+    "interval": ("interval", False),
+    "easiness": ("easiness", False),
+    "lapses": ("lapses", False),
+}
+#: a tie group of a schedule column larger than this is paged by walking the term
+#: index (cheap when the group holds many cards) instead of sorting the group
+_WALK_GROUP = 4000
+#: up to this many matching rows (a narrow search), sorting them all is cheapest
+_SORT_WHOLE = 2000
+
+
+class _SchedulePage:
+    """One Browse page sorted by a schedule column or by direction, without sorting
+    every card: the same rows, in the same order, as ``ORDER BY key NULLS LAST,
+    term COLLATE NOCASE, direction`` over all of them.
+
+    The rows with a value come in the column's order from its index: the key of
+    the last row of the page is read first (an index walk of ``limit`` rows), the
+    rows strictly before it are few and sorted whole, and the rows tied with it
+    are paged in term order. Rows without a value (no state yet) follow in term
+    order, from the term index (before the others for ``state`` ascending, where
+    they count as -1: repetitions are never negative).
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        columns: str,
+        pairs: str,
+        pair_params: list[str],
+        condition: str,
+        params: list[Any],
+    ) -> None:
+        self.conn = conn
+        self.columns = columns
+        self.pairs = pairs
+        self.pair_params = pair_params
+        self.condition = condition
+        self.params = params
+
+    def _by_term(
+        self, extra: str, extra_params: list[Any], limit: int, join: str = "LEFT JOIN"
+    ) -> list[Any]:
+        """Rows in term order, cards from the term index (outer loop)."""
+        if limit <= 0:
+            return []
+        return self.conn.execute(
+            f"""SELECT {self.columns} FROM cards c
+                CROSS JOIN (VALUES {self.pairs}) p ON p.column1 = c.deck
+                {join} card_state s ON s.card_id = c.id AND s.direction = p.column2
+                WHERE {self.condition} AND {extra}
+                ORDER BY c.term COLLATE NOCASE, p.column2 LIMIT ?""",
+            [*self.pair_params, *self.params, *extra_params, limit],
+        ).fetchall()
+
+    def by_direction(self, values: Sequence[str], limit: int) -> list[Any]:
+        rows: list[Any] = []
+        for value in values:
+            rows += self._by_term("p.column2 = ?", [value], limit - len(rows))
+        return rows
+
+    def _stated(self, select: str, extra: str, extra_params: list[Any], tail: str) -> list[Any]:
+        """Rows that have a state, states (their column's index) as the outer loop."""
+        return self.conn.execute(
+            f"""SELECT {select} FROM card_state s CROSS JOIN cards c ON c.id = s.card_id
+                CROSS JOIN (VALUES {self.pairs}) p
+                  ON p.column1 = c.deck AND p.column2 = s.direction
+                WHERE {self.condition} AND {extra} {tail}""",
+            [*self.pair_params, *self.params, *extra_params],
+        ).fetchall()
+
+    def by_schedule(self, sort: str, descending: bool, limit: int) -> list[Any]:
+        column, empty_first = SCHEDULE_SORTS[sort]
+        key = f"s.{column}"
+        empty_first = empty_first and not descending
+        rows: list[Any] = []
+        if empty_first:
+            rows += self._by_term(f"{key} IS NULL", [], limit)
+        rows += self._valued(key, "DESC" if descending else "ASC", limit - len(rows))
+        if not empty_first:
+            rows += self._by_term(f"{key} IS NULL", [], limit - len(rows))
+        return rows
+
+    def _valued(self, key: str, direction: str, limit: int) -> list[Any]:
+        """The first ``limit`` rows whose ``key`` has a value, in key, term, direction order."""
+        if limit <= 0:
+            return []
+        ties = "c.term COLLATE NOCASE, p.column2"
+        last = self._stated(
+            key,
+            f"{key} IS NOT NULL",
+            [],
+            f"ORDER BY {key} {direction} LIMIT 1 OFFSET {limit - 1:d}",
+        )
+        if not last:  # fewer than a page: all of them
+            return self._stated(
+                self.columns, f"{key} IS NOT NULL", [], f"ORDER BY {key} {direction}, {ties}"
+            )
+        bound = last[0][0]
+        before = self._stated(
+            self.columns,
+            f"{key} {'>' if direction == 'DESC' else '<'} ?",
+            [bound],
+            f"ORDER BY {key} {direction}, {ties}",
+        )
+        wanted = limit - len(before)
+        (group,) = self.conn.execute(
+            f"SELECT count(*) FROM card_state s WHERE {key} = ?", [bound]
+        ).fetchone()
+        if group > _WALK_GROUP:
+            tied = self._by_term(f"{key} = ?", [bound], wanted, "CROSS JOIN")
+        else:
+            tied = self._stated(
+                self.columns, f"{key} = ?", [bound], f"ORDER BY {ties} LIMIT {wanted:d}"
+            )
+        return before + tied
 
 
 def order_cards(sort: str, direction: str) -> str:

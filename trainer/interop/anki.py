@@ -369,12 +369,16 @@ class _Budget:
                 f"note {note} holds {len(text)} characters (the limit is "
                 f"{self.limits.note_chars}): too large to import"
             )
-        self.chars += len(text)
+        self._spend(len(text))
+        return text
+
+    def _spend(self, size: int) -> None:
+        """Count ``size`` characters (or bytes) against the package's whole text budget."""
+        self.chars += size
         if self.chars > self.limits.text_chars:
             raise PackageError(
                 f"the notes hold more than {self.limits.text_chars} characters: too large to import"
             )
-        return text
 
     def blob(self, value: object, what: str) -> bytes:
         """A binary column (a note type's or template's settings), within the same budget."""
@@ -384,11 +388,7 @@ class _Budget:
                 f"a {what}'s settings hold {len(data)} bytes (the limit is "
                 f"{self.limits.note_chars}): too large to import"
             )
-        self.chars += len(data)
-        if self.chars > self.limits.text_chars:
-            raise PackageError(
-                f"the notes hold more than {self.limits.text_chars} characters: too large to import"
-            )
+        self._spend(len(data))
         return data
 
 

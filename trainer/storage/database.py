@@ -284,6 +284,8 @@ def m011_refused_deck_files(db: Database) -> None:
         "CREATE TABLE refused_deck_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
         "mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, message TEXT NOT NULL)"
     )
+
+
 def m012_browse_by_schedule(db: Database) -> None:
     """Browse sorted by a schedule column picks its first page by walking an index
     on that column (due and lapses already have one) instead of sorting every row."""

@@ -9,7 +9,7 @@ untouched by it.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,28 +64,14 @@ class QuizSetupScreen(ModalScreen[QuizOptions | None]):
             yield Static("Quiz", id="setup-title", markup=False)
             with Grid(id="setup-fields"):
                 yield Label("Deck")
-                yield Select(
-                    [("All decks", ALL_DECKS), *decks],
-                    value=chosen,
-                    allow_blank=False,
-                    compact=True,
-                    id="setup-deck",
-                )
+                yield _choice([("All decks", ALL_DECKS), *decks], chosen, "setup-deck")
                 yield Label("Cards")
-                yield Select(
-                    [(SOURCE_LABELS[s], s) for s in SOURCES],
-                    value=last.source,
-                    allow_blank=False,
-                    compact=True,
-                    id="setup-source",
-                )
+                yield _choice([(SOURCE_LABELS[s], s) for s in SOURCES], last.source, "setup-source")
                 yield Label("Direction")
-                yield Select(
+                yield _choice(
                     [(DIRECTION_LABELS[d], d) for d in DIRECTIONS],
-                    value=last.direction,
-                    allow_blank=False,
-                    compact=True,
-                    id="setup-direction",
+                    last.direction,
+                    "setup-direction",
                 )
                 yield Label("Questions")
                 yield Input(str(last.questions), id="setup-questions", type="integer", compact=True)
@@ -137,3 +123,8 @@ class QuizSetupScreen(ModalScreen[QuizOptions | None]):
             self.action_start()
         else:
             self.action_cancel()
+
+
+def _choice(options: list[tuple[str, Any]], value: Any, widget_id: str) -> Select[Any]:
+    """One of the form's drop-downs: always a value, drawn compact."""
+    return Select(options, value=value, allow_blank=False, compact=True, id=widget_id)

@@ -13,7 +13,7 @@ import pytest
 from trainer.app.trainer import Trainer
 from trainer.core.search import parse_query
 from trainer.storage import store as store_module
-from trainer.storage.store import BROWSE_SORTS, _browse_conditions, _studied_pairs
+from trainer.storage.store import BROWSE_SORTS, _browse_conditions, _studied_pairs, fts_query
 
 
 def write_decks(deck_dir: Path, rng: random.Random) -> None:
@@ -65,7 +65,10 @@ def reference(trainer: Trainer, query: str, sort: str, descending: bool, limit: 
     """The plain query: every matching row joined, sorted whole, then cut."""
     directions = trainer.deck_directions()
     pairs, pair_params = _studied_pairs(directions, sorted(directions))
-    where, params = _browse_conditions(parse_query(query), None)
+    parsed = parse_query(query)
+    match = fts_query(parsed.text)
+    matched = "c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)" if match else None
+    where, params = _browse_conditions(parsed, None, matched, [match] if match else [])
     order = "DESC" if descending else "ASC"
     rows = trainer.store.conn.execute(
         f"""SELECT c.id, p.column2 FROM cards c CROSS JOIN (VALUES {pairs}) p

@@ -1188,7 +1188,56 @@ class Store:
         pairs, pair_params = _studied_pairs(directions, sorted(directions))
         if not pairs:
             return [], 0
-        where, params = _browse_conditions(query, decks)
+        with self._text_matches(query.text) as (matched, match_params):
+            where, params = _browse_conditions(query, decks, matched, match_params)
+            return self._browse_page(
+                query, directions, pairs, pair_params, where, params, sort, descending, limit
+            )
+
+    @contextmanager
+    def _text_matches(self, text: str) -> Iterator[tuple[str | None, list[Any]]]:
+        """The WHERE term matching Browse's free text (None: no text), with its parameters.
+
+        A narrow search stays a subquery. A broad one (a letter or two matches
+        most of 100k cards) is put once into a temporary table keyed by rowid:
+        SQLite would otherwise build the same set of matches again for the count
+        and for each query of the page, each time costing more than the page.
+        """
+        match = fts_query(text)
+        if not match:
+            yield None, []
+            return
+        (found,) = self.conn.execute(
+            "SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?", [match]
+        ).fetchone()
+        if found <= _SORT_WHOLE:
+            yield "c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)", [match]
+            return
+        self.conn.execute("DROP TABLE IF EXISTS temp.browse_matches")
+        self.conn.execute("CREATE TEMP TABLE browse_matches (id INTEGER PRIMARY KEY)")
+        try:
+            self.conn.execute(
+                "INSERT INTO temp.browse_matches "
+                "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?",
+                [match],
+            )
+            yield "+c.rowid IN temp.browse_matches", []
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.browse_matches")
+
+    def _browse_page(
+        self,
+        query: SearchQuery,
+        directions: dict[str, tuple[Direction, ...]],
+        pairs: str,
+        pair_params: list[str],
+        where: list[str],
+        params: list[Any],
+        sort: str,
+        descending: bool,
+        limit: int,
+    ) -> tuple[list[BrowseRow], int]:
+        """Browse's count and first page, once the conditions are known."""
         # CROSS JOIN keeps the cards as the outer loop, so the term index serves
         # the first page of the default order instead of sorting every row
         source = (
@@ -1581,14 +1630,15 @@ def _deck_conditions(
 
 
 def _browse_conditions(
-    query: SearchQuery, decks: Sequence[str] | None
+    query: SearchQuery, decks: Sequence[str] | None, matched: str | None, match_params: list[Any]
 ) -> tuple[list[str], list[Any]]:
-    """WHERE terms over ``c`` (card) and ``s`` (its state in the row's direction)."""
+    """WHERE terms over ``c`` (card) and ``s`` (its state in the row's direction);
+    ``matched`` is the free-text condition of ``Store._text_matches``."""
     where = ["c.retired = 0"]
     params: list[Any] = []
-    if match := fts_query(query.text):
-        where.append("c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)")
-        params.append(match)
+    if matched:
+        where.append(matched)
+        params += match_params
     for tag in query.tags:
         where.append("EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ? COLLATE NOCASE)")
         params.append(tag)

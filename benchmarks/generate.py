@@ -460,7 +460,7 @@ def fill_database(
     made: History,
     deck_path: Path,
 ) -> None:
-    from trainer.storage import open_database
+    from trainer.storage import daily_totals, open_database
 
     db = open_database(path)
     conn: sqlite3.Connection = db.conn
@@ -507,6 +507,8 @@ def fill_database(
     )
     for _name, sql in indexes:
         conn.execute(sql)
+    # the per-day totals, as the migration that made them counts an existing log
+    daily_totals.refresh(conn)
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

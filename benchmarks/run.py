@@ -701,7 +701,8 @@ def interactive_figures(  # type: ignore[no-untyped-def]
             mine, base = interactive.progress_figure(trainer, str(db), today, 3)
             return mine, base, "median of 3; floor = the stats floor's queries"
 
-        figures.append(measure("progress", "open Progress (progress model, 30 days)")(progress))
+        label = "open Progress (what it reads: a year, heatmap, report)"
+        figures.append(measure("progress", label)(progress))
     if "summary" in wanted:
 
         def summary() -> tuple[float, float, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from trainer.storage import database
+from trainer.storage import daily_totals, database
 from trainer.storage.database import DatabaseError, open_database
 
 TRAINER_TABLES = {
@@ -26,6 +26,7 @@ TRAINER_TABLES = {
     "anki_notes",
     "anki_notetypes",
     "refused_deck_files",
+    "daily_totals",
 }
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {
@@ -99,6 +100,17 @@ COLUMNS = {
     ],
     "scheduler_fits": ["id", "scheduler", "fitted_at", "parameters", "reviews", "through_day"],
     "meta": ["key", "value"],
+    "daily_totals": [
+        "day",
+        "deck",
+        "reviews",
+        "response_ms",
+        "new_cards",
+        "young_total",
+        "young_passed",
+        "mature_total",
+        "mature_passed",
+    ],
 }
 
 PRIMARY_KEYS = {
@@ -110,6 +122,7 @@ PRIMARY_KEYS = {
     "quiz_attempts": ["id"],
     "scheduler_fits": ["id"],
     "meta": ["key"],
+    "daily_totals": ["deck", "day"],
 }
 
 INDEXES = {
@@ -412,3 +425,21 @@ def test_a_file_in_place_of_the_folder_is_a_database_error(tmp_path: Path) -> No
     (tmp_path / "data").write_text("a file, not a folder")
     with pytest.raises(DatabaseError, match="cannot create directory"):
         open_database(tmp_path / "data" / "trainer.db")
+
+
+def test_upgrading_counts_the_existing_log_into_the_daily_totals(db_path: Path) -> None:
+    """m015 counts the log once, so the first Progress after upgrading does not."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(database.connect(db_path))
+    database.migration_set().apply(db, stop_before="m015_daily_totals")
+    insert_review(db, "r1")
+    insert_review(db, "r2")
+    close(db)
+    db = open_database(db_path)
+    try:
+        assert daily_totals.is_current(db.conn)
+        assert [(r["day"], r["deck"], r["reviews"]) for r in db["daily_totals"].rows] == [
+            ("2026-03-04", "deck", 2)
+        ]
+    finally:
+        close(db)

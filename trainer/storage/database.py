@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.errors import TrainerError, os_error
+from trainer.storage.sql_terms import DECK_OF_CARD_ID
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -28,15 +29,6 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_SECONDS = 30
 #: The name sqlite-utils files this program's schema steps under.
 MIGRATION_SET = "trainer"
-
-
-#: The answers that count, for a query over ``reviews r``: an undo adds a row to
-#: ``review_undos`` and never touches the log. Undone answers are few, so their
-#: rowids are listed once instead of probing ``review_undos`` for every row, which
-#: also lets any index on reviews cover the query (rowid is in all of them).
-NOT_UNDONE = (
-    "r.rowid NOT IN (SELECT v.rowid FROM review_undos u JOIN reviews v ON v.id = u.review_id)"
-)
 
 
 class DatabaseError(TrainerError, RuntimeError):
@@ -178,10 +170,6 @@ def m006_browse_by_term(db: Database) -> None:
     db.execute("CREATE INDEX idx_cards_term ON cards (term COLLATE NOCASE)")
 
 
-#: A card's deck, read off its id ("<deck>/<term>"): card_state has no deck column.
-DECK_OF_CARD_ID = "substr(card_id, 1, instr(card_id, '/') - 1)"
-
-
 def m007_statistics_indexes(db: Database) -> None:
     """Statistics count cards per deck from indexes alone instead of sorting 100k rows.
 
@@ -316,6 +304,27 @@ def m014_search_short_prefixes(db: Database) -> None:
     db.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
 
 
+def m015_daily_totals(db: Database) -> None:
+    """Progress read a year of the log on every visit (half a second at a million
+    answers, seconds for one deck): the per-day, per-deck sums are kept in a
+    table instead and brought up to date from the rows added since
+    (``trainer.storage.daily_totals``). They are counted here once, so the
+    first visit after upgrading does not wait for it."""
+    from trainer.storage import daily_totals
+
+    db.execute(
+        """CREATE TABLE daily_totals (
+            day TEXT NOT NULL, deck TEXT NOT NULL,
+            reviews INTEGER NOT NULL, response_ms INTEGER NOT NULL,
+            new_cards INTEGER NOT NULL, young_total INTEGER NOT NULL,
+            young_passed INTEGER NOT NULL, mature_total INTEGER NOT NULL,
+            mature_passed INTEGER NOT NULL,
+            PRIMARY KEY (deck, day)
+        ) WITHOUT ROWID"""
+    )
+    daily_totals.refresh(db.conn)
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -332,6 +341,7 @@ SCHEMA_STEPS = (
     m012_browse_by_schedule,
     m013_progress_indexes,
     m014_search_short_prefixes,
+    m015_daily_totals,
 )
 
 

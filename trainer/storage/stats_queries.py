@@ -1,8 +1,10 @@
 """The queries behind progress statistics: per-day aggregates computed in SQL.
 
 A year of heavy study is a million review rows, so the progress screen never
-loads them: SQLite groups them per study day and returns a few hundred
-``DayActivity`` rows, which ``trainer.core.stats`` turns into every series.
+loads them: the per-day sums come from ``daily_totals`` (kept up to date from
+the rows added since the last visit), or where that table cannot be written,
+SQLite groups the log per study day; either way a few hundred ``DayActivity``
+rows, which ``trainer.core.stats`` turns into every series.
 ``trainer.core.stats.daily_activity`` is the reference these aggregates must
 equal (the unit tests compare both on the same history), so the SQL mirrors
 its rules exactly:
@@ -18,9 +20,9 @@ its rules exactly:
 ``seconds`` is the sum of whole milliseconds divided once, which can differ
 from the core's running float sum in the last bit; compare it approximately.
 
-A deck filter joins ``cards`` on ``card_id``, so a deck's retired cards keep
-their history in its figures; with no filter, every review counts, whichever
-deck it came from.
+An answer belongs to the deck its card id names (``deck/term``), so a deck's
+retired cards keep their history in its figures; with no filter, every review
+counts, whichever deck it came from.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from trainer.core.model import RETENTION_MODES, CardStatus, Direction
+from trainer.core.model import CardStatus, Direction
 from trainer.core.scheduler import MATURE_INTERVAL_DAYS
 from trainer.core.sm2 import PASSING_QUALITY, SM2State
 from trainer.core.stats import (
@@ -42,7 +44,8 @@ from trainer.core.stats import (
     DayActivity,
     QuizAttemptSummary,
 )
-from trainer.storage.database import DECK_OF_CARD_ID, NOT_UNDONE
+from trainer.storage import daily_totals
+from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
 __all__ = [
     "ALL_DECKS",
@@ -54,22 +57,13 @@ __all__ = [
 #: The deck name a quiz over every deck is filed under in quiz history.
 ALL_DECKS = "all decks"
 
-_NOT_COUNTED, _NEW, _YOUNG, _MATURE = range(4)
-# The category of one answer, in the order of the core's if/elif chain.
-_CATEGORY = f"""CASE
-    WHEN r.mode NOT IN ({", ".join(f"'{mode}'" for mode in sorted(RETENTION_MODES))})
-        THEN {_NOT_COUNTED}
-    WHEN coalesce(r.prev_due, '') = '' THEN {_NEW}
-    WHEN coalesce(r.prev_repetitions, 0) <= 0 THEN {_NOT_COUNTED}
-    WHEN coalesce(r.prev_interval, 0) < {MATURE_INTERVAL_DAYS} THEN {_YOUNG}
-    ELSE {_MATURE}
-END"""
+_NEW, _YOUNG, _MATURE = range(1, 4)  # the categories of daily_totals.CATEGORY_SQL
 _DAILY_SQL = f"""
 SELECT day, count(*), coalesce(sum(response_ms), 0),
        sum(category = {_NEW}),
        sum(category = {_YOUNG}), sum(category = {_YOUNG} AND passed),
        sum(category = {_MATURE}), sum(category = {_MATURE} AND passed)
-FROM (SELECT r.day, r.response_ms, {_CATEGORY} AS category,
+FROM (SELECT r.day, r.response_ms, {daily_totals.CATEGORY_SQL} AS category,
              r.grade >= {PASSING_QUALITY} AS passed
       FROM reviews r WHERE {{where}})
 GROUP BY day ORDER BY day"""
@@ -86,12 +80,11 @@ def _review_filter(
     clauses = [NOT_UNDONE]
     params: list[Any] = []
     if decks is not None:
-        # IN (subquery) lets SQLite walk the deck's cards and then each card's reviews
-        # through the (card_id, direction, answered_at) index, instead of every review.
-        clauses.append(
-            f"r.card_id IN (SELECT c.id FROM cards c WHERE c.deck IN ({_placeholders(decks)}))"
-        )
-        params += list(decks)
+        # an answer belongs to the deck its card id names ("deck/term"): a range of
+        # card ids per deck, which the (card_id, direction, answered_at) index serves
+        clauses.append("(" + " OR ".join("(r.card_id >= ? AND r.card_id < ?)" for _ in decks) + ")")
+        for deck in decks:
+            params += [f"{deck}/", f"{deck}0"]  # "0" is the character after "/"
     if since is not None:
         clauses.append("r.day >= ?")
         params.append(since.isoformat())
@@ -114,6 +107,9 @@ def daily_activity(
     """
     if decks is not None and not decks:
         return []
+    kept = daily_totals.daily_activity(db, decks, since, until)
+    if kept is not None:
+        return kept
     where, params = _review_filter(decks, since, until)
     rows = db.execute(_DAILY_SQL.format(where=where), params).fetchall()
     return [
@@ -139,6 +135,9 @@ def study_days(db: sqlite3.Connection, decks: Sequence[str] | None = None) -> li
         from trainer.storage.store import Store
 
         return Store(db).study_days()
+    kept = daily_totals.study_days(db, decks)
+    if kept is not None:
+        return kept
     where, params = _review_filter(decks, None, None)
     rows = db.execute(
         f"SELECT DISTINCT r.day FROM reviews r WHERE {where} ORDER BY r.day", params
@@ -304,13 +303,19 @@ def _due_by_day(
             WHERE due <= ? GROUP BY deck, direction, day""",
         dates,
     ).fetchall()
+    # retired, then active but suspended: two seeks of the (deck, retired, suspended)
+    # index, where one OR of the two made SQLite read every card of the decks
+    in_decks = f"deck IN ({_placeholders(decks)})"
     hidden_states = db.execute(
         f"""SELECT c.deck, s.direction, max(s.due, ?) AS day, count(*)
             FROM cards c JOIN card_state s ON s.card_id = c.id
-            WHERE c.deck IN ({_placeholders(decks)}) AND (c.retired = 1 OR c.suspended = 1)
+            WHERE c.rowid IN (SELECT rowid FROM cards WHERE {in_decks} AND retired = 1
+                              UNION ALL
+                              SELECT rowid FROM cards
+                              WHERE {in_decks} AND retired = 0 AND suspended = 1)
               AND s.due <= ?
             GROUP BY c.deck, s.direction, day""",
-        [dates[0], *decks, dates[1]],
+        [dates[0], *decks, *decks, dates[1]],
     ).fetchall()
     due: dict[dt.date, int] = {}
     for rows, sign in ((due_states, 1), (hidden_states, -1)):
@@ -320,7 +325,8 @@ def _due_by_day(
                 due[key] = due.get(key, 0) + sign * count
     own_states = db.execute(
         f"""SELECT c.deck, s.direction, c.directions, max(s.due, ?) AS day, count(*)
-            FROM cards c JOIN card_state s ON s.card_id = c.id
+            FROM cards c INDEXED BY idx_cards_deck_directions
+            JOIN card_state s ON s.card_id = c.id
             WHERE c.deck IN ({_placeholders(decks)}) AND c.retired = 0 AND c.suspended = 0
               AND c.directions IS NOT NULL AND s.due <= ?
             GROUP BY c.deck, s.direction, c.directions, day""",

@@ -32,7 +32,8 @@ from trainer.core.model import (
 from trainer.core.replay import Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
-from trainer.storage.database import DECK_OF_CARD_ID, NOT_UNDONE, as_database
+from trainer.storage.database import as_database
+from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

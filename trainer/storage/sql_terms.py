@@ -1,0 +1,13 @@
+"""SQL fragments shared by the storage modules: a leaf, so any of them (the
+migrations included) can use them without importing each other."""
+
+#: The answers that count, for a query over ``reviews r``: an undo adds a row to
+#: ``review_undos`` and never touches the log. Undone answers are few, so their
+#: rowids are listed once instead of probing ``review_undos`` for every row, which
+#: also lets any index on reviews cover the query (rowid is in all of them).
+NOT_UNDONE = (
+    "r.rowid NOT IN (SELECT v.rowid FROM review_undos u JOIN reviews v ON v.id = u.review_id)"
+)
+
+#: A card's deck, read off its id ("<deck>/<term>"): card_state has no deck column.
+DECK_OF_CARD_ID = "substr(card_id, 1, instr(card_id, '/') - 1)"

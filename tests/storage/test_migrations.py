@@ -131,6 +131,7 @@ INDEXES = {
         "idx_cards_term": ["term"],
         "idx_cards_deck_retired": ["deck", "retired", "suspended"],
         "idx_cards_deck_directions": ["deck", "retired", "directions"],
+        "idx_cards_leech": ["leech_at"],
     },
     "card_state": {
         "idx_card_state_due": ["due"],

@@ -245,3 +245,25 @@ async def test_it_scrolls_and_draws_at_every_window(
         weeks, cell = view.layout_for(view.content_size.width)
         assert weeks == 53
         assert cell == (2 if size[0] >= 160 else 1)
+
+
+async def test_opened_again_it_is_the_same_screen_with_fresh_figures(
+    studied: Trainer, clock: FixedClock, size: tuple[int, int]
+) -> None:
+    """The screen is built once per app (composing it cost more than its figures):
+    shown again, it starts at the top, on all decks, with the answers given since."""
+    app = TrainerApp(studied)
+    async with app.run_test(size=size) as pilot:
+        first = await open_progress(app, pilot)
+        await pilot.press("d")  # one deck
+        await pilot.press("end")
+        await pilot.pause()
+        assert first.query_one("#progress-body").scroll_y > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        studied.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY, 1000)
+        again = await open_progress(app, pilot)
+        assert again is first
+        assert again.decks is None and again.sub_title == "Progress: all decks"
+        assert again.query_one("#progress-body").scroll_y == 0
+        assert "Reviews today 5" in " ".join(plain(app, "#progress-streak").split())

@@ -325,6 +325,12 @@ def m015_daily_totals(db: Database) -> None:
     daily_totals.refresh(db.conn)
 
 
+def m016_leech_index(db: Database) -> None:
+    """Progress lists the leeches on every visit, which read all 100k cards for the
+    few marked; a partial index holds just those."""
+    db.execute("CREATE INDEX idx_cards_leech ON cards (leech_at) WHERE leech_at IS NOT NULL")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -342,6 +348,7 @@ SCHEMA_STEPS = (
     m013_progress_indexes,
     m014_search_short_prefixes,
     m015_daily_totals,
+    m016_leech_index,
 )
 
 

@@ -38,6 +38,10 @@ def launch_options(
     return options
 
 
+#: The name the one Progress screen is installed under.
+PROGRESS_SCREEN = "progress"
+
+
 class TrainerApp(App[int]):
     CSS_PATH = "trainer.tcss"
     TITLE = "trainer"
@@ -121,7 +125,16 @@ class TrainerApp(App[int]):
     def open_progress(self, decks: Sequence[str] | None = None) -> None:
         from trainer.tui.screens.progress import ProgressScreen
 
-        self.push_screen(ProgressScreen(list(decks) if decks else None))
+        # One Progress screen for the app's life: composing its two dozen widgets
+        # and charts again took longer than loading its figures. It reloads
+        # whenever it is shown.
+        if not self.is_screen_installed(PROGRESS_SCREEN):
+            self.install_screen(ProgressScreen(), name=PROGRESS_SCREEN)
+        screen = self.get_screen(PROGRESS_SCREEN, ProgressScreen)
+        if screen in self.screen_stack:  # already open below: a second one of its own
+            screen = ProgressScreen()
+        screen.open_at_top(decks)
+        self.push_screen(screen)
 
     # ------------------------------------------------------------------ help
     def action_help(self) -> None:

@@ -204,6 +204,12 @@ class ProgressScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#progress-body", VerticalScroll).focus()
 
+    def open_at_top(self, decks: Sequence[str] | None) -> None:
+        """Before the app shows this screen again: these decks, from the first section."""
+        self.decks = list(decks) if decks else None
+        if self.is_mounted:
+            self.query_one("#progress-body", VerticalScroll).scroll_home(animate=False)
+
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE_AT, "-wide")
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trainer.app.fsrs_scheduler import (
+    MIN_REVIEWS_TO_FIT,
     Fit,
     FSRSScheduler,
     fit_parameters,
@@ -255,15 +256,15 @@ def load_forecast(
     latest = trainer.store.latest_fit("fsrs")
     fsrs = FSRSScheduler(latest[0] if latest else None, trainer.settings.desired_retention)
     sm2 = SM2()
-    studied = sorted(trainer.store.studied_keys(trainer.deck_directions(), decks))
+    studied = trainer.store.studied_keys(trainer.deck_directions(), decks)  # sorted
     sample = studied
     if len(studied) > FORECAST_SAMPLE:
         sample = sorted(random.Random(FORECAST_SEED).sample(studied, FORECAST_SAMPLE))
     scale = len(studied) / len(sample) if sample else 1.0
     if histories is None:
-        histories = trainer.store.scheduling_answers(decks)
+        histories = trainer.store.scheduling_answers(keys=sample)
     schedule, memory = _both_states(trainer, fsrs, sample, histories)
-    new = _new_count(trainer, decks)
+    new = _new_count(trainer, decks, days)
     per_day = trainer.settings.new_per_day
 
     def run(scheduler: Any, pairs: list[tuple[Any, Any]]) -> list[int]:
@@ -285,7 +286,7 @@ def _both_states(
 ) -> tuple[dict[Key, SM2State], dict[Key, FSRSState]]:
     """SM-2's and FSRS's states of ``keys``: the scheduler in use's from the cache,
     the other's from the log (FSRS's memory through the Rust batch)."""
-    cached = trainer.store.cached_states()
+    cached = trainer.store.states_of(keys)
     mine = {key: cached[(key[0], str(key[1]))] for key in keys}
     wanted = {key: histories.get(key, []) for key in keys}
     if trainer.scheduler.name == "fsrs" and fsrs.signature == getattr(
@@ -309,10 +310,12 @@ def _recall(fsrs: FSRSScheduler) -> Any:
     return recall
 
 
-def _new_count(trainer: Trainer, decks: Sequence[str] | None) -> int:
-    counts = trainer.store.deck_counts(trainer.deck_directions(), trainer.today())
-    chosen = counts if decks is None else {d: counts[d] for d in decks if d in counts}
-    return sum(new for new, _, _ in chosen.values())
+def _new_count(trainer: Trainer, decks: Sequence[str] | None, days: int) -> int:
+    """The new card directions the forecast introduces, at ``new_per_day`` a day:
+    counted up to what ``days`` can take, since more never changes the forecast
+    (counting all of them joined 100k cards to their states)."""
+    at_most = max(0, trainer.settings.new_per_day) * days
+    return trainer.store.count_new(trainer.deck_directions(), decks, at_most)
 
 
 # --------------------------------------------------------------------------- kept results
@@ -322,7 +325,8 @@ def _new_count(trainer: Trainer, decks: Sequence[str] | None) -> int:
 class SchedulerReport:
     check: SchedulerCheck
     forecast: LoadForecast
-    #: answers in the whole log that FSRS can learn from: ``optimize`` fits from 400
+    #: answers in the whole log that FSRS can learn from, counted up to
+    #: ``MIN_REVIEWS_TO_FIT`` (``optimize`` fits from there)
     learnable: int
 
 
@@ -350,12 +354,10 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
                 LoadForecast.from_dict(data["forecast"]),
                 data["learnable"],
             )
-    histories = store.scheduling_answers(decks)
-    whole = histories if decks is None else store.scheduling_answers()
     report = SchedulerReport(
-        check(trainer, decks, histories=histories),
-        load_forecast(trainer, decks, histories=histories),
-        len(judged_answers(whole)),
+        check(trainer, decks, histories=_check_histories(trainer, decks)),
+        load_forecast(trainer, decks),
+        store.learnable_answers(MIN_REVIEWS_TO_FIT),
     )
     value = {
         "basis": basis,
@@ -365,6 +367,17 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
     }
     store.try_set_meta(key, json.dumps(value))
     return report
+
+
+def _check_histories(trainer: Trainer, decks: Sequence[str] | None) -> Histories:
+    """The histories the check judges: every answered card direction's, or above
+    ``CHECK_SAMPLE`` of them a seeded sample's, read alone from the log (reading a
+    million answers to keep five thousand histories took seconds)."""
+    keys = trainer.store.answered_keys(decks)
+    if len(keys) <= CHECK_SAMPLE:
+        return trainer.store.scheduling_answers(decks)
+    chosen = random.Random(CHECK_SEED).sample(keys, CHECK_SAMPLE)
+    return trainer.store.scheduling_answers(keys=chosen)
 
 
 def compute_scheduler_report(trainer: Trainer, decks: Sequence[str] | None) -> SchedulerReport:

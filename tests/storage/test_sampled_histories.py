@@ -1,0 +1,127 @@
+"""Reading part of the log for the scheduler figures gives what reading all of it would.
+
+The scheduler check and the load forecast work on a sample of card directions
+on a long log; these read only the sample's histories, states and a capped
+count, each compared here with the whole log read and filtered in Python.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from trainer.app import scheduler_check
+from trainer.app.trainer import Trainer
+from trainer.core.calibration import judged_answers
+from trainer.core.clock import FixedClock
+from trainer.core.model import Direction, Mode
+
+MORE = "name: More\ndirections: [forward, reverse]\ncards:\n" + "".join(
+    f"  - term: Word{n}\n    definition: Meaning number {n}.\n" for n in range(12)
+)
+
+
+@pytest.fixture
+def studied(deck_dir: Path, make_trainer: Callable[..., Trainer], clock: FixedClock) -> Trainer:
+    (deck_dir / "more.yaml").write_text(MORE, encoding="utf-8")
+    trainer = make_trainer()
+    rng = random.Random(3)
+    cards = [card.id for card in trainer.store.cards()]
+    for day in range(40):
+        clock.advance(days=1)
+        for card in rng.sample(cards, 6):
+            direction = rng.choice([Direction.FORWARD, Direction.REVERSE])
+            mode = rng.choice([Mode.STUDY, Mode.STUDY, Mode.DRILL, Mode.QUIZ])
+            record = trainer.record_answer(card, direction, rng.randint(0, 5), mode, 900)
+            clock.advance(minutes=1)
+            if day % 7 == 3 and mode is Mode.STUDY:
+                trainer.undo(record.id)
+    return trainer
+
+
+def test_histories_of_some_keys_are_those_of_the_whole_log(studied: Trainer) -> None:
+    whole = studied.store.scheduling_answers()
+    keys = studied.store.answered_keys()
+    assert len(keys) > 10 and keys == sorted(keys)
+    chosen = random.Random(5).sample(keys, 9)
+    part = studied.store.scheduling_answers(keys=chosen)
+    assert part == {key: whole[key] for key in chosen if key in whole}
+    assert studied.store.scheduling_answers(keys=[]) == {}
+
+
+def test_answered_keys_of_a_deck(studied: Trainer) -> None:
+    everything = studied.store.answered_keys()
+    assert studied.store.answered_keys(["more"]) == [
+        k for k in everything if k[0].startswith("more/")
+    ]
+
+
+def test_states_of_some_keys_are_the_cached_ones(studied: Trainer) -> None:
+    cached = studied.store.cached_states()
+    keys = studied.store.answered_keys()[::3]
+    assert studied.store.states_of(keys) == {
+        (card, str(direction)): cached[(card, str(direction))] for card, direction in keys
+    }
+
+
+@pytest.mark.parametrize("cap", [0, 1, 5, 10_000])
+def test_learnable_answers_counts_up_to_the_cap(studied: Trainer, cap: int) -> None:
+    every = len(judged_answers(studied.store.scheduling_answers()))
+    assert every > 5
+    assert studied.store.learnable_answers(cap) == min(cap, every)
+
+
+def test_the_check_samples_whole_histories_of_answered_directions(
+    studied: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = studied.store.scheduling_answers(["more"])
+    assert scheduler_check._check_histories(studied, ["more"]) == whole  # few: all of them
+    monkeypatch.setattr(scheduler_check, "CHECK_SAMPLE", 7)
+    sampled = scheduler_check._check_histories(studied, ["more"])
+    assert 0 < len(sampled) <= 7
+    assert all(sampled[key] == whole[key] for key in sampled)
+    assert sampled == scheduler_check._check_histories(studied, ["more"])  # seeded
+
+
+def test_studied_keys_leave_out_retired_suspended_and_unknown_cards(studied: Trainer) -> None:
+    store = studied.store
+    keys = store.answered_keys(["more"])
+    retired, suspended = keys[0][0], keys[-1][0]
+    store.conn.execute("UPDATE cards SET retired = 1 WHERE id = ?", [retired])
+    store.set_suspended(suspended, True)
+    store.conn.execute(
+        "INSERT INTO card_state (card_id, direction, repetitions, easiness, interval, due, lapses)"
+        " VALUES ('more/no-such-card', 'forward', 1, 2.5, 1, '2026-03-20', 0)"
+    )
+    directions = studied.deck_directions()
+    active = {card.id for card in store.cards() if not card.retired and not card.suspended}
+    want = sorted(
+        (card, direction)
+        for card, direction in store.answered_keys()
+        if card in active and direction in directions[card.split("/")[0]]
+    )
+    assert store.studied_keys(directions, None) == want
+    assert store.studied_keys(directions, ["more"]) == [k for k in want if k[0].startswith("more")]
+
+
+@pytest.mark.parametrize("at_most", [0, 3, 20, 1000])
+def test_new_directions_are_counted_up_to_a_cap(
+    studied: Trainer, deck_dir: Path, at_most: int
+) -> None:
+    (deck_dir / "fresh.yaml").write_text(MORE.replace("More", "Fresh"), encoding="utf-8")
+    studied.sync_decks()
+    studied.store.set_suspended("fresh/word3", True)
+    directions = studied.deck_directions()
+    answered = set(studied.store.answered_keys())
+    new = [
+        (card.id, direction)
+        for card in studied.store.cards()
+        if not card.retired and not card.suspended
+        for direction in directions[card.deck]
+        if (card.id, direction) not in answered
+    ]
+    assert len(new) > 3
+    assert studied.store.count_new(directions, None, at_most) == min(at_most, len(new))

@@ -685,7 +685,7 @@ def _import_package(
         ids = {_guid_of(card, deck.slug): card.id_in(deck.slug) for card in deck.cards}
         for guid, record in deck_plan.records.items():
             if guid in ids:
-                records.append(replace(record, deck=deck.slug, card_id=ids[guid]))
+                records.append(_placed(record, deck.slug, ids[guid]))
     _retarget(plan, records)
     answers: list[_Answer] = []
     skipped = 0
@@ -728,6 +728,22 @@ def _import_package(
         reviews_present=len(answers) - added,
         reviews_skipped=skipped,
         messages=tuple(plan.messages),
+    )
+
+
+def _placed(record: NoteRecord, slug: str, card_id: str) -> NoteRecord:
+    """``record`` in the deck and card it became (a direct constructor call:
+    ``dataclasses.replace`` cost a tenth of a 100k-note import)."""
+    return NoteRecord(
+        record.guid,
+        slug,
+        card_id,
+        record.digest,
+        record.notetype_id,
+        record.fields,
+        record.term_field,
+        record.definition_field,
+        record.ords,
     )
 
 

@@ -7,7 +7,6 @@ reordering a deck or re-importing it keeps every card's history attached.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -80,10 +79,21 @@ class Card:
     #: a cloze card studies its gap forward only
     directions: tuple[Direction, ...] | None = None
 
-    @functools.cached_property
+    @property
     def identity(self) -> str:
-        """The normalized key the card's id is made of (cached: an import of 100k
-        cards asks for it several times per card, and the fields never change)."""
+        """The normalized key the card's id is made of.
+
+        Kept on the instance after the first call (the fields never change): an
+        import of 100k cards asks for it several times per card.
+        ``functools.cached_property`` takes a lock on every read in Python 3.11,
+        which cost as much as normalizing the term again.
+        """
+        known = self.__dict__.get("_identity")
+        if known is None:
+            known = self.__dict__["_identity"] = self._identity()
+        return known
+
+    def _identity(self) -> str:
         if self.cloze is not None:
             from trainer.core.cloze import strip
 

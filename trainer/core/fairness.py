@@ -365,10 +365,13 @@ def may_name_itself(text: str, term: str, aliases: Sequence[str] = ()) -> bool:
       own first test);
     - an expansion: an acronym name, which has two capitals.
     """
-    names = (term, *aliases)
-    if any(not name.islower() and sum(ch.isupper() for ch in name) >= 2 for name in names):
-        return True
     if _TWO_CAPITALS.search(text):
         return True
     folded = text.casefold()
-    return any(word in folded for name in names for word in _TEXT_WORD.findall(name.casefold()))
+    for name in (term, *aliases) if aliases else (term,):
+        if not name.islower() and sum(ch.isupper() for ch in name) >= 2:
+            return True
+        for word in _TEXT_WORD.findall(name.casefold()):
+            if word in folded:
+                return True
+    return False

@@ -213,15 +213,10 @@ def _field_index(notetype: Notetype, ref: FieldRef) -> int | None:
     return next((i for i, name in enumerate(notetype.fields) if name.casefold() == wanted), None)
 
 
-def _note_directions(
-    notetype: Notetype, note_cards: Sequence[tuple[int, int, int]]
-) -> tuple[Direction, ...]:
-    """The directions of the cards a note has: its second template is the reverse card."""
-    return _directions_of(notetype.templates, frozenset(ord_ for ord_, _, _ in note_cards))
-
-
 @functools.cache
 def _directions_of(templates: int, ords: frozenset[int]) -> tuple[Direction, ...]:
+    """The directions of the cards a note has (template ordinals ``ords``): its second
+    template is the reverse card."""
     reverse = 1 in ords and templates >= 2
     forward = bool(ords - {1}) or not reverse
     return tuple(
@@ -388,10 +383,11 @@ def _plan(
         term = one_line(term_text.text)
         anki_deck = collection.decks.get(note_cards[0][1], "Default")
         deck = _deck_for(decks, anki_deck, deck_name, known)
-        for name in (*term_text.media, *definition_text.media):
-            media.append(
-                f"{source}: {deck.name}: {term or '(no term)'!r}: media not imported: {name}"
-            )
+        if term_text.media or definition_text.media:
+            for name in (*term_text.media, *definition_text.media):
+                media.append(
+                    f"{source}: {deck.name}: {term or '(no term)'!r}: media not imported: {name}"
+                )
         if not term or not definition_text.text:
             missing = "term" if not term else "definition"
             shown = excerpt(definition_text.text or term_text.text or "(empty)", 40)
@@ -425,13 +421,14 @@ def _plan(
         card = Card(
             term=term,
             definition=definition_text.text,
-            aliases=tuple(dict.fromkeys(aliases)),
-            tags=tuple(dict.fromkeys(note.tags)),
+            aliases=tuple(dict.fromkeys(aliases)) if aliases else (),
+            tags=tuple(dict.fromkeys(note.tags)) if note.tags else (),
             example=example,
             guid=note.guid,
         )
         deck.cards.append(card)
-        deck.note_directions.append(_note_directions(notetype, note_cards))
+        ords = tuple(ord_ for ord_, _, _ in note_cards)
+        deck.note_directions.append(_directions_of(notetype.templates, frozenset(ords)))
         deck.records[note.guid] = NoteRecord(
             guid=note.guid,
             deck="",
@@ -441,7 +438,7 @@ def _plan(
             fields=values,
             term_field=term_at,
             definition_field=definition_at,
-            ords=tuple(ord_ for ord_, _, _ in note_cards),
+            ords=ords,
         )
     for reason, count in unusable.items():
         messages.append(f"{source}: {count} notes skipped: {reason}")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from trainer.core.fairness import BLANK, card_names, is_acronym, mask_names, names_itself
+from trainer.core.fairness import (
+    BLANK,
+    card_names,
+    is_acronym,
+    mask_names,
+    may_name_itself,
+    names_itself,
+)
 
 CASES = [
     pytest.param(
@@ -126,3 +135,64 @@ def test_small_words_of_a_name_are_not_blanked_alone() -> None:
     names = card_names("Reinforcement learning from human feedback")
     text = "Feedback from people, learned from rewards."
     assert mask_names(text, names) == f"{BLANK} from people, learned from rewards."
+
+
+def _words(rng: random.Random, pool: list[str], low: int, high: int) -> str:
+    return " ".join(rng.choice(pool) for _ in range(rng.randint(low, high)))
+
+
+def test_the_quick_check_never_misses_a_self_naming_text() -> None:
+    """``may_name_itself`` is a necessary condition: every text ``names_itself``
+    finds (the masking cases and thousands of generated ones, with acronyms,
+    parentheses, hyphens, plurals and accents) passes it, and it rules out most
+    of the texts that share no word with the term."""
+    rng = random.Random(7)
+    pool = [
+        "model",
+        "Model",
+        "LoRA",
+        "low",
+        "rank",
+        "Low-Rank",
+        "adaptation",
+        "of",
+        "the",
+        "(WAL)",
+        "write-ahead",
+        "log",
+        "logs",
+        "Café",
+        "CAFÉ",
+        "straße",
+        "STRASSE",
+        "SFT",
+        "supervised",
+        "fine-tuning",
+        "Fine",
+        "tuning",
+        "a",
+        "KL",
+        "divergence",
+        "x",
+        "GPUs",
+        "gpu",
+        "(",
+        ")",
+    ]
+    cases: list[tuple[str, tuple[str, ...], str]] = [
+        (values[0], values[1], values[2]) for values in (case.values for case in CASES)
+    ]
+    for _ in range(3000):
+        term = _words(rng, pool, 1, 4)
+        aliases = tuple(_words(rng, pool, 1, 2) for _ in range(rng.randint(0, 2)))
+        cases.append((term, aliases, _words(rng, pool, 0, 12)))
+    found = ruled_out = 0
+    for term, aliases, text in cases:
+        names = names_itself(text, card_names(term, aliases))
+        quick = may_name_itself(text, term, aliases)
+        assert quick or not names, (term, aliases, text)
+        found += names
+        ruled_out += not quick
+    assert found > 500
+    assert ruled_out > 100, ruled_out
+    assert not may_name_itself("One full pass through the dataset.", "epoch")

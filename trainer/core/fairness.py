@@ -43,6 +43,7 @@ __all__ = [
     "card_names",
     "is_acronym",
     "mask_names",
+    "may_name_itself",
     "names_itself",
     "word_set",
 ]
@@ -347,3 +348,30 @@ def names_itself(text: str, names: CardNames) -> bool:
 def word_set(text: str) -> frozenset[str]:
     """The folded words of a text: what a guesser compares options with."""
     return frozenset(word.casefold() for word in _TEXT_WORD.findall(text))
+
+
+def may_name_itself(text: str, term: str, aliases: Sequence[str] = ()) -> bool:
+    """False only when ``names_itself(text, card_names(term, aliases))`` is surely False.
+
+    An import counts self-naming definitions over every card of a glossary, and
+    ``card_names`` is most of that cost; most definitions share no word with
+    their term. Each of ``names_itself``'s three searches needs something this
+    checks without building the names:
+
+    - a spelled name: the first word of one of its forms occurs in the folded
+      text, and every form's words are words of the term or an alias (forms are
+      cut at spaces and parentheses, never inside a word);
+    - an acronym token: two capitals in one run of the text (``_acronym_spans``'
+      own first test);
+    - an expansion: an acronym name, which has two capitals.
+    """
+    if _TWO_CAPITALS.search(text):
+        return True
+    folded = text.casefold()
+    for name in (term, *aliases) if aliases else (term,):
+        if not name.islower() and sum(ch.isupper() for ch in name) >= 2:
+            return True
+        for word in _TEXT_WORD.findall(name.casefold()):
+            if word in folded:
+                return True
+    return False

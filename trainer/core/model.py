@@ -81,6 +81,19 @@ class Card:
 
     @property
     def identity(self) -> str:
+        """The normalized key the card's id is made of.
+
+        Kept on the instance after the first call (the fields never change): an
+        import of 100k cards asks for it several times per card.
+        ``functools.cached_property`` takes a lock on every read in Python 3.11,
+        which cost as much as normalizing the term again.
+        """
+        known = self.__dict__.get("_identity")
+        if known is None:
+            known = self.__dict__["_identity"] = self._identity()
+        return known
+
+    def _identity(self) -> str:
         if self.cloze is not None:
             from trainer.core.cloze import strip
 

@@ -32,7 +32,7 @@ from trainer.core.model import (
 from trainer.core.replay import Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
-from trainer.storage.database import as_database
+from trainer.storage.database import as_database, connect
 from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
 if TYPE_CHECKING:
@@ -145,6 +145,37 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def defer_checkpoints(self, pages: int) -> None:
+        """Let the write-ahead log grow to ``pages`` before a commit copies it into the
+        database file (SQLite's default is 1,000): that copy and its fsync, a
+        few milliseconds to a few hundred, then fall on an answer only when the
+        idle checkpoint (``checkpoint_job``) has not run for that long. A commit
+        is durable once it is in the log; the copy is housekeeping."""
+        self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+
+    def checkpoint_job(self) -> Callable[[], None] | None:
+        """A function that copies the log into the database file on a connection of
+        its own, so it may run in a thread (None for an in-memory database)."""
+        path = self.conn.execute("PRAGMA database_list").fetchone()[2]
+        if not path:
+            return None
+
+        def run() -> None:
+            conn = connect(path)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+
+        return run
+
+    def change_marker(self) -> tuple[int, int]:
+        """(rows this connection changed, ``PRAGMA data_version``): the second moves
+        whenever another connection commits, so an unchanged pair means nothing was
+        written since it was read but what the caller itself did in between."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self.conn.total_changes, version
 
     # ------------------------------------------------------------------ decks
     def deck_signatures(self) -> dict[str, DeckSignature]:

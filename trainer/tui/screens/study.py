@@ -207,6 +207,7 @@ class StudyScreen(Screen[None]):
         if self.app.trainer.is_new_leech(record):
             self.announce_leech(self.prompt.card.card.term)
         self.show_current()
+        self.app.answered()
 
     def announce_leech(self, term: str) -> None:
         trainer = self.app.trainer

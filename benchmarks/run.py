@@ -759,7 +759,7 @@ def interactive_figures(  # type: ignore[no-untyped-def]
             return mine, base, f"median of {plan.keypresses}; floor = 1-Static app, SQL answer"
 
         figures.append(
-            measure("keypress", "keypress: grade -> next card painted (Pilot)")(keypress)
+            measure("keypress", "keypress: grade -> next card's frame (headless)")(keypress)
         )
     return figures
 

@@ -586,7 +586,8 @@ class Trainer:
         now = self.now()
         today = study_day(now, self.tz, self.settings.rollover_hour)
         with self.store.write():
-            before = self.store.state_of(card_id, direction)
+            states = self.store.states_of_card(card_id)
+            before = states.get(direction, SM2State())
             drill = mode is Mode.DRILL
             after = before if drill else self.scheduler.review(before, grade, today)
             latest = self.store.latest_answer_time()
@@ -603,9 +604,9 @@ class Trainer:
                 before=before,
                 after=after,
             )
-            leech = self._became_leech(record)
+            leech = self._became_leech(record, states.get(_other(direction), SM2State()))
             suspend = leech and self.settings.leech_action == "suspend"
-            self.store.record_review(record, leech=leech, suspend=suspend)
+            self.store.append_review(record, leech=leech, suspend=suspend)
         self._last_leech = (record.id, leech)
         self._unchecked_answers += 1
         return record
@@ -629,15 +630,17 @@ class Trainer:
             return self._last_leech[1]
         return self._became_leech(record)
 
-    def _became_leech(self, record: ReviewRecord) -> bool:
+    def _became_leech(self, record: ReviewRecord, other: SM2State | None = None) -> bool:
         """One rule for lapses and leeches, per card over both directions.
 
         A lapse is a grade below 3 on a direction recalled before (``sm2.review``
         counts it); a card is a leech once the lapses of its directions add up to
         ``leech_lapses``, so a card failed in both directions is caught too.
+        ``other`` is the other direction's state, read here when not given.
         """
-        other = Direction.REVERSE if record.direction is Direction.FORWARD else Direction.FORWARD
-        besides = self.store.state_of(record.card_id, other).lapses
+        if other is None:
+            other = self.store.state_of(record.card_id, _other(record.direction))
+        besides = other.lapses
         before = replace(record.before, lapses=record.before.lapses + besides)
         after = replace(record.after, lapses=record.after.lapses + besides)
         return became_leech(before, after, self.settings.leech_lapses)
@@ -934,6 +937,10 @@ def scheduler_for(settings: Settings, store: Store) -> Scheduler[SM2State]:
 def scheduler_signature(scheduler: Scheduler[SM2State]) -> str:
     """What makes one scheduler's states differ from another's."""
     return str(getattr(scheduler, "signature", scheduler.name))
+
+
+def _other(direction: Direction) -> Direction:
+    return Direction.REVERSE if direction is Direction.FORWARD else Direction.FORWARD
 
 
 def _usable_name(name: str) -> bool:

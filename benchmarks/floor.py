@@ -85,6 +85,13 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def defer_checkpoints(conn: sqlite3.Connection) -> None:
+    """As trainer's interactive session does: the WAL checkpoint waits for idle time."""
+    from trainer.app.trainer import DEFERRED_CHECKPOINT_PAGES
+
+    conn.execute(f"PRAGMA wal_autocheckpoint = {DEFERRED_CHECKPOINT_PAGES}")
+
+
 # ------------------------------------------------------------------ queue & due
 
 

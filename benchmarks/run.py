@@ -450,6 +450,7 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
 
 def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
     from trainer.app.session import StudySession
+    from trainer.app.trainer import IDLE_CHECKPOINT_ANSWERS
     from trainer.core.model import Mode
 
     cached = generate.database(n, r, plan.seed)
@@ -568,6 +569,24 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
             )
         )
 
+    # As in the app (TrainerApp): the log's checkpoint waits for idle time, which a
+    # user's second of reading gives after every answer; the trainer's idle job runs
+    # there, untimed, for trainer and floor alike (the floor's connection defers
+    # SQLite's own checkpoint the same way, and the floor's answers count for it).
+    trainer.defer_checkpoints()
+    floor.defer_checkpoints(conn)
+
+    floor_answers = [0]
+
+    def idle(floor_answer: bool = False) -> None:
+        job = trainer.idle_job()
+        if floor_answer:  # the floor's answers are not trainer's: counted here alike
+            floor_answers[0] += 1
+            if floor_answers[0] % IDLE_CHECKPOINT_ANSWERS == 0:
+                job = trainer.store.checkpoint_job()
+        if job is not None:
+            job()
+
     if "answer" in wanted:
         entries = trainer.queue()
         rng = random.Random(plan.seed)
@@ -583,12 +602,14 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
                 started = time.perf_counter()
                 trainer.record_answer(entry.card_id, entry.direction, grade, Mode.STUDY, 4000)
                 mine_times.append(time.perf_counter() - started)
+                idle()
             for i, grade in enumerate(grades):
                 entry = entries[i % len(entries)]
                 at = (NOW + dt.timedelta(hours=2, seconds=3 * i)).isoformat()
                 started = time.perf_counter()
                 floor.answer(conn, entry.card_id, str(entry.direction), grade, at, today)
                 base_times.append(time.perf_counter() - started)
+                idle(floor_answer=True)
 
         error = None
         try:
@@ -635,6 +656,7 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
                 mine.append(
                     timed(lambda i=i: (study.answer((5, 4, 3)[i % 3], 3000), study.current()))
                 )
+                idle()
             base = []
             for i in range(plan.session_answers):
                 at = (NOW + dt.timedelta(hours=4, seconds=3 * i)).isoformat()
@@ -645,6 +667,7 @@ def bench_history(n: int, r: int, plan: Plan, wanted: set[str]) -> list[Figure]:
                     floor.first_due_text(conn, today)
 
                 base.append(timed(step))
+                idle(floor_answer=True)
             return (
                 statistics.fmean(mine),
                 statistics.fmean(base),
@@ -736,7 +759,7 @@ def interactive_figures(  # type: ignore[no-untyped-def]
             return mine, base, f"median of {plan.keypresses}; floor = 1-Static app, SQL answer"
 
         figures.append(
-            measure("keypress", "keypress: grade -> next card painted (Pilot)")(keypress)
+            measure("keypress", "keypress: grade -> next card's frame (headless)")(keypress)
         )
     return figures
 

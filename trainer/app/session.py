@@ -1,10 +1,12 @@
 """A study session: the screen's model, kept out of the widgets.
 
-The remaining queue is recomputed from the database after every answer, so
-what the session shows always agrees with what is stored: an undo, a drill
-that is passed, or another process answering the same cards are all reflected
-without bookkeeping here. The session only remembers what it needs for undo
-and for the summary.
+The remaining queue always agrees with what is stored: after an answer the
+session's plan of today's queue is advanced by the answer alone, which
+``Trainer.advance_queue`` does only where that provably equals building it
+again; anything else written meanwhile (an undo, an edit, a suspension,
+another process answering the same cards) has it built again from the
+database. The session only remembers what it needs for undo and for the
+summary.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from trainer.app.trainer import Trainer
+from trainer.app.trainer import QueuePlan, Trainer
 from trainer.core.fairness import card_names, mask_names
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.queue import QueueEntry, QueueKind
@@ -86,13 +88,16 @@ class StudySession:
     started_at: dt.datetime | None = None
     answers: list[ReviewRecord] = field(default_factory=list)
     _queue: list[QueueEntry] = field(default_factory=list)
+    _plan: QueuePlan | None = None
 
     def __post_init__(self) -> None:
         self.started_at = self.trainer.now()
         self.refresh()
 
     def refresh(self) -> None:
-        self._queue = self.trainer.queue(self.decks)
+        """Build today's queue again from the database."""
+        self._plan = self.trainer.queue_plan(self.decks)
+        self._queue = self._plan.spaced()
 
     @property
     def counts(self) -> Counts:
@@ -148,11 +153,16 @@ class StudySession:
             raise RuntimeError("no card to answer")
         entry = self._queue[0]
         mode = Mode.DRILL if entry.kind is QueueKind.DRILL else Mode.STUDY
+        before = self.trainer.change_marker()
         record = self.trainer.record_answer(
             entry.card_id, entry.direction, grade, mode, response_ms
         )
         self.answers.append(record)
-        self.refresh()
+        if self._plan is None:
+            self.refresh()
+        else:
+            self._plan = self.trainer.advance_queue(self._plan, entry, record, before)
+            self._queue = self._plan.spaced()
         return record
 
     @property

@@ -162,6 +162,23 @@ def build_queue(
     bury_siblings: bool = True,
 ) -> list[QueueEntry]:
     """Today's queue, in the order it should be shown."""
+    entries = plan_queue(statuses, today, today_log, limits, bury_siblings=bury_siblings)
+    return space_out(entries, today_log.last_card)
+
+
+def plan_queue(
+    statuses: Sequence[CardStatus],
+    today: dt.date,
+    today_log: TodayLog,
+    limits: Limits,
+    *,
+    bury_siblings: bool = True,
+) -> list[QueueEntry]:
+    """Today's queue before ``space_out``: reviews, then new cards, then drills.
+
+    Kept apart so that a study session can advance it after an answer
+    (``advance_plan``) instead of building it again.
+    """
     active = [s for s in statuses if not s.retired and not s.suspended]
     due = sorted(
         (s for s in active if s.state.due is not None and s.state.due <= today),
@@ -187,4 +204,69 @@ def build_queue(
         for card, direction in today_log.drills_pending
         if (card, direction) not in scheduled and (card, direction) in active_keys
     ]
-    return space_out(queue, today_log.last_card)
+    return queue
+
+
+def advance_plan(
+    plan: Sequence[QueueEntry], answered: QueueEntry, record: ReviewRecord, today: dt.date
+) -> list[QueueEntry] | None:
+    """``plan_queue``'s result after ``record`` answered ``answered``, worked out from
+    the plan alone; None where only building the queue again is sure to agree.
+
+    Assumes siblings are buried and nothing but this answer changed since the
+    plan was made (the caller checks both). Why each case equals a rebuild:
+
+    - A drill answer moves no state and no daily count: its entry leaves, and
+      comes back last among the drills (the order of last answers) if the grade
+      is still below the pass mark.
+    - A review answered in study is due after today, its card counts as studied
+      (its siblings were already out of the queue: one direction per card) and
+      the review room shrinks by one together with the reviews offered. Nothing
+      else moves; it comes back as the last drill if failed.
+    - A new card answered in study, the first of its deck's turn: the deck's
+      turn moves on by one while its list loses its head, so every other new
+      card keeps its rank, and the new room shrinks by one with the list.
+    """
+    if not _advances(plan, answered, record, today):
+        return None
+    key = (answered.card_id, answered.direction)
+    kept = [
+        entry
+        for entry in plan
+        if entry != answered and not (entry.kind is QueueKind.DRILL and _key(entry) == key)
+    ]
+    if record.grade < DRILL_PASS_GRADE:
+        kept.append(QueueEntry(answered.card_id, answered.direction, QueueKind.DRILL))
+    return kept
+
+
+def _advances(
+    plan: Sequence[QueueEntry], answered: QueueEntry, record: ReviewRecord, today: dt.date
+) -> bool:
+    """Whether ``advance_plan``'s cases cover this answer (see there)."""
+    if record.day != today or answered not in plan or record.after.due is None:
+        return False
+    if answered.kind is QueueKind.DRILL:
+        return record.mode is Mode.DRILL
+    if record.mode is not Mode.STUDY or record.after.due <= today:
+        return False
+    if answered.kind is QueueKind.REVIEW:
+        return not record.before.is_new
+    return record.before.is_new and _first_new_of_deck(plan, answered)
+
+
+def _key(entry: QueueEntry) -> tuple[str, Direction]:
+    return entry.card_id, entry.direction
+
+
+def _first_new_of_deck(plan: Sequence[QueueEntry], answered: QueueEntry) -> bool:
+    deck = answered.card_id.split("/", 1)[0]
+    first = next(
+        (
+            entry
+            for entry in plan
+            if entry.kind is QueueKind.NEW and entry.card_id.split("/", 1)[0] == deck
+        ),
+        None,
+    )
+    return first == answered

@@ -15,8 +15,12 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from trainer.app.trainer import Trainer
+
+#: how long the keys must rest after an answer before the idle checkpoint runs
+IDLE_CHECKPOINT_SECONDS = 1.0
 
 
 def launch_options(
@@ -66,6 +70,7 @@ class TrainerApp(App[int]):
         self.start_quiz = quiz
         #: problems found before the screen opened (a deck file that was skipped)
         self.startup_warnings: list[str] = []
+        self._idle_timer: Timer | None = None
 
     def on_mount(self) -> None:
         from trainer.tui.screens.home import HomeScreen
@@ -81,6 +86,22 @@ class TrainerApp(App[int]):
         elif self.start == "progress":
             self.open_progress(self.start_decks)
         self.call_after_refresh(self.trainer.prepare_writes)
+        self.trainer.defer_checkpoints()
+
+    def answered(self) -> None:
+        """Called after each committed answer: once the user has paused for
+        ``IDLE_CHECKPOINT_SECONDS``, the trainer's idle work (copying the
+        write-ahead log into the database file) runs in a thread, so that copy
+        and its fsync never delay a keypress."""
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        self._idle_timer = self.set_timer(IDLE_CHECKPOINT_SECONDS, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        job = self.trainer.idle_job()
+        if job is not None:
+            # housekeeping: a failure here loses nothing (the answers are in the log)
+            self.run_worker(job, thread=True, group="checkpoint", exit_on_error=False)
 
     def open_study(self, decks: Sequence[str] | None) -> None:
         from trainer.tui.screens.study import StudyScreen

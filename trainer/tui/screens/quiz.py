@@ -223,6 +223,7 @@ class QuizScreen(Screen[None]):
         elapsed_ms = int((time.monotonic() - self.shown_at) * 1000)
         self.result = self.run.answer(index, elapsed_ms)
         self._draw_feedback(self.result)
+        self.app.answered()
 
     def action_move(self, step: int) -> None:
         question = self.question

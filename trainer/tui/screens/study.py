@@ -80,6 +80,9 @@ class StudyScreen(Screen[None]):
         self.revealed = False
         self.shown_at = time.monotonic()
         self.left_for_other_screen = False
+        #: deck names by slug, read once (counting the decks' cards for each card
+        #: shown took 9 ms at 100k cards); read again on coming back from elsewhere
+        self.deck_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,6 +99,7 @@ class StudyScreen(Screen[None]):
         yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.deck_names = {row.slug: row.name for row in self.app.trainer.decks()}
         self.session = StudySession(self.app.trainer, self.decks)
         self.sub_title = self._deck_title()
         self.show_current()
@@ -103,7 +107,7 @@ class StudyScreen(Screen[None]):
     def _deck_title(self) -> str:
         if not self.decks:
             return "Study: all decks"
-        names = {row.slug: row.name for row in self.app.trainer.decks()}
+        names = self.deck_names
         return "Study: " + ", ".join(names.get(slug, slug) for slug in self.decks)
 
     # ---------------------------------------------------------------- drawing
@@ -116,18 +120,26 @@ class StudyScreen(Screen[None]):
             self.finish()
             return
         self._draw_status()
-        self.query_one("#front-label", Static).update(self._front_label())
-        self.query_one("#front", Static).update(visible(self.prompt.front))
-        self.query_one("#back-label", Static).update("")
-        self.query_one("#back", Static).update("")
-        self.query_one("#hint", Static).update("space: reveal the answer   u: undo   esc: leave")
+        self._show("#front-label", self._front_label())
+        self._show("#front", visible(self.prompt.front))
+        self._show("#back-label", "")
+        self._show("#back", "")
+        self._show("#hint", "space: reveal the answer   u: undo   esc: leave")
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
+
+    def _show(self, selector: str, content: str) -> None:
+        """Put text in a Static unless it already shows it: an update re-renders the
+        widget and moves the layout, and most lines (labels, notes) stay the same
+        from one card to the next."""
+        widget = self.query_one(selector, Static)
+        if widget.content != content:
+            widget.update(content)
 
     def _front_label(self) -> str:
         """The side shown, then the card's deck and direction (all decks mix in one queue)."""
         assert self.prompt is not None
-        names = {row.slug: row.name for row in self.app.trainer.decks()}
+        names = self.deck_names
         deck = visible(names.get(self.prompt.card.deck, self.prompt.card.deck))
         number = self.prompt.card.card.cloze_number
         side = f"gap {number}" if number is not None else str(self.prompt.entry.direction)
@@ -143,10 +155,9 @@ class StudyScreen(Screen[None]):
         self.query_one("#progress", ProgressBar).update(
             total=answered + counts.total, progress=answered
         )
-        note = self.query_one("#drill-note", Static)
         text = self.prompt.note or (DRILL_NOTE if self.prompt.is_drill else "")
-        note.update(text)
-        note.set_class(bool(text), "active")
+        self._show("#drill-note", text)
+        self.query_one("#drill-note", Static).set_class(bool(text), "active")
 
     def reveal(self) -> None:
         assert self.prompt is not None
@@ -207,6 +218,7 @@ class StudyScreen(Screen[None]):
         if self.app.trainer.is_new_leech(record):
             self.announce_leech(self.prompt.card.card.term)
         self.show_current()
+        self.app.answered()
 
     def announce_leech(self, term: str) -> None:
         trainer = self.app.trainer
@@ -264,6 +276,7 @@ class StudyScreen(Screen[None]):
         """Back from Browse or an edit: the card may have changed or been suspended."""
         if self.left_for_other_screen and self.session is not None and self.prompt is not None:
             self.left_for_other_screen = False
+            self.deck_names = {row.slug: row.name for row in self.app.trainer.decks()}
             self.redraw_current()
 
     def redraw_current(self) -> None:

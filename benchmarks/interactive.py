@@ -182,6 +182,93 @@ async def _keypresses(app: Any, presses: int) -> list[float]:
     return times
 
 
+async def _progress_opens(
+    app: Any, opens: int, ready: str, between: Callable[[], object] = lambda: None
+) -> list[float]:
+    """Time ``p`` on Home until the frame that shows Progress with its figures, as
+    the keypress figure times a key: from the key event reaching the app to the
+    first frame, turned into the terminal's bytes, that holds ``ready``. The
+    first opening composes the screen; later ones show it again, each after
+    ``between`` (an answer: what changed the figures since the last look)."""
+    from textual import events
+    from textual._compositor import CompositorUpdate
+
+    times: list[float] = []
+    waiting: dict[str, float] = {}
+    painted = asyncio.Event()
+    async with app.run_test(size=(100, 30)) as pilot:
+        display = app._display
+
+        def timed_display(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if "started" not in waiting or not isinstance(renderable, CompositorUpdate):
+                return
+            if ready in renderable.render_segments(app.console):
+                times.append(time.perf_counter() - waiting.pop("started"))
+                painted.set()
+
+        app._display = timed_display
+        await pilot.pause()
+        for _ in range(opens):
+            painted.clear()
+            key = events.Key("p", "p")
+            key.set_sender(app)
+            waiting["started"] = time.perf_counter()
+            app._driver.send_message(key)
+            try:
+                await asyncio.wait_for(painted.wait(), timeout=30)
+            except TimeoutError:
+                break
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            between()
+    return times
+
+
+def floor_progress_app(db: str, today: str) -> Any:
+    """A one-Static app that, on ``p``, runs the stats floor and shows its figures."""
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Static
+
+    class Floor(App[None]):
+        BINDINGS = [Binding("p", "show", "show"), Binding("escape", "hide", "hide")]  # noqa: RUF012
+
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static(id="front", markup=False)
+
+        def action_show(self) -> None:
+            figures = floor.stats_json(db, today)
+            self.query_one("#front", Static).update(f"Cards by state {figures[:200]}")
+
+        def action_hide(self) -> None:
+            self.query_one("#front", Static).update("")
+
+    return Floor()
+
+
+def progress_paint_figure(
+    trainer: Any, db: str, today: str, opens: int
+) -> tuple[float, float, float]:
+    """(first opening, median of later ones, floor): ``p`` on Home to Progress painted,
+    an answer recorded before each later opening."""
+    from trainer.core.model import Mode
+    from trainer.tui.app import TrainerApp
+
+    def answer() -> None:
+        entry = trainer.queue()[0]
+        trainer.clock.advance(seconds=5)
+        trainer.record_answer(entry.card_id, entry.direction, 4, Mode.STUDY, 3000)
+
+    app = TrainerApp(trainer)
+    mine = asyncio.run(_progress_opens(app, opens + 1, "Cards by state", answer))
+    base = asyncio.run(_progress_opens(floor_progress_app(db, today), opens, "Cards by state"))
+    if len(mine) < 2 or not base:
+        raise RuntimeError("Progress never showed its figures")
+    return mine[0], statistics.median(mine[1:]), statistics.median(base)
+
+
 def floor_key_app(db: str, today: str) -> Any:
     """A one-Static app: on a grade key, the floor's answer and next card's text."""
     from textual.app import App

@@ -71,6 +71,8 @@ TARGETS = {
     "progress": Target(0.100, "s"),
     "summary": Target(0.100, "s"),
     "keypress": Target(0.033, "s"),
+    "progress_paint_first": Target(0.100, "s"),
+    "progress_paint": Target(0.100, "s"),
     "session_next": Target(0.005, "s"),
 }
 TARGET_CARDS, TARGET_REVIEWS = 100_000, 1_000_000
@@ -745,6 +747,32 @@ def interactive_figures(  # type: ignore[no-untyped-def]
 
         label = "open Progress (what it reads: a year, heatmap, report)"
         figures.append(measure("progress", label)(progress))
+        try:
+            first, again, base = interactive.progress_paint_figure(trainer, str(db), today, 5)
+        except Exception as error:  # one broken figure must not end the run
+            log(f"    progress painted: FAILED: {error}")
+        else:
+            runs = "floor = 1-Static app showing the stats floor's figures"
+            figures += [
+                Figure(
+                    "progress_paint_first",
+                    "  p on Home -> Progress painted, first time",
+                    n,
+                    r,
+                    first,
+                    base,
+                    runs=runs,
+                ),
+                Figure(
+                    "progress_paint",
+                    "  p on Home -> Progress painted, after an answer (median of 5)",
+                    n,
+                    r,
+                    again,
+                    base,
+                    runs=runs,
+                ),
+            ]
     if "summary" in wanted:
 
         def summary() -> tuple[float, float, str]:

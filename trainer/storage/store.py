@@ -1341,10 +1341,7 @@ class Store:
             where, params = _browse_conditions(query, narrowed, matched, match_params, walk=True)
             if "new" not in query.flags:
                 return self._browse_page(query, directions, page, where, params, cards_total)
-            if query.text or query.tags or query.flags & {"leech", "suspended"}:
-                total = self._browse_new_total(page, where, params)
-            else:
-                total = cards_total - self._due_rows(page)
+            total = self._new_rows(page, directions, narrowed, where, params, cards_total)
             return self._browse_new(page, where, params, total)
 
     def _chosen_decks(
@@ -1485,6 +1482,34 @@ class Store:
                 [*pair_params, *params, limit],
             ).fetchall()
         return [_browse_row(row) for row in rows], total
+
+    def _new_rows(
+        self,
+        page: _BrowseQuery,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str] | None,
+        where: list[str],
+        params: list[Any],
+        cards_total: int,
+    ) -> int:
+        """How many rows ``is:new`` keeps, without looking up a state for each of
+        100k cards where it can: with no other filter, every row less those with
+        a due day (``_due_rows``); with a filter keeping most cards, the new rows
+        of all cards less those of the few cards it drops; else a state per card."""
+        base = 2 if decks is not None else 1  # retired, deck: ``_browse_conditions``
+        base_params = list(decks or [])
+        filters = [term for term in where[base:] if term != NEW_ROW]
+        if not filters:
+            return cards_total - self._due_rows(page)
+        all_total = self._browse_card_total(directions, where[:base], base_params)
+        if cards_total * 2 < all_total:
+            return self._browse_new_total(page, where, params)
+        dropped = [*where[:base], f"NOT coalesce(({' AND '.join(filters)}), 0)", NEW_ROW]
+        (others,) = self.conn.execute(
+            f"SELECT count(*) FROM {page.source} WHERE {' AND '.join(dropped)}",
+            [*page.pair_params, *params],
+        ).fetchone()
+        return all_total - self._due_rows(page) - int(others)
 
     def _due_rows(self, page: _BrowseQuery) -> int:
         """Rows of active cards of the chosen decks that have a due day: every card's
@@ -1989,6 +2014,9 @@ def _browse_conditions(
     plus = "+" if walk else ""
     where = ["c.retired = 0"]
     params: list[Any] = []
+    if decks is not None:  # first: the cards' own filters follow (``_new_rows``)
+        where.append(f"{plus}c.deck IN ({','.join('?' * len(decks))})")
+        params += list(decks)
     if matched:
         where.append(matched)
         params += match_params
@@ -1998,9 +2026,6 @@ def _browse_conditions(
             params.append(words)
         where.append("EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ? COLLATE NOCASE)")
         params.append(tag)
-    if decks is not None:
-        where.append(f"{plus}c.deck IN ({','.join('?' * len(decks))})")
-        params += list(decks)
     if "leech" in query.flags:
         where.append("c.leech_at IS NOT NULL")
     if "suspended" in query.flags:

@@ -1330,19 +1330,58 @@ class Store:
             return [], 0
         # a deck condition only when some studied deck is left out
         narrowed = chosen if len(chosen) < sum(1 for d in directions.values() if d) else None
-        with self._text_matches(query.text) as (matched, match_params):
-            found, found_params = _browse_conditions(query, narrowed, matched, match_params)
+        with (
+            self._text_matches(query.text) as (matched, match_params),
+            self._kept_cards(query, narrowed, matched, match_params) as conditions,
+        ):
+            (found, found_params), (where, params) = conditions
             cards_total = self._browse_card_total(directions, found, found_params)
             if cards_total == 0:
                 return [], 0
             page = _BrowseQuery(pairs, pair_params, sort, descending, limit)
             if cards_total <= _SORT_WHOLE:
-                return self._browse_few(query, page, found, found_params)
-            where, params = _browse_conditions(query, narrowed, matched, match_params, walk=True)
+                return self._browse_few(query, page, found, found_params, cards_total)
             if "new" not in query.flags:
                 return self._browse_page(query, directions, page, where, params, cards_total)
             total = self._new_rows(page, directions, narrowed, where, params, cards_total)
             return self._browse_new(page, where, params, total)
+
+    @contextmanager
+    def _kept_cards(
+        self,
+        query: SearchQuery,
+        decks: Sequence[str] | None,
+        matched: str | None,
+        match_params: list[Any],
+    ) -> Iterator[tuple[tuple[list[str], list[Any]], tuple[list[str], list[Any]]]]:
+        """The card conditions in both forms of ``_browse_conditions`` (finding, walking).
+
+        With a tag they are met once, into a temporary table of card rowids: a
+        tag is found through the full-text index and checked in its JSON list,
+        which costs more than the page when done again for the count and for
+        each query of the page (a tag's common word, such as "topic", makes the
+        full-text match itself cost tens of milliseconds).
+        """
+        finding = _browse_conditions(query, decks, matched, match_params)
+        if not query.tags:
+            yield finding, _browse_conditions(query, decks, matched, match_params, walk=True)
+            return
+        self.conn.execute("DROP TABLE IF EXISTS temp.browse_kept")
+        self.conn.execute("CREATE TEMP TABLE browse_kept (id INTEGER PRIMARY KEY)")
+        try:
+            where, params = finding
+            self.conn.execute(
+                f"INSERT INTO temp.browse_kept SELECT c.rowid FROM cards c "
+                f"WHERE {' AND '.join(where)}",
+                params,
+            )
+            rest = SearchQuery(flags=query.flags & {"new"})
+            yield (
+                _browse_conditions(rest, decks, "c.rowid IN temp.browse_kept", []),
+                _browse_conditions(rest, decks, "+c.rowid IN temp.browse_kept", [], walk=True),
+            )
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.browse_kept")
 
     def _chosen_decks(
         self,
@@ -1379,7 +1418,12 @@ class Store:
         return sum(count * len(directions.get(deck, ())) for deck, count in rows)
 
     def _browse_few(
-        self, query: SearchQuery, page: _BrowseQuery, where: list[str], params: list[Any]
+        self,
+        query: SearchQuery,
+        page: _BrowseQuery,
+        where: list[str],
+        params: list[Any],
+        cards_total: int,
     ) -> tuple[list[BrowseRow], int]:
         """A narrow filter (a few thousand rows at most): its cards are found once
         through whatever index serves the filter, then their rows are sorted whole,
@@ -1397,10 +1441,12 @@ class Store:
                 f"CROSS JOIN (VALUES {page.pairs}) p ON p.column1 = c.deck "
                 "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
             )
-            condition = NEW_ROW if "new" in query.flags else "1"
-            (total,) = self.conn.execute(
-                f"SELECT count(*) FROM {source} WHERE {condition}", page.pair_params
-            ).fetchone()
+            condition, total = "1", cards_total
+            if "new" in query.flags:
+                condition = NEW_ROW
+                (total,) = self.conn.execute(
+                    f"SELECT count(*) FROM {source} WHERE {condition}", page.pair_params
+                ).fetchone()
             rows = self.conn.execute(
                 f"SELECT {BROWSE_COLUMNS} FROM {source} WHERE {condition} "
                 f"ORDER BY {page.order} LIMIT ?",
@@ -1776,7 +1822,7 @@ SCHEDULE_SORTS = {
 #: index (cheap when the group holds many cards) instead of sorting the group
 _WALK_GROUP = 4000
 #: up to this many matching rows (a narrow search), sorting them all is cheapest
-_SORT_WHOLE = 2000
+_SORT_WHOLE = 5000
 
 
 #: the columns of a Browse row, as ``_browse_row`` reads them

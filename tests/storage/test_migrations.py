@@ -133,6 +133,7 @@ INDEXES = {
         "idx_cards_deck_directions": ["deck", "retired", "directions"],
         "idx_cards_leech": ["leech_at"],
         "idx_cards_suspended": ["deck", "retired"],
+        "idx_cards_deck_term": ["deck", "term"],
     },
     "card_state": {
         "idx_card_state_due": ["due"],

@@ -335,8 +335,10 @@ def m017_browse_filters(db: Database) -> None:
     """Browse's ``is:suspended`` finds its few cards through a partial index (the
     cards suspended, by deck) instead of reading all 100k, as ``is:leech`` does
     through m016's; ``is:new`` finds the states without a due day (rare)
-    through another."""
+    through another. Sorted by deck, each deck's cards are walked in term order
+    (an index on deck and term)."""
     db.execute("CREATE INDEX idx_cards_suspended ON cards (deck, retired) WHERE suspended = 1")
+    db.execute("CREATE INDEX idx_cards_deck_term ON cards (deck, term COLLATE NOCASE)")
     db.execute(
         "CREATE INDEX idx_card_state_undue ON card_state (card_id, direction) "
         "WHERE coalesce(due, '') = ''"

@@ -132,6 +132,7 @@ INDEXES = {
         "idx_cards_deck_retired": ["deck", "retired", "suspended"],
         "idx_cards_deck_directions": ["deck", "retired", "directions"],
         "idx_cards_leech": ["leech_at"],
+        "idx_cards_deck_leech": ["deck", "retired"],
         "idx_cards_suspended": ["deck", "retired"],
         "idx_cards_deck_term": ["deck", "term"],
     },

@@ -1633,7 +1633,7 @@ class Store:
         # stateless rows have no schedule value: after the deck or the direction,
         # the term orders them
         order = "DESC" if page.sort == "term" and page.descending else "ASC"
-        column = {"deck": "+c.deck", "direction": "p.column2"}.get(page.sort)
+        column = {"deck": "c.deck", "direction": "p.column2"}.get(page.sort)
         values: list[str | None] = [None]
         if column is not None:
             values = sorted(set(page.pair_params[page.sort == "direction" :: 2]))

@@ -13,11 +13,11 @@ import datetime as dt
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from benchmarks import floor
-from benchmarks.generate import NOW
+from benchmarks.generate import DECK_SLUG, NOW, RARE_TAG
 
 #: Browse columns and the floor's plain-SQL sort key for each.
 FLOOR_SORTS = {
@@ -41,20 +41,54 @@ def _median_time(work: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def browse_floor(conn: sqlite3.Connection, sort: str, query: str | None = None) -> list[Any]:
-    """One Browse page in plain SQL: 500 active cards in the column's order, and the count."""
+def browse_floor(
+    conn: sqlite3.Connection,
+    sort: str,
+    query: str | None = None,
+    condition: str = "",
+    params: Sequence[Any] = (),
+) -> list[Any]:
+    """One Browse page in plain SQL: 500 active cards in the column's order, and the
+    count; ``query`` a full-text prefix, ``condition`` more SQL over ``c`` and ``s``."""
     where = "c.retired = 0"
-    params: list[Any] = []
+    found: list[Any] = []
     if query:
         where += " AND c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)"
-        params.append(f'"{query}"*')
-    conn.execute(f"SELECT count(*) FROM cards c WHERE {where}", params).fetchone()
+        found.append(f'"{query}"*')
+    if condition:
+        where += f" AND {condition}"
+        found += params
+    state = "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = 'forward'"
+    counted = state if "s." in condition else ""
+    conn.execute(f"SELECT count(*) FROM cards c {counted} WHERE {where}", found).fetchone()
     return conn.execute(
-        f"""SELECT c.id, c.term, c.definition, s.due FROM cards c
-            LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = 'forward'
+        f"""SELECT c.id, c.term, c.definition, s.due FROM cards c {state}
             WHERE {where} ORDER BY {FLOOR_SORTS[sort]} LIMIT 500""",
-        params,
+        found,
     ).fetchall()
+
+
+#: Browse's filters measured beside their plain-SQL condition: (name, query, sort,
+#: floor condition, its parameters). The tags are the generator's (``card_tags``).
+FILTERS = (
+    ("new", "is:new", "due", "coalesce(s.due, '') = ''", ()),
+    ("deck", f"deck:{DECK_SLUG}", "lapses", "c.deck = ?", (DECK_SLUG,)),
+    (
+        "tag",
+        "tag:topic-03",
+        "due",
+        "EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ?)",
+        ("topic-03",),
+    ),
+    (
+        "tag_rare",
+        f"tag:{RARE_TAG}",
+        "due",
+        "EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ?)",
+        (RARE_TAG,),
+    ),
+    ("flag", "is:leech", "term", "c.leech_at IS NOT NULL", ()),
+)
 
 
 def browse_figures(trainer: Any, conn: sqlite3.Connection, runs: int) -> dict[str, tuple]:
@@ -71,7 +105,18 @@ def browse_figures(trainer: Any, conn: sqlite3.Connection, runs: int) -> dict[st
     for name, query in (("word", word), ("letter", word[0])):
         mine = _median_time(lambda query=query: trainer.browse(query, None, "due", False), runs)
         base = _median_time(lambda query=query: browse_floor(conn, "due", query), runs)
-        out[f"filter_{name}"] = (mine, base, query)
+        out[f"filter_{name}"] = (mine, base, query, "due")
+    for name, query, sort, condition, params in FILTERS:
+        mine = _median_time(
+            lambda query=query, sort=sort: trainer.browse(query, None, sort, False), runs
+        )
+        base = _median_time(
+            lambda sort=sort, condition=condition, params=params: browse_floor(
+                conn, sort, None, condition, params
+            ),
+            runs,
+        )
+        out[f"filter_{name}"] = (mine, base, query, sort)
     return out
 
 

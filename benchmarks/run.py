@@ -68,6 +68,7 @@ TARGETS = {
     **{f"browse_{column}": Target(0.100, "s") for column in FLOOR_COLUMNS},
     "browse_filter_word": Target(0.100, "s"),
     "browse_filter_letter": Target(0.100, "s"),
+    **{f"browse_filter_{name}": Target(0.100, "s") for name, *_ in interactive.FILTERS},
     "progress": Target(0.100, "s"),
     "summary": Target(0.100, "s"),
     "keypress": Target(0.033, "s"),
@@ -733,7 +734,7 @@ def interactive_figures(  # type: ignore[no-untyped-def]
             found = {}
         for name, (mine, base, *query) in found.items():
             label = (
-                f"Browse filtered by {query[0]!r}, sorted by due"
+                f"Browse filtered by {query[0]!r}, sorted by {query[1]}"
                 if query
                 else f"Browse sorted by {name} (500 rows)"
             )

@@ -132,9 +132,13 @@ INDEXES = {
         "idx_cards_deck_retired": ["deck", "retired", "suspended"],
         "idx_cards_deck_directions": ["deck", "retired", "directions"],
         "idx_cards_leech": ["leech_at"],
+        "idx_cards_deck_leech": ["deck", "retired"],
+        "idx_cards_suspended": ["deck", "retired"],
+        "idx_cards_deck_term": ["deck", "term"],
     },
     "card_state": {
         "idx_card_state_due": ["due"],
+        "idx_card_state_undue": ["card_id", "direction"],
         "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
         # the first column is the deck read off card_id (an expression: no name)
         "idx_card_state_deck": [None, "direction", "repetitions", "interval"],

@@ -1322,14 +1322,139 @@ class Store:
         """
         if "missing" in query.flags:
             return self._browse_drafts(query, decks, limit)
-        pairs, pair_params = _studied_pairs(directions, sorted(directions))
+        if sort not in BROWSE_SORTS:
+            raise ValueError(f"cannot sort by {sort!r}")
+        chosen = self._chosen_decks(query, decks, directions)
+        pairs, pair_params = _studied_pairs(directions, chosen)
         if not pairs:
             return [], 0
-        with self._text_matches(query.text) as (matched, match_params):
-            where, params = _browse_conditions(query, decks, matched, match_params)
-            return self._browse_page(
-                query, directions, pairs, pair_params, where, params, sort, descending, limit
+        # a deck condition only when some studied deck is left out
+        narrowed = chosen if len(chosen) < sum(1 for d in directions.values() if d) else None
+        with (
+            self._text_matches(query.text) as (matched, match_params),
+            self._kept_cards(query, narrowed, matched, match_params) as conditions,
+        ):
+            (found, found_params), (where, params) = conditions
+            cards_total = self._browse_card_total(directions, found, found_params)
+            if cards_total == 0:
+                return [], 0
+            page = _BrowseQuery(pairs, pair_params, sort, descending, limit)
+            if cards_total <= _SORT_WHOLE:
+                return self._browse_few(query, page, found, found_params, cards_total)
+            if "new" not in query.flags:
+                return self._browse_page(query, directions, page, where, params, cards_total)
+            total = self._new_rows(page, directions, narrowed, where, params, cards_total)
+            return self._browse_new(page, where, params, total)
+
+    @contextmanager
+    def _kept_cards(
+        self,
+        query: SearchQuery,
+        decks: Sequence[str] | None,
+        matched: str | None,
+        match_params: list[Any],
+    ) -> Iterator[tuple[tuple[list[str], list[Any]], tuple[list[str], list[Any]]]]:
+        """The card conditions in both forms of ``_browse_conditions`` (finding, walking).
+
+        With a tag they are met once, into a temporary table of card rowids: a
+        tag is found through the full-text index and checked in its JSON list,
+        which costs more than the page when done again for the count and for
+        each query of the page (a tag's common word, such as "topic", makes the
+        full-text match itself cost tens of milliseconds).
+        """
+        finding = _browse_conditions(query, decks, matched, match_params)
+        if not query.tags:
+            yield finding, _browse_conditions(query, decks, matched, match_params, walk=True)
+            return
+        self.conn.execute("DROP TABLE IF EXISTS temp.browse_kept")
+        self.conn.execute("CREATE TEMP TABLE browse_kept (id INTEGER PRIMARY KEY)")
+        try:
+            where, params = finding
+            self.conn.execute(
+                f"INSERT INTO temp.browse_kept SELECT c.rowid FROM cards c "
+                f"WHERE {' AND '.join(where)}",
+                params,
             )
+            rest = SearchQuery(flags=query.flags & {"new"})
+            yield (
+                _browse_conditions(rest, decks, "c.rowid IN temp.browse_kept", []),
+                _browse_conditions(rest, decks, "+c.rowid IN temp.browse_kept", [], walk=True),
+            )
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.browse_kept")
+
+    def _chosen_decks(
+        self,
+        query: SearchQuery,
+        decks: Sequence[str] | None,
+        directions: dict[str, tuple[Direction, ...]],
+    ) -> list[str]:
+        """The studied decks left after ``decks`` and every ``deck:NAME`` (slug or
+        name, any case): a handful of rows, so the cards' query needs no subquery."""
+        chosen = {deck for deck, studied in directions.items() if studied}
+        if decks is not None:
+            chosen &= set(decks)
+        for name in query.decks:
+            chosen &= {
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT slug FROM decks WHERE slug = ? COLLATE NOCASE "
+                    "OR name = ? COLLATE NOCASE",
+                    [name, name],
+                )
+            }
+        return sorted(chosen)
+
+    def _browse_card_total(
+        self, directions: dict[str, tuple[Direction, ...]], where: list[str], params: list[Any]
+    ) -> int:
+        """Rows of the matching cards before any schedule filter: each card times its
+        deck's directions, counted per deck from the cards alone (an index on deck
+        or on a flag serves it)."""
+        rows = self.conn.execute(
+            f"SELECT c.deck, count(*) FROM cards c WHERE {' AND '.join(where)} GROUP BY c.deck",
+            params,
+        )
+        return sum(count * len(directions.get(deck, ())) for deck, count in rows)
+
+    def _browse_few(
+        self,
+        query: SearchQuery,
+        page: _BrowseQuery,
+        where: list[str],
+        params: list[Any],
+        cards_total: int,
+    ) -> tuple[list[BrowseRow], int]:
+        """A narrow filter (a few thousand rows at most): its cards are found once
+        through whatever index serves the filter, then their rows are sorted whole,
+        which beats walking a sort index past 100k cards to find them."""
+        self.conn.execute("DROP TABLE IF EXISTS temp.browse_cards")
+        self.conn.execute("CREATE TEMP TABLE browse_cards (id INTEGER PRIMARY KEY)")
+        try:
+            self.conn.execute(
+                f"INSERT INTO temp.browse_cards SELECT c.rowid FROM cards c "
+                f"WHERE {' AND '.join(where)}",
+                params,
+            )
+            source = (
+                f"temp.browse_cards m CROSS JOIN cards c ON c.rowid = m.id "
+                f"CROSS JOIN (VALUES {page.pairs}) p ON p.column1 = c.deck "
+                "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
+            )
+            condition, total = "1", cards_total
+            if "new" in query.flags:
+                condition = NEW_ROW
+                (total,) = self.conn.execute(
+                    f"SELECT count(*) FROM {source} WHERE {condition}", page.pair_params
+                ).fetchone()
+            rows = self.conn.execute(
+                f"SELECT {BROWSE_COLUMNS} FROM {source} WHERE {condition} "
+                f"ORDER BY {page.order} LIMIT ?",
+                [*page.pair_params, page.limit],
+            ).fetchall()
+            return [_browse_row(row) for row in rows], total
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.browse_cards")
 
     @contextmanager
     def _text_matches(self, text: str) -> Iterator[tuple[str | None, list[Any]]]:
@@ -1366,81 +1491,213 @@ class Store:
         self,
         query: SearchQuery,
         directions: dict[str, tuple[Direction, ...]],
-        pairs: str,
-        pair_params: list[str],
+        page: _BrowseQuery,
         where: list[str],
         params: list[Any],
-        sort: str,
-        descending: bool,
-        limit: int,
+        total: int,
     ) -> tuple[list[BrowseRow], int]:
-        """Browse's count and first page, once the conditions are known."""
-        # CROSS JOIN keeps the cards as the outer loop, so the term index serves
-        # the first page of the default order instead of sorting every row
-        source = (
-            f"cards c CROSS JOIN (VALUES {pairs}) p ON p.column1 = c.deck "
-            "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
-        )
+        """Browse's first page of a broad filter, walking an index in the sort's order."""
+        pairs, pair_params, limit = page.pairs, page.pair_params, page.limit
+        sort, descending = page.sort, page.descending
         condition = " AND ".join(where)
-        total = self._browse_total(query, directions, source, condition, pair_params, params)
-        column = BROWSE_SORTS.get(sort)
-        if column is None:
-            raise ValueError(f"cannot sort by {sort!r}")
-        direction = "DESC" if descending else "ASC"
-        order = (
-            f"{column} {direction}, p.column2"
-            if sort == "term"
-            else f"{column} {direction} NULLS LAST, c.term COLLATE NOCASE, p.column2"
-        )
-        columns = """c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
-                     s.repetitions, s.interval, s.easiness, s.lapses, s.due, p.column2"""
         if sort in CARD_SORTS and "new" not in query.flags:
             # Sorted by the card alone: pick the page's cards first (an index serves
             # the term order), then add their directions; a card has at most two,
             # so the first ``limit`` cards hold the first ``limit`` rows.
-            by = order_cards(sort, direction)
-            page = f"SELECT c.rowid FROM cards c WHERE {condition} ORDER BY {by} LIMIT ?"
+            picked = self._page_cards(page, condition, params)
             rows = self.conn.execute(
-                f"""SELECT {columns} FROM ({page}) q JOIN cards c ON c.rowid = q.rowid
+                f"""SELECT {BROWSE_COLUMNS} FROM cards c
                     CROSS JOIN (VALUES {pairs}) p ON p.column1 = c.deck
                     LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
-                    ORDER BY {order} LIMIT ?""",
-                [*params, limit, *pair_params, limit],
+                    WHERE c.rowid IN ({",".join("?" * len(picked))})
+                    ORDER BY {page.order} LIMIT ?""",
+                [*pair_params, *picked, limit],
             ).fetchall()
-        elif (sort in SCHEDULE_SORTS or sort == "direction") and total > _SORT_WHOLE:
-            page = _SchedulePage(self.conn, columns, pairs, pair_params, condition, params)
+        elif sort in SCHEDULE_SORTS or sort == "direction":
+            walk = _SchedulePage(self.conn, BROWSE_COLUMNS, pairs, pair_params, condition, params)
             if sort == "direction":
                 values = sorted({d for deck in directions for d in map(str, directions[deck])})
-                rows = page.by_direction(values[::-1] if descending else values, limit)
+                rows = walk.by_direction(values[::-1] if descending else values, limit)
             else:
-                rows = page.by_schedule(sort, descending, limit)
+                rows = walk.by_schedule(sort, descending, limit)
         else:
             rows = self.conn.execute(
-                f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {order} LIMIT ?",
+                f"SELECT {BROWSE_COLUMNS} FROM {page.source} WHERE {condition} "
+                f"ORDER BY {page.order} LIMIT ?",
                 [*pair_params, *params, limit],
             ).fetchall()
         return [_browse_row(row) for row in rows], total
 
-    def _browse_total(
+    def _new_rows(
         self,
-        query: SearchQuery,
+        page: _BrowseQuery,
         directions: dict[str, tuple[Direction, ...]],
-        source: str,
-        condition: str,
-        pair_params: list[str],
+        decks: Sequence[str] | None,
+        where: list[str],
         params: list[Any],
+        cards_total: int,
     ) -> int:
-        """How many rows match. Unless a filter reads the schedule (``is:new``), that
-        is each matching card times its deck's directions: counted per deck from
-        the cards alone, a fraction of joining 100k cards to their states."""
-        if "new" in query.flags:
-            return self.conn.execute(
-                f"SELECT count(*) FROM {source} WHERE {condition}", [*pair_params, *params]
-            ).fetchone()[0]
-        rows = self.conn.execute(
-            f"SELECT c.deck, count(*) FROM cards c WHERE {condition} GROUP BY c.deck", params
-        )
-        return sum(count * len(directions.get(deck, ())) for deck, count in rows)
+        """How many rows ``is:new`` keeps, without looking up a state for each of
+        100k cards where it can: with no other filter, every row less those with
+        a due day (``_due_rows``); with a filter keeping most cards, the new rows
+        of all cards less those of the few cards it drops; else a state per card."""
+        base = 2 if decks is not None else 1  # retired, deck: ``_browse_conditions``
+        base_params = list(decks or [])
+        filters = [term for term in where[base:] if term != NEW_ROW]
+        if not filters:
+            return cards_total - self._due_rows(page)
+        all_total = self._browse_card_total(directions, where[:base], base_params)
+        if cards_total * 2 < all_total:
+            return self._browse_new_total(page, where, params)
+        dropped = [*where[:base], f"NOT coalesce(({' AND '.join(filters)}), 0)", NEW_ROW]
+        (others,) = self.conn.execute(
+            f"SELECT count(*) FROM {page.source} WHERE {' AND '.join(dropped)}",
+            [*page.pair_params, *params],
+        ).fetchone()
+        return all_total - self._due_rows(page) - int(others)
+
+    def _page_cards(self, page: _BrowseQuery, condition: str, params: list[Any]) -> list[int]:
+        """Rowids of the first ``limit`` matching cards in term order, or by deck then
+        term: deck by deck (an index on deck and term walks each), until a page is
+        full, instead of sorting every matching card by deck."""
+        if page.sort == "term":
+            return [
+                row[0]
+                for row in self.conn.execute(
+                    f"""SELECT c.rowid FROM cards c WHERE {condition}
+                        ORDER BY c.term COLLATE NOCASE {"DESC" if page.descending else "ASC"}
+                        LIMIT ?""",
+                    [*params, page.limit],
+                )
+            ]
+        picked: list[int] = []
+        decks = sorted(set(page.pair_params[::2]), reverse=page.descending)
+        for deck in decks:
+            picked += [
+                row[0]
+                for row in self.conn.execute(
+                    f"""SELECT c.rowid FROM cards c WHERE c.deck = ? AND {condition}
+                        ORDER BY c.term COLLATE NOCASE LIMIT ?""",
+                    [deck, *params, page.limit],
+                )
+            ]
+            if len(picked) >= page.limit:
+                break
+        return picked
+
+    def _due_rows(self, page: _BrowseQuery) -> int:
+        """Rows of active cards of the chosen decks that have a due day: every card's
+        rows less these are ``is:new``. Counted from indexes alone: the states per
+        deck (a card's deck is the start of its id) less the few without a due day
+        and the few of retired cards, instead of a state looked up per card."""
+        states = undue = 0
+        pairs = page.pair_params
+        for deck, direction in zip(pairs[::2], pairs[1::2], strict=True):
+            # one pair at a time: a row value IN (VALUES ...) would not use the index
+            (count,) = self.conn.execute(
+                f"SELECT count(*) FROM card_state WHERE {DECK_OF_CARD_ID} = ? AND direction = ?",
+                [deck, direction],
+            ).fetchone()
+            (without,) = self.conn.execute(
+                f"""SELECT count(*) FROM card_state INDEXED BY idx_card_state_undue
+                    WHERE {NEW_ROW.replace("s.", "")}
+                      AND {DECK_OF_CARD_ID} = ? AND direction = ?""",
+                [deck, direction],
+            ).fetchone()
+            states, undue = states + count, undue + without
+        (retired,) = self.conn.execute(
+            f"""SELECT count(*) FROM (VALUES {page.pairs}) p
+                CROSS JOIN cards c ON c.deck = p.column1 AND c.retired = 1
+                CROSS JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
+                WHERE s.due > ''""",
+            page.pair_params,
+        ).fetchone()
+        return int(states) - int(undue) - int(retired)
+
+    def _browse_new(
+        self, page: _BrowseQuery, where: list[str], params: list[Any], total: int
+    ) -> tuple[list[BrowseRow], int]:
+        """``is:new`` over many cards. Its rows are the few states without a due day
+        (a partial index holds them) and the rows with no state at all; the first
+        page is among those few and the first ``limit`` stateless rows in the
+        page's order, walked from the term index, so only they are sorted."""
+        condition = " AND ".join(w for w in where if w != NEW_ROW)
+        keys = self.conn.execute(
+            f"""SELECT c.rowid, s.direction FROM card_state s INDEXED BY idx_card_state_undue
+                CROSS JOIN cards c ON c.id = s.card_id
+                CROSS JOIN (VALUES {page.pairs}) p
+                  ON p.column1 = c.deck AND p.column2 = s.direction
+                WHERE {NEW_ROW} AND {condition}""",
+            [*page.pair_params, *params],
+        ).fetchall()
+        # stateless rows have no schedule value: after the deck or the direction,
+        # the term orders them
+        order = "DESC" if page.sort == "term" and page.descending else "ASC"
+        column = {"deck": "c.deck", "direction": "p.column2"}.get(page.sort)
+        values: list[str | None] = [None]
+        if column is not None:
+            values = sorted(set(page.pair_params[page.sort == "direction" :: 2]))
+            values = values[::-1] if page.descending else values
+        found = 0
+        for value in values:
+            rows = self._stateless(page, condition, params, (column, value), order)
+            keys += rows
+            found += len(rows)
+            if found >= page.limit:  # the values come in the page's order
+                break
+        self.conn.execute("DROP TABLE IF EXISTS temp.browse_rows")
+        self.conn.execute("CREATE TEMP TABLE browse_rows (card INTEGER, direction TEXT)")
+        try:
+            self.conn.executemany("INSERT INTO temp.browse_rows VALUES (?, ?)", set(keys))
+            rows = self.conn.execute(
+                f"""SELECT {BROWSE_COLUMNS} FROM temp.browse_rows m
+                    CROSS JOIN cards c ON c.rowid = m.card
+                    CROSS JOIN (VALUES {page.pairs}) p
+                      ON p.column1 = c.deck AND p.column2 = m.direction
+                    LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
+                    ORDER BY {page.order} LIMIT ?""",
+                [*page.pair_params, page.limit],
+            ).fetchall()
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.browse_rows")
+        return [_browse_row(row) for row in rows], total
+
+    def _stateless(
+        self,
+        page: _BrowseQuery,
+        condition: str,
+        params: list[Any],
+        only: tuple[str | None, str | None],
+        order: str,
+    ) -> list[Any]:
+        """(card rowid, direction) of the first ``limit`` rows without a state in term
+        order (``only``: of one deck or direction), with every row tied on the last term: a
+        superset of the first ``limit`` in term-then-direction order. Ordered by the
+        term alone, SQLite walks the term index and stops early; with the direction
+        as a second key it would sort every row instead."""
+        column, value = only
+        extra = "" if column is None else f"AND {column} = ?"
+        chosen = [] if column is None else [value]
+        sql = f"""SELECT c.rowid, p.column2, c.term FROM {page.source}
+                  WHERE {condition} AND s.card_id IS NULL {extra} {{}}"""
+        first = self.conn.execute(
+            sql.format(f"ORDER BY c.term COLLATE NOCASE {order} LIMIT ?"),
+            [*page.pair_params, *params, *chosen, page.limit],
+        ).fetchall()
+        if len(first) < page.limit:
+            return [row[:2] for row in first]
+        tied = self.conn.execute(
+            sql.format("AND c.term = ? COLLATE NOCASE"),
+            [*page.pair_params, *params, *chosen, first[-1][2]],
+        ).fetchall()
+        return [row[:2] for row in first + tied]
+
+    def _browse_new_total(self, page: _BrowseQuery, where: list[str], params: list[Any]) -> int:
+        """How many rows match when a filter reads the schedule (``is:new``)."""
+        return self.conn.execute(
+            f"SELECT count(*) FROM {page.source} WHERE {' AND '.join(where)}",
+            [*page.pair_params, *params],
+        ).fetchone()[0]
 
     def _browse_drafts(
         self, query: SearchQuery, decks: Sequence[str] | None, limit: int
@@ -1593,7 +1850,44 @@ SCHEDULE_SORTS = {
 #: index (cheap when the group holds many cards) instead of sorting the group
 _WALK_GROUP = 4000
 #: up to this many matching rows (a narrow search), sorting them all is cheapest
-_SORT_WHOLE = 2000
+_SORT_WHOLE = 5000
+
+
+#: the columns of a Browse row, as ``_browse_row`` reads them
+BROWSE_COLUMNS = """c.id, c.deck, c.term, c.definition, c.suspended, c.leech_at,
+    s.repetitions, s.interval, s.easiness, s.lapses, s.due, p.column2"""
+#: ``is:new``: the row's direction has no due day yet
+NEW_ROW = "coalesce(s.due, '') = ''"
+
+
+@dataclass(frozen=True)
+class _BrowseQuery:
+    """What a Browse page asks for: the (deck, direction) pairs studied, the sort and the size."""
+
+    pairs: str
+    pair_params: list[str]
+    sort: str
+    descending: bool
+    limit: int
+
+    @property
+    def source(self) -> str:
+        """Every card joined to each direction its deck studies and that direction's
+        state. CROSS JOIN keeps the cards as the outer loop, so the term index
+        serves the default order instead of sorting every row."""
+        return (
+            f"cards c CROSS JOIN (VALUES {self.pairs}) p ON p.column1 = c.deck "
+            "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
+        )
+
+    @property
+    def order(self) -> str:
+        """The whole order: the column, then term and direction (rows without a value last)."""
+        column = BROWSE_SORTS[self.sort]
+        direction = "DESC" if self.descending else "ASC"
+        if self.sort == "term":
+            return f"{column} {direction}, p.column2"
+        return f"{column} {direction} NULLS LAST, c.term COLLATE NOCASE, p.column2"
 
 
 class _SchedulePage:
@@ -1712,13 +2006,6 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def order_cards(sort: str, direction: str) -> str:
-    """ORDER BY for a page of cards alone (no direction yet)."""
-    if sort == "term":
-        return f"c.term COLLATE NOCASE {direction}"
-    return f"c.deck {direction}, c.term COLLATE NOCASE"
-
-
 #: how a draft is named in Browse: never a card id, which always holds a term
 DRAFT_MARK = "/#missing-"
 
@@ -1776,26 +2063,58 @@ def _deck_conditions(
 
 
 def _browse_conditions(
-    query: SearchQuery, decks: Sequence[str] | None, matched: str | None, match_params: list[Any]
+    query: SearchQuery,
+    decks: Sequence[str] | None,
+    matched: str | None,
+    match_params: list[Any],
+    walk: bool = False,
 ) -> tuple[list[str], list[Any]]:
-    """WHERE terms over ``c`` (card) and ``s`` (its state in the row's direction);
-    ``matched`` is the free-text condition of ``Store._text_matches``."""
+    """WHERE terms over ``c`` (card) and, with ``is:new`` and ``walk``, ``s`` (its
+    state in the row's direction); ``matched`` is the free-text condition of
+    ``Store._text_matches`` and ``decks`` the decks kept (None: every one).
+
+    Without ``walk`` the terms are made to find the matching cards through an
+    index (deck, a flag's partial index, a tag's words in the full-text index).
+    With ``walk`` the query walks a sort's index instead: a unary ``+`` keeps
+    SQLite from preferring a deck or tag index and then sorting every row.
+    """
+    plus = "+" if walk else ""
     where = ["c.retired = 0"]
     params: list[Any] = []
+    if decks is not None:  # first: the cards' own filters follow (``_new_rows``)
+        where.append(f"{plus}c.deck IN ({','.join('?' * len(decks))})")
+        params += list(decks)
     if matched:
         where.append(matched)
         params += match_params
     for tag in query.tags:
+        if words := _tag_words(tag):
+            where.append(f"{plus}c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)")
+            params.append(words)
         where.append("EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ? COLLATE NOCASE)")
         params.append(tag)
-    where += _deck_conditions(query, decks, "c.deck", params)
     if "leech" in query.flags:
         where.append("c.leech_at IS NOT NULL")
     if "suspended" in query.flags:
         where.append("c.suspended = 1")
-    if "new" in query.flags:
-        where.append("coalesce(s.due, '') = ''")
+    if "new" in query.flags and walk:
+        where.append(NEW_ROW)
     return where, params
+
+
+def _tag_words(tag: str) -> str | None:
+    """A full-text query that every card tagged ``tag`` matches (a few others may
+    too: the exact test follows), or None when the words cannot be trusted.
+
+    The tags column holds the JSON list, whose words are the tag's words in a
+    row; only printable ASCII without quotes or backslashes is written into
+    JSON as itself (older rows may hold ``\\u`` escapes for anything else).
+    """
+    if not tag.isascii() or not tag.isprintable() or '"' in tag or "\\" in tag:
+        return None
+    if not any(char.isalnum() for char in tag):
+        return None
+    return f'tags : "{tag}"'
 
 
 def fts_query(text: str) -> str:

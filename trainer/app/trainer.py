@@ -29,6 +29,7 @@ from trainer.core.queue import (
     QueueKind,
     TodayLog,
     advance_plan,
+    buries_new_cards,
     plan_queue,
     space_out,
     summarize_today,
@@ -499,14 +500,24 @@ class Trainer:
         new_room = max(0, limits.new_per_day - log.new_studied)
         bury = self.settings.bury_siblings
         studied = len(log.studied_cards) if bury else 0
-        candidates = self.store.queue_statuses(
-            self.deck_directions(),
-            decks,
-            today,
-            review_limit=(review_room * 2 + studied * 2) if bury else review_room,
-            new_limit=new_room + studied + review_room if new_room and bury else new_room,
-            extra=log.drills_pending,
-        )
+        directions = self.deck_directions()
+
+        def candidates_with(new_limit: int) -> list[CardStatus]:
+            return self.store.queue_statuses(
+                directions,
+                decks,
+                today,
+                review_limit=(review_room * 2 + studied * 2) if bury else review_room,
+                new_limit=new_limit,
+                extra=log.drills_pending,
+            )
+
+        # Each deck's first new_room new cards suffice unless burying leaves some
+        # out; only then read as many more as could be buried (walking a large
+        # deck for hundreds of new cards cost 20 ms of a 27 ms queue).
+        candidates = candidates_with(new_room)
+        if new_room and bury and buries_new_cards(candidates, today, log, limits):
+            candidates = candidates_with(new_room + studied + review_room)
         entries = plan_queue(candidates, today, log, limits, bury_siblings=bury)
         chosen = None if decks is None else tuple(decks)
         return QueuePlan(tuple(entries), chosen, today, limits, bury, log.last_card, marker)

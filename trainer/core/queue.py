@@ -166,6 +166,36 @@ def build_queue(
     return space_out(entries, today_log.last_card)
 
 
+def _due_in_order(active: Sequence[CardStatus], today: dt.date) -> list[CardStatus]:
+    """The due statuses, most overdue first."""
+    return sorted(
+        (s for s in active if s.state.due is not None and s.state.due <= today),
+        key=lambda s: (s.state.due, s.card_id, s.direction),
+    )
+
+
+def buries_new_cards(
+    statuses: Sequence[CardStatus], today: dt.date, today_log: TodayLog, limits: Limits
+) -> bool:
+    """Whether burying siblings would leave out any of these new candidates.
+
+    When it leaves out none, each deck's first ``new_room`` new cards are all
+    ``plan_queue`` can take (no deck gives more than the room, and no candidate
+    ahead of them drops out), so a caller may read just those and get the same
+    plan as from every candidate; otherwise it must read more.
+    """
+    active = [s for s in statuses if not s.retired and not s.suspended]
+    review_room = max(0, limits.reviews_per_day - today_log.reviews_studied)
+    due = _one_per_card(_due_in_order(active, today), set(today_log.studied_cards))
+    seen = set(today_log.studied_cards) | {s.card_id for s in due[:review_room]}
+    for status in active:
+        if status.state.is_new:
+            if status.card_id in seen:
+                return True
+            seen.add(status.card_id)
+    return False
+
+
 def plan_queue(
     statuses: Sequence[CardStatus],
     today: dt.date,
@@ -180,10 +210,7 @@ def plan_queue(
     (``advance_plan``) instead of building it again.
     """
     active = [s for s in statuses if not s.retired and not s.suspended]
-    due = sorted(
-        (s for s in active if s.state.due is not None and s.state.due <= today),
-        key=lambda s: (s.state.due, s.card_id, s.direction),
-    )
+    due = _due_in_order(active, today)
     new = [s for s in active if s.state.is_new]
     review_room = max(0, limits.reviews_per_day - today_log.reviews_studied)
     new_room = max(0, limits.new_per_day - today_log.new_studied)

@@ -125,3 +125,15 @@ def test_new_directions_are_counted_up_to_a_cap(
     ]
     assert len(new) > 3
     assert studied.store.count_new(directions, None, at_most) == min(at_most, len(new))
+
+
+def test_a_log_of_long_histories_is_sampled_by_answers(
+    studied: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = studied.store.scheduling_answers()
+    total = sum(len(history) for history in whole.values())
+    monkeypatch.setattr(scheduler_check, "CHECK_ANSWERS", total // 4)
+    sampled = scheduler_check._check_histories(studied, None)
+    read = sum(len(history) for history in sampled.values())
+    assert total // 4 <= read < total // 2
+    assert all(sampled[key] == whole[key] for key in sampled)

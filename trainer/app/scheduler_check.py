@@ -78,7 +78,12 @@ PREDICTORS = ("fsrs", "sm2", "constant")
 #: whole histories above it): enough for tight figures, and a large collection's first
 #: ``trainer stats`` after studying stays quick.
 CHECK_SAMPLE = 5000
+#: ... and at most about this many answers: a log of long histories (a hard deck,
+#: years of study) is sampled by answers, which the check's cost follows.
+CHECK_ANSWERS = 20_000
 CHECK_SEED = 21
+#: The forecast's sample stops at about this many answers too.
+FORECAST_ANSWERS = 20_000
 Key = tuple[str, Direction]
 
 
@@ -257,12 +262,15 @@ def load_forecast(
     fsrs = FSRSScheduler(latest[0] if latest else None, trainer.settings.desired_retention)
     sm2 = SM2()
     studied = trainer.store.studied_keys(trainer.deck_directions(), decks)  # sorted
-    sample = studied
-    if len(studied) > FORECAST_SAMPLE:
-        sample = sorted(random.Random(FORECAST_SEED).sample(studied, FORECAST_SAMPLE))
-    scale = len(studied) / len(sample) if sample else 1.0
     if histories is None:
-        histories = trainer.store.scheduling_answers(keys=sample)
+        sample, histories = _sampled_histories(
+            trainer, studied, FORECAST_SEED, FORECAST_SAMPLE, FORECAST_ANSWERS
+        )
+    else:
+        sample = studied
+        if len(studied) > FORECAST_SAMPLE:
+            sample = sorted(random.Random(FORECAST_SEED).sample(studied, FORECAST_SAMPLE))
+    scale = len(studied) / len(sample) if sample else 1.0
     schedule, memory = _both_states(trainer, fsrs, sample, histories)
     new = _new_count(trainer, decks, days)
     per_day = trainer.settings.new_per_day
@@ -370,14 +378,37 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
 
 
 def _check_histories(trainer: Trainer, decks: Sequence[str] | None) -> Histories:
-    """The histories the check judges: every answered card direction's, or above
-    ``CHECK_SAMPLE`` of them a seeded sample's, read alone from the log (reading a
-    million answers to keep five thousand histories took seconds)."""
+    """The histories the check judges: every answered card direction's in a small
+    log, else those of a seeded sample of them, whole, up to ``CHECK_SAMPLE`` card
+    directions or ``CHECK_ANSWERS`` answers (reading a million answers, or fitting
+    FSRS to half a million, took seconds)."""
     keys = trainer.store.answered_keys(decks)
-    if len(keys) <= CHECK_SAMPLE:
+    if len(keys) <= CHECK_SAMPLE and trainer.store.count_reviews() <= CHECK_ANSWERS:
         return trainer.store.scheduling_answers(decks)
-    chosen = random.Random(CHECK_SEED).sample(keys, CHECK_SAMPLE)
-    return trainer.store.scheduling_answers(keys=chosen)
+    return _sampled_histories(trainer, keys, CHECK_SEED, CHECK_SAMPLE, CHECK_ANSWERS)[1]
+
+
+def _sampled_histories(
+    trainer: Trainer, keys: Sequence[Key], seed: int, most_keys: int, most_answers: int
+) -> tuple[list[Key], Histories]:
+    """A seeded sample of ``keys`` (sorted) and their whole histories: the keys in a
+    seeded order, read a few hundred at a time until ``most_keys`` of them or
+    ``most_answers`` answers are in, so a log of long histories is sampled as
+    lightly as one of many short ones."""
+    order = random.Random(seed).sample(list(keys), len(keys))
+    chosen: list[Key] = []
+    histories: Histories = {}
+    answers = 0
+    size = 10  # then as many as the answers read so far say the room holds
+    while len(chosen) < min(most_keys, len(order)) and answers < most_answers:
+        chunk = order[len(chosen) : len(chosen) + min(size, most_keys - len(chosen))]
+        found = trainer.store.scheduling_answers(keys=chunk)
+        chosen += chunk
+        histories.update(found)
+        answers += sum(len(history) for history in found.values())
+        per_key = max(answers / len(chosen), 1.0)
+        size = max(1, min(400, round((most_answers - answers) / per_key)))
+    return sorted(chosen), histories
 
 
 def compute_scheduler_report(trainer: Trainer, decks: Sequence[str] | None) -> SchedulerReport:

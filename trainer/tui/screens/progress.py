@@ -59,6 +59,7 @@ from trainer.app.scheduler_check import (
 from trainer.core.stats import CardCategory, ProgressReport
 from trainer.core.text import count_text, visible
 from trainer.errors import TrainerError, describe
+from trainer.tui.widgets.bar_chart import BarChart, BarSeries
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -182,11 +183,11 @@ class ProgressScreen(Screen[None]):
                     yield Static(id="progress-streak", classes="progress-box", markup=False)
                     yield Static(id="progress-retention", classes="progress-box", markup=False)
                 with Horizontal(classes="progress-row"):
-                    yield PlotextPlot(id="chart-reviews", classes="progress-chart")
-                    yield PlotextPlot(id="chart-time", classes="progress-chart")
+                    yield BarChart(id="chart-reviews", classes="progress-chart")
+                    yield BarChart(id="chart-time", classes="progress-chart")
                 yield HeatmapView(id="progress-heatmap")
                 with Horizontal(classes="progress-row"):
-                    yield PlotextPlot(id="chart-forecast", classes="progress-chart")
+                    yield BarChart(id="chart-forecast", classes="progress-chart")
                     with Vertical(id="quiz-chart-box", classes="progress-chart"):
                         yield PlotextPlot(id="chart-quiz")
                         yield Static(id="chart-quiz-legend", markup=False)
@@ -306,7 +307,7 @@ class ProgressScreen(Screen[None]):
     def _draw_reviews(self, report: ProgressReport) -> None:
         series = [(day, float(count)) for day, count in report.reviews_per_day]
         plot_days(
-            self.query_one("#chart-reviews", PlotextPlot),
+            self.query_one("#chart-reviews", BarChart),
             series,
             f"Reviews per day · last {report.days} days",
             report.today,
@@ -315,7 +316,7 @@ class ProgressScreen(Screen[None]):
     def _draw_time(self, report: ProgressReport) -> None:
         series = [(day, seconds / 60) for day, seconds in report.time_per_day]
         plot_days(
-            self.query_one("#chart-time", PlotextPlot),
+            self.query_one("#chart-time", BarChart),
             series,
             f"Minutes per day · last {report.days} days",
             report.today,
@@ -325,7 +326,7 @@ class ProgressScreen(Screen[None]):
         series = [(day, float(count)) for day, count in report.forecast]
         total = sum(count for _, count in report.forecast)
         plot_days(
-            self.query_one("#chart-forecast", PlotextPlot),
+            self.query_one("#chart-forecast", BarChart),
             series,
             f"Due in the next {len(series)} days · {total} in all",
             report.today,
@@ -522,26 +523,20 @@ def quiz_table(report: ProgressReport, deck_names: dict[str, str]) -> Text:
 
 
 def plot_days(
-    widget: PlotextPlot, series: list[tuple[dt.date, float]], title: str, today: dt.date
+    widget: BarChart, series: list[tuple[dt.date, float]], title: str, today: dt.date
 ) -> None:
-    """A per-day series as bars; past a month and a half they touch, one per dot column."""
-    plt = widget.plt
-    plt.clear_figure()
+    """A per-day series as bars; past a month and a half they touch, one per column."""
     ys = [value for _, value in series]
-    # Zero days are left out: plotext would still draw a sliver for a zero bar.
-    shown = [(x, y) for x, y in enumerate(ys) if y > 0]
-    if shown:
-        xs, heights = zip(*shown, strict=True)
-        width = 0.5 if len(series) <= 45 else 1
-        plt.bar(list(xs), list(heights), width=width, marker="hd")
-    if series:
-        plt.xticks(*_date_ticks([day for day, _ in series], today))
-        plt.xlim(-0.5, len(series) - 0.5)
-    ticks, labels = _value_ticks(max(ys, default=0))
-    plt.yticks(ticks, labels)
-    plt.ylim(0, ticks[-1])
-    plt.title(title)
-    widget.refresh()
+    x_ticks = _date_ticks([day for day, _ in series], today) if series else ([], [])
+    y_ticks = _value_ticks(max(ys, default=0))
+    widget.show(
+        BarSeries(
+            title=title,
+            values=tuple(ys),
+            x_ticks=tuple(zip(*x_ticks, strict=True)),
+            y_ticks=tuple(zip(*y_ticks, strict=True)),
+        )
+    )
 
 
 def plot_calibration(widget: PlotextPlot, check: SchedulerCheck) -> None:

@@ -7,6 +7,7 @@ count, each compared here with the whole log read and filtered in Python.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -137,3 +138,14 @@ def test_a_log_of_long_histories_is_sampled_by_answers(
     read = sum(len(history) for history in sampled.values())
     assert total // 4 <= read < total // 2
     assert all(sampled[key] == whole[key] for key in sampled)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 5, 6, 7, 100, 5000])
+@pytest.mark.parametrize("seed", [20, 21, 99])
+def test_seeded_order_is_the_whole_seeded_sample_drawn_lazily(size: int, seed: int) -> None:
+    items = [(f"deck/{n:05d}", Direction.FORWARD) for n in range(size)]
+    shuffled = random.Random(seed).sample(items, len(items))
+    assert list(scheduler_check.seeded_order(items, seed)) == shuffled
+    first = list(itertools.islice(scheduler_check.seeded_order(items, seed), size // 3))
+    assert first == shuffled[: size // 3]
+    assert items == [(f"deck/{n:05d}", Direction.FORWARD) for n in range(size)]  # left as it was

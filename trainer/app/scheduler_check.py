@@ -21,7 +21,7 @@ import itertools
 import json
 import random
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -264,16 +264,17 @@ def load_forecast(
     latest = trainer.store.latest_fit("fsrs")
     fsrs = FSRSScheduler(latest[0] if latest else None, trainer.settings.desired_retention)
     sm2 = SM2()
-    studied = trainer.store.studied_keys(trainer.deck_directions(), decks)  # sorted
     if histories is None:
-        sample, histories = _sampled_histories(
-            trainer, studied, FORECAST_SEED, FORECAST_SAMPLE, FORECAST_ANSWERS
-        )
+        source = _studied_source(trainer, decks)
+        sample, histories = _sampled_histories(trainer, source, FORECAST_SAMPLE, FORECAST_ANSWERS)
+        population = source.population()
     else:
+        studied = trainer.store.studied_keys(trainer.deck_directions(), decks)  # sorted
         sample = studied
         if len(studied) > FORECAST_SAMPLE:
             sample = sorted(random.Random(FORECAST_SEED).sample(studied, FORECAST_SAMPLE))
-    scale = len(studied) / len(sample) if sample else 1.0
+        population = len(studied)
+    scale = population / len(sample) if sample else 1.0
     schedule, memory = _both_states(trainer, fsrs, sample, histories)
     new = _new_count(trainer, decks, days)
     per_day = trainer.settings.new_per_day
@@ -385,26 +386,121 @@ def _check_histories(trainer: Trainer, decks: Sequence[str] | None) -> Histories
     log, else those of a seeded sample of them, whole, up to ``CHECK_SAMPLE`` card
     directions or ``CHECK_ANSWERS`` answers (reading a million answers, or fitting
     FSRS to half a million, took seconds)."""
-    keys = trainer.store.answered_keys(decks)
-    if len(keys) <= CHECK_SAMPLE and trainer.store.count_reviews() <= CHECK_ANSWERS:
-        return trainer.store.scheduling_answers(decks)
-    return _sampled_histories(trainer, keys, CHECK_SEED, CHECK_SAMPLE, CHECK_ANSWERS)[1]
+    store = trainer.store
+    answered = store.count_answered(decks)
+    if answered <= CHECK_SAMPLE and store.count_reviews() <= CHECK_ANSWERS:
+        return store.scheduling_answers(decks)
+    span = store.state_rowid_span()
+    source: _KeySource
+    if _drawable(answered, span):
+        source = _DrawnKeys(lambda rowids: store.answered_at(rowids, decks), span, CHECK_SEED)
+    else:
+        source = _ListedKeys(store.answered_keys(decks), CHECK_SEED)
+    return _sampled_histories(trainer, source, CHECK_SAMPLE, CHECK_ANSWERS)[1]
+
+
+def _studied_source(trainer: Trainer, decks: Sequence[str] | None) -> _KeySource:
+    """Where the forecast samples the studied card directions from: random rowids
+    when the log is large enough to be sampled and they are mostly answered ones of
+    these decks, else the sorted list of them (small logs: all, exactly as listed)."""
+    store = trainer.store
+    directions = trainer.deck_directions()
+    answered = store.count_answered(decks)
+    span = store.state_rowid_span()
+    sampled = answered > FORECAST_SAMPLE or store.count_reviews() > FORECAST_ANSWERS
+    if sampled and _drawable(answered, span):
+        return _DrawnKeys(
+            lambda rowids: store.studied_at(rowids, directions, decks), span, FORECAST_SEED
+        )
+    return _ListedKeys(store.studied_keys(directions, decks), FORECAST_SEED)
+
+
+def _drawable(population: int, span: int) -> bool:
+    """Whether random rowids up to ``span`` find ``population`` rows often enough
+    (at least one draw in two) to sample them that way."""
+    return population > 0 and 2 * population >= span
+
+
+class _KeySource:
+    """Card directions in a seeded random order, taken a few at a time."""
+
+    def take(self, count: int) -> list[Key]:
+        raise NotImplementedError
+
+    def population(self) -> int:
+        """How many there are in all (what a sample of them is scaled up to)."""
+        raise NotImplementedError
+
+
+class _ListedKeys(_KeySource):
+    """All of them listed, in ``seeded_order``: exact, for a small log."""
+
+    def __init__(self, keys: Sequence[Key], seed: int) -> None:
+        self._keys = keys
+        self._order = seeded_order(keys, seed)
+
+    def take(self, count: int) -> list[Key]:
+        return list(itertools.islice(self._order, count))
+
+    def population(self) -> int:
+        return len(self._keys)
+
+
+class _DrawnKeys(_KeySource):
+    """Those at distinct seeded random rowids of card_state, up to ``span``, in draw
+    order (``find`` keeps the rows that belong, by rowid): a uniform sample without
+    listing 100k of them (~0.2 s at 100k cards). The population is estimated from
+    the share of draws that found one, exact once every rowid is drawn."""
+
+    def __init__(
+        self, find: Callable[[Sequence[int]], dict[int, Key]], span: int, seed: int
+    ) -> None:
+        self._find = find
+        self._span = span
+        self._rng = random.Random(seed)
+        self._drawn: set[int] = set()
+        self._found = 0
+
+    def take(self, count: int) -> list[Key]:
+        taken: list[Key] = []
+        while len(taken) < count and len(self._drawn) < self._span:
+            rowids = [self._draw() for _ in range(min(count - len(taken), self._left()))]
+            found = self._find(rowids)
+            taken += [found[rowid] for rowid in rowids if rowid in found]
+        self._found += len(taken)
+        return taken
+
+    def _left(self) -> int:
+        return self._span - len(self._drawn)
+
+    def _draw(self) -> int:
+        rowid = self._rng.randrange(self._span) + 1
+        while rowid in self._drawn:
+            rowid = self._rng.randrange(self._span) + 1
+        self._drawn.add(rowid)
+        return rowid
+
+    def population(self) -> int:
+        if not self._drawn:
+            return 0
+        return round(self._found * self._span / len(self._drawn))
 
 
 def _sampled_histories(
-    trainer: Trainer, keys: Sequence[Key], seed: int, most_keys: int, most_answers: int
+    trainer: Trainer, source: _KeySource, most_keys: int, most_answers: int
 ) -> tuple[list[Key], Histories]:
-    """A seeded sample of ``keys`` (sorted) and their whole histories: the keys in a
-    seeded order, read a few hundred at a time until ``most_keys`` of them or
-    ``most_answers`` answers are in, so a log of long histories is sampled as
-    lightly as one of many short ones."""
-    order = seeded_order(keys, seed)
+    """A seeded sample of ``source``'s keys (sorted) and their whole histories: the
+    keys in its seeded order, read a few hundred at a time until ``most_keys`` of
+    them or ``most_answers`` answers are in, so a log of long histories is sampled
+    as lightly as one of many short ones."""
     chosen: list[Key] = []
     histories: Histories = {}
     answers = 0
     size = 10  # then as many as the answers read so far say the room holds
-    while len(chosen) < min(most_keys, len(keys)) and answers < most_answers:
-        chunk = list(itertools.islice(order, min(size, most_keys - len(chosen))))
+    while len(chosen) < most_keys and answers < most_answers:
+        chunk = source.take(min(size, most_keys - len(chosen)))
+        if not chunk:
+            break
         found = trainer.store.scheduling_answers(keys=chunk)
         chosen += chunk
         histories.update(found)

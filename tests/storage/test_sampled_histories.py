@@ -7,8 +7,9 @@ count, each compared here with the whole log read and filtered in Python.
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,124 @@ def test_a_log_of_long_histories_is_sampled_by_answers(
     read = sum(len(history) for history in sampled.values())
     assert total // 4 <= read < total // 2
     assert all(sampled[key] == whole[key] for key in sampled)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 5, 6, 7, 100, 5000])
+@pytest.mark.parametrize("seed", [20, 21, 99])
+def test_seeded_order_is_the_whole_seeded_sample_drawn_lazily(size: int, seed: int) -> None:
+    items = [(f"deck/{n:05d}", Direction.FORWARD) for n in range(size)]
+    shuffled = random.Random(seed).sample(items, len(items))
+    assert list(scheduler_check.seeded_order(items, seed)) == shuffled
+    first = list(itertools.islice(scheduler_check.seeded_order(items, seed), size // 3))
+    assert first == shuffled[: size // 3]
+    assert items == [(f"deck/{n:05d}", Direction.FORWARD) for n in range(size)]  # left as it was
+
+
+def _rowids(trainer: Trainer) -> list[int]:
+    return list(range(1, trainer.store.state_rowid_span() + 3))  # and two past the end
+
+
+def test_answered_at_rowids_and_their_count_are_the_listed_keys(studied: Trainer) -> None:
+    store = studied.store
+    for decks in (None, ["more"], ["more", "nothing-here"]):
+        found = store.answered_at(_rowids(studied), decks)
+        assert sorted(found.values()) == store.answered_keys(decks)
+        assert store.count_answered(decks) == len(store.answered_keys(decks))
+    some = _rowids(studied)[::4]
+    assert set(store.answered_at(some)) <= set(some)
+
+
+def test_studied_at_rowids_are_the_studied_keys(studied: Trainer) -> None:
+    store = studied.store
+    store.conn.execute("UPDATE cards SET retired = 1 WHERE id = ?", [store.answered_keys()[0][0]])
+    store.set_suspended(store.answered_keys()[-1][0], True)
+    store.conn.execute(
+        "INSERT INTO card_state (card_id, direction, repetitions, easiness, interval, due, lapses)"
+        " VALUES ('more/no-such-card', 'forward', 1, 2.5, 1, '2026-03-20', 0)"
+    )
+    directions = studied.deck_directions()
+    for decks in (None, ["more"]):
+        found = store.studied_at(_rowids(studied), directions, decks)
+        assert sorted(found.values()) == store.studied_keys(directions, decks)
+    assert len(store.studied_keys(directions, None)) < store.count_answered()
+
+
+def test_drawn_keys_are_a_seeded_permutation_of_the_population(studied: Trainer) -> None:
+    store = studied.store
+    span = store.state_rowid_span()
+
+    def drawn(seed: int, step: int) -> tuple[list[tuple[str, Direction]], int]:
+        source = scheduler_check._DrawnKeys(
+            lambda rowids: store.answered_at(rowids, ["more"]), span, seed
+        )
+        keys: list[tuple[str, Direction]] = []
+        while chunk := source.take(step):
+            assert len(chunk) <= step
+            keys += chunk
+        return keys, source.population()
+
+    keys, population = drawn(21, 3)
+    assert sorted(keys) == store.answered_keys(["more"]) and len(set(keys)) == len(keys)
+    assert population == len(keys)  # every rowid drawn: exact
+    assert drawn(21, 3) == (keys, population)  # seeded
+    assert drawn(22, 3)[0] != keys
+    assert drawn(21, 7) == (keys, population)  # one stream of draws, however taken
+
+
+def test_a_partial_draw_estimates_the_population_from_its_hits(studied: Trainer) -> None:
+    store = studied.store
+    span = store.state_rowid_span()
+    source = scheduler_check._DrawnKeys(lambda rowids: store.answered_at(rowids, ["more"]), span, 4)
+    taken = source.take(5)
+    drawn = len(source._drawn)
+    assert len(taken) == 5 and drawn < span
+    assert source.population() == round(5 * span / drawn)
+
+
+def test_the_forecast_of_a_sampled_log_samples_studied_directions_by_rowid(
+    studied: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = studied.store
+    directions = studied.deck_directions()
+    studied_keys = store.studied_keys(directions, None)
+    listed = scheduler_check._studied_source(studied, None)
+    assert isinstance(listed, scheduler_check._ListedKeys)  # few: all, as listed
+    assert listed.population() == len(studied_keys)
+    monkeypatch.setattr(scheduler_check, "FORECAST_SAMPLE", 5)
+    source = scheduler_check._studied_source(studied, None)
+    assert isinstance(source, scheduler_check._DrawnKeys)
+    sample, histories = scheduler_check._sampled_histories(studied, source, 5, 10**6)
+    whole = store.scheduling_answers()
+    assert len(sample) == 5 and set(sample) <= set(studied_keys)
+    assert all(histories[key] == whole[key] for key in sample if key in whole)
+    forecast = scheduler_check.load_forecast(studied)
+    assert forecast == scheduler_check.load_forecast(studied)  # seeded
+
+
+def test_the_checks_fit_reads_a_seeded_sample_of_whole_histories_past_its_budget(
+    studied: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    histories = studied.store.scheduling_answers()
+    answers = judged_answers(histories)
+    cut = max(a.day for a in answers)
+
+    def steps(chosen: Mapping[object, list[tuple[object, int]]]) -> int:
+        counts = [sum(1 for day, _ in h if day < cut) for h in chosen.values()]
+        return sum(n * (n + 1) // 2 for n in counts)
+
+    total = steps(histories)
+    assert scheduler_check._fit_histories(histories, cut) is histories  # within the budget
+    monkeypatch.setattr(scheduler_check, "CHECK_FIT_STEPS", total // 3)
+    part = scheduler_check._fit_histories(histories, cut)
+    assert 0 < len(part) < len(histories)
+    assert all(part[key] == histories[key] for key in part)  # whole histories
+    assert total // 3 <= steps(part) < total  # stops once the budget is reached
+    last_in = list(part)[-1]
+    assert steps({k: v for k, v in part.items() if k != last_in}) < total // 3
+    assert part == scheduler_check._fit_histories(histories, cut)  # seeded
+    assert (
+        list(part)
+        == list(
+            scheduler_check.seeded_order(sorted(histories, key=str), scheduler_check.CHECK_SEED)
+        )[: len(part)]
+    )

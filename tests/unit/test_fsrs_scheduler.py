@@ -15,6 +15,7 @@ from trainer.app.fsrs_scheduler import (
     DEFAULT_PARAMETERS,
     MIN_REVIEWS_TO_FIT,
     FSRSScheduler,
+    _instant,
     fit_parameters,
 )
 from trainer.app.quiz_run import QuizOptions, QuizRun
@@ -374,3 +375,30 @@ def test_limits_drills_directions_and_rollover_work_the_same_under_both(
         for (c, d), r in replay(trainer.scheduler, trainer.store.all_reviews()).items()
     }
     assert replayed == states
+
+
+@pytest.mark.parametrize("parameters", [None, "fitted"])
+def test_recall_is_py_fsrs_retrievability_of_the_card(parameters: str | None) -> None:
+    """``recall`` computes the forgetting curve itself: the same figure as py-fsrs
+    on the card ``_card`` builds, for FSRS states and SM-2 states met without one."""
+    rng = random.Random(8)
+    chosen = None
+    if parameters:
+        chosen = [*DEFAULT_PARAMETERS[:20], 0.3]  # another decay
+    scheduler = FSRSScheduler(chosen, desired_retention=0.85)
+    start = dt.date(2026, 1, 1)
+    for _ in range(300):
+        interval = rng.randint(1, 400)
+        due = start + dt.timedelta(days=rng.randint(-50, 400))
+        if rng.random() < 0.8:
+            state: SM2State = FSRSState(
+                3, 2.5, interval, due, 0, rng.uniform(0.1, 500), rng.uniform(1, 10)
+            )
+        else:
+            state = SM2State(3, rng.uniform(1.3, 3.0), interval, due, 0)
+        today = start + dt.timedelta(days=rng.randint(-60, 800))
+        card = scheduler._card(state)
+        assert card is not None
+        want = scheduler._fsrs.get_card_retrievability(card, _instant(today))
+        assert scheduler.recall(state, today) == want
+    assert scheduler.recall(FSRSState(), start) is None

@@ -278,3 +278,28 @@ def test_passing_grade_increments_repetitions_and_due_matches_interval(
     assert after.lapses == state.lapses
     assert 1 <= after.interval <= 36_500
     assert after.due == today + dt.timedelta(days=after.interval)
+
+
+@given(
+    repetitions=st.integers(0, 30),
+    easiness=st.floats(1.3, 4.0),
+    interval=st.integers(0, 40_000),
+    lapses=st.integers(0, 20),
+    quality=st.integers(0, 5),
+    day=st.integers(0, 3000),
+)
+def test_plain_state_review_matches_the_field_by_field_replace(
+    repetitions: int, easiness: float, interval: int, lapses: int, quality: int, day: int
+) -> None:
+    """A plain SM2State is rebuilt directly (fast); a subclass (FSRS's state) goes
+    through ``dataclasses.replace``: both give the same SM-2 fields."""
+    from trainer.core.memory import FSRSState
+
+    today = dt.date(2020, 1, 1) + dt.timedelta(days=day)
+    plain = SM2State(repetitions, easiness, interval, today, lapses)
+    extended = FSRSState(repetitions, easiness, interval, today, lapses, 5.0, 6.0)
+    after = review(plain, quality, today)
+    other = review(extended, quality, today)
+    assert type(after) is SM2State and type(other) is FSRSState
+    assert dataclasses.astuple(after) == dataclasses.astuple(other)[:5]
+    assert (other.stability, other.difficulty) == (5.0, 6.0)

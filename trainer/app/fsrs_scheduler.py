@@ -150,10 +150,16 @@ class FSRSScheduler:
     def recall(self, state: SM2State, today: dt.date) -> float | None:
         """FSRS's predicted probability of recalling the card direction on ``today``;
         None for a new one."""
-        card = self._card(state)
-        if card is None:
+        if state.due is None:
             return None
-        return self._fsrs.get_card_retrievability(card, _instant(today))
+        stability = getattr(state, "stability", None)
+        if stability is None or getattr(state, "difficulty", None) is None:
+            stability = self._from_sm2(state)[0]
+        # py-fsrs's get_card_retrievability on the card ``_card`` builds, without
+        # building it (the forecast asks this of every simulated answer).
+        elapsed = max(0, (today - (state.due - dt.timedelta(days=state.interval))).days)
+        decay = -self.parameters[20]
+        return (1 + (0.9 ** (1 / decay) - 1) * elapsed / stability) ** decay
 
 
 # --------------------------------------------------------------------------- fitting

@@ -1218,6 +1218,37 @@ class Store:
         rows = self.conn.execute(sql + " ORDER BY card_id, direction", params)
         return [(card, _DIRECTIONS[direction]) for card, direction in rows]
 
+    def state_rowid_span(self) -> int:
+        """The largest rowid of card_state (a rowid table): random rowids up to it
+        sample the card directions with a state without listing them."""
+        return self.conn.execute("SELECT coalesce(max(rowid), 0) FROM card_state").fetchone()[0]
+
+    def count_answered(self, decks: Sequence[str] | None = None) -> int:
+        """How many card directions ``answered_keys`` would list, counted in SQL."""
+        sql = "SELECT count(*) FROM card_state"
+        params: list[Any] = []
+        if decks is not None:
+            sql += f" WHERE {DECK_OF_CARD_ID} IN ({','.join('?' * len(decks))})"
+            params = list(decks)
+        return self.conn.execute(sql, params).fetchone()[0]
+
+    def answered_at(
+        self, rowids: Sequence[int], decks: Sequence[str] | None = None
+    ) -> dict[int, tuple[str, Direction]]:
+        """The card directions ``answered_keys`` lists among the card_state rows at
+        ``rowids`` (the others left out), by rowid."""
+        found: dict[int, tuple[str, Direction]] = {}
+        for chunk in _chunks(list(rowids), 400):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT rowid, card_id, direction FROM card_state WHERE rowid IN ({marks})"
+            params: list[Any] = list(chunk)
+            if decks is not None:
+                sql += f" AND {DECK_OF_CARD_ID} IN ({','.join('?' * len(decks))})"
+                params += list(decks)
+            for rowid, card, direction in self.conn.execute(sql, params):
+                found[rowid] = (card, _DIRECTIONS[direction])
+        return found
+
     def learnable_answers(self, at_most: int) -> int:
         """How many answers FSRS can learn from (on a later day than the same card
         direction's previous one; ``core.calibration.judged_answers``), counted up
@@ -1260,6 +1291,32 @@ class Store:
     ) -> list[tuple[str, Direction]]:
         """The active (not retired, not suspended) card directions with a state, in
         directions their deck studies, sorted: what a forecast of reviews runs ahead."""
+        rows = self._studied_rows(directions, decks, "", [])
+        return [(card, _DIRECTIONS[direction]) for _, card, direction in rows]
+
+    def studied_at(
+        self,
+        rowids: Sequence[int],
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str] | None,
+    ) -> dict[int, tuple[str, Direction]]:
+        """The card directions ``studied_keys`` lists among the card_state rows at
+        ``rowids`` (the others left out), by rowid: a seeded sample of random
+        rowids samples them without listing 100k of them."""
+        found: dict[int, tuple[str, Direction]] = {}
+        for chunk in _chunks(list(rowids), 400):
+            where = f" AND s.rowid IN ({','.join('?' * len(chunk))})"
+            for rowid, card, direction in self._studied_rows(directions, decks, where, chunk):
+                found[rowid] = (card, _DIRECTIONS[direction])
+        return found
+
+    def _studied_rows(
+        self,
+        directions: dict[str, tuple[Direction, ...]],
+        decks: Sequence[str] | None,
+        where: str,
+        extra: Sequence[Any],
+    ) -> list[tuple[int, str, str]]:
         chosen = sorted(directions if decks is None else decks)
         pairs, params = _studied_pairs(directions, chosen)
         if not pairs:
@@ -1269,18 +1326,17 @@ class Store:
         # The existence check (the card's id index alone) leaves out states of
         # answers imported for cards that are not here.
         deck = DECK_OF_CARD_ID.replace("card_id", "s.card_id")
-        rows = self.conn.execute(
-            f"""SELECT s.card_id, s.direction FROM card_state s
-                WHERE ({deck}, s.direction) IN (VALUES {pairs})
+        return self.conn.execute(
+            f"""SELECT s.rowid, s.card_id, s.direction FROM card_state s
+                WHERE ({deck}, s.direction) IN (VALUES {pairs}){where}
                   AND s.card_id NOT IN (SELECT id FROM cards WHERE retired = 1
                                         UNION ALL
                                         SELECT id FROM cards WHERE retired = 0 AND suspended = 1)
                   AND EXISTS (SELECT 1 FROM cards c INDEXED BY sqlite_autoindex_cards_1
                               WHERE c.id = s.card_id)
                 ORDER BY s.card_id, s.direction""",
-            params,
-        )
-        return [(card, _DIRECTIONS[direction]) for card, direction in rows]
+            [*params, *extra],
+        ).fetchall()
 
     def memory_states(self, card_ids: Sequence[str]) -> dict[str, list[SM2State]]:
         """The cached states of these cards, every direction, for figures per card."""

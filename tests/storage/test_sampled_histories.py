@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -230,32 +230,3 @@ def test_the_forecast_of_a_sampled_log_samples_studied_directions_by_rowid(
     assert all(histories[key] == whole[key] for key in sample if key in whole)
     forecast = scheduler_check.load_forecast(studied)
     assert forecast == scheduler_check.load_forecast(studied)  # seeded
-
-
-def test_the_checks_fit_reads_a_seeded_sample_of_whole_histories_past_its_budget(
-    studied: Trainer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    histories = studied.store.scheduling_answers()
-    answers = judged_answers(histories)
-    cut = max(a.day for a in answers)
-
-    def steps(chosen: Mapping[object, list[tuple[object, int]]]) -> int:
-        counts = [sum(1 for day, _ in h if day < cut) for h in chosen.values()]
-        return sum(n * (n + 1) // 2 for n in counts)
-
-    total = steps(histories)
-    assert scheduler_check._fit_histories(histories, cut) is histories  # within the budget
-    monkeypatch.setattr(scheduler_check, "CHECK_FIT_STEPS", total // 3)
-    part = scheduler_check._fit_histories(histories, cut)
-    assert 0 < len(part) < len(histories)
-    assert all(part[key] == histories[key] for key in part)  # whole histories
-    assert total // 3 <= steps(part) < total  # stops once the budget is reached
-    last_in = list(part)[-1]
-    assert steps({k: v for k, v in part.items() if k != last_in}) < total // 3
-    assert part == scheduler_check._fit_histories(histories, cut)  # seeded
-    assert (
-        list(part)
-        == list(
-            scheduler_check.seeded_order(sorted(histories, key=str), scheduler_check.CHECK_SEED)
-        )[: len(part)]
-    )

@@ -84,9 +84,6 @@ CHECK_SAMPLE = 5000
 #: years of study) is sampled by answers, which the check's cost follows.
 CHECK_ANSWERS = 20_000
 CHECK_SEED = 21
-#: FSRS is fitted for the check on at most about this many review steps (each
-#: answer learned from counts the length of the history leading to it).
-CHECK_FIT_STEPS = 300_000
 #: The forecast's sample stops at about this many answers too.
 FORECAST_ANSWERS = 20_000
 Key = tuple[str, Direction]
@@ -185,7 +182,7 @@ def check(
     cut = split_day(answers, share_judged)
     earlier = [a for a in answers if cut is not None and a.day < cut]
     judged = [a for a in answers if cut is not None and a.day >= cut]
-    fit = fit_parameters(_fit_histories(histories, cut) if cut is not None else {}, before=cut)
+    fit = fit_parameters(histories if cut is not None else {}, before=cut)
     constant = sum(a.recalled for a in earlier) / len(earlier) if earlier else 0.9
     fsrs = recall_before(fit.parameters, histories, judged)
     sm2 = _sm2_intervals(histories, judged)
@@ -202,33 +199,6 @@ def check(
         fit_reason=fit.reason,
         constant=constant,
     )
-
-
-def _fit_histories(histories: Histories, cut: dt.date) -> Histories:
-    """The histories FSRS is fitted to for the check: all of them, or a seeded
-    sample of them, whole, when their answers before ``cut`` would feed the
-    optimizer more than about ``CHECK_FIT_STEPS`` reviews.
-
-    The optimizer learns from every answer with the whole history before it, so
-    its cost grows with the square of a history's length: the same 20,000 answers
-    took 0.03 s to fit as short histories and 0.25 s as long ones (10k cards, 1M
-    reviews), where a sample still leaves thousands of answers to learn from.
-    """
-
-    def steps(history: Sequence[tuple[dt.date, int]]) -> int:
-        before = sum(1 for day, _ in history if day < cut)
-        return before * (before + 1) // 2
-
-    if sum(steps(history) for history in histories.values()) <= CHECK_FIT_STEPS:
-        return histories
-    chosen: dict[Key, Sequence[tuple[dt.date, int]]] = {}
-    total = 0
-    for key in seeded_order(sorted(histories, key=str), CHECK_SEED):
-        if total >= CHECK_FIT_STEPS:
-            break
-        chosen[key] = histories[key]
-        total += steps(histories[key])
-    return chosen
 
 
 def _sm2_intervals(histories: Histories, judged: Sequence[JudgedAnswer]) -> dict[Any, int]:

@@ -202,20 +202,22 @@ def daily_activity(
             FROM daily_totals WHERE {" AND ".join(clauses)} GROUP BY day ORDER BY day""",
         params,
     ).fetchall()
-    return [
-        DayActivity(
-            day=dt.date.fromisoformat(row[0]),
-            reviews=row[1],
-            seconds=row[2] / 1000,
-            new_cards=row[3],
-            young_total=row[4],
-            young_passed=row[5],
-            mature_total=row[6],
-            mature_passed=row[7],
-        )
-        for row in rows
-        if row[1] > 0
-    ]
+    return [day_activity(row) for row in rows if row[1] > 0]
+
+
+def day_activity(row: Sequence[Any]) -> DayActivity:
+    """A day's figures from (day, reviews, milliseconds, new, young total, young passed,
+    mature total, mature passed): the columns both the totals and the log give."""
+    return DayActivity(
+        day=dt.date.fromisoformat(row[0]),
+        reviews=row[1],
+        seconds=row[2] / 1000,
+        new_cards=row[3],
+        young_total=row[4],
+        young_passed=row[5],
+        mature_total=row[6],
+        mature_passed=row[7],
+    )
 
 
 def study_days(db: sqlite3.Connection, decks: Sequence[str]) -> list[dt.date] | None:

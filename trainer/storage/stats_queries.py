@@ -112,19 +112,7 @@ def daily_activity(
         return kept
     where, params = _review_filter(decks, since, until)
     rows = db.execute(_DAILY_SQL.format(where=where), params).fetchall()
-    return [
-        DayActivity(
-            day=dt.date.fromisoformat(row[0]),
-            reviews=row[1],
-            seconds=row[2] / 1000,
-            new_cards=row[3],
-            young_total=row[4],
-            young_passed=row[5],
-            mature_total=row[6],
-            mature_passed=row[7],
-        )
-        for row in rows
-    ]
+    return [daily_totals.day_activity(row) for row in rows]
 
 
 def study_days(db: sqlite3.Connection, decks: Sequence[str] | None = None) -> list[dt.date]:

@@ -172,12 +172,9 @@ def check(
     histories: Histories | None = None,
 ) -> SchedulerCheck:
     """How well each predictor foresaw the answers of the last third of the log
-    (``histories``: the decks' ``scheduling_answers``, when already read)."""
+    (``histories``: what ``_check_histories`` reads, when already read)."""
     if histories is None:
-        histories = trainer.store.scheduling_answers(decks)
-    if len(histories) > CHECK_SAMPLE:
-        chosen = random.Random(CHECK_SEED).sample(sorted(histories, key=str), CHECK_SAMPLE)
-        histories = {key: histories[key] for key in chosen}
+        histories = _check_histories(trainer, decks)
     answers = judged_answers(histories)
     cut = split_day(answers, share_judged)
     earlier = [a for a in answers if cut is not None and a.day < cut]
@@ -252,7 +249,6 @@ def load_forecast(
     trainer: Trainer,
     decks: Sequence[str] | None = None,
     days: int = FORECAST_DAYS,
-    histories: Histories | None = None,
 ) -> LoadForecast:
     """Both schedulers run ahead from today's states; whether an answer is recalled
     comes from FSRS's memory model (with the latest fit, if any).
@@ -264,16 +260,9 @@ def load_forecast(
     latest = trainer.store.latest_fit("fsrs")
     fsrs = FSRSScheduler(latest[0] if latest else None, trainer.settings.desired_retention)
     sm2 = SM2()
-    if histories is None:
-        source = _studied_source(trainer, decks)
-        sample, histories = _sampled_histories(trainer, source, FORECAST_SAMPLE, FORECAST_ANSWERS)
-        population = source.population()
-    else:
-        studied = trainer.store.studied_keys(trainer.deck_directions(), decks)  # sorted
-        sample = studied
-        if len(studied) > FORECAST_SAMPLE:
-            sample = sorted(random.Random(FORECAST_SEED).sample(studied, FORECAST_SAMPLE))
-        population = len(studied)
+    source = _studied_source(trainer, decks)
+    sample, histories = _sampled_histories(trainer, source, FORECAST_SAMPLE, FORECAST_ANSWERS)
+    population = source.population()
     scale = population / len(sample) if sample else 1.0
     schedule, memory = _both_states(trainer, fsrs, sample, histories)
     new = _new_count(trainer, decks, days)
@@ -367,7 +356,7 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
                 data["learnable"],
             )
     report = SchedulerReport(
-        check(trainer, decks, histories=_check_histories(trainer, decks)),
+        check(trainer, decks),
         load_forecast(trainer, decks),
         store.learnable_answers(MIN_REVIEWS_TO_FIT),
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_session_queue import deck_text
+from tests.unit.test_session_queue import write_three_decks
 from trainer.app import trainer as trainer_module
 from trainer.app.settings import Settings
 from trainer.core.model import Direction, Mode
@@ -22,10 +22,7 @@ def test_reading_fewer_new_cards_gives_the_same_queue(
 ) -> None:
     rng = random.Random(seed)
     folder = tmp_path / f"decks{seed}"
-    folder.mkdir()
-    (folder / "one.yaml").write_text(deck_text("one", 40, None), encoding="utf-8")
-    (folder / "two.yaml").write_text(deck_text("two", 25, "forward, reverse"), encoding="utf-8")
-    (folder / "three.yaml").write_text(deck_text("three", 10, "reverse"), encoding="utf-8")
+    write_three_decks(folder, 40, 25, 10)
     settings = Settings(
         new_per_day=rng.randint(1, 12),
         reviews_per_day=rng.randint(1, 30),

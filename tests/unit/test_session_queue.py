@@ -25,6 +25,14 @@ def deck_text(name: str, count: int, directions: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_three_decks(folder: Path, one: int, two: int, three: int) -> None:
+    """Decks studied forward only, both ways, and reverse only, of these sizes."""
+    folder.mkdir()
+    (folder / "one.yaml").write_text(deck_text("one", one, None), encoding="utf-8")
+    (folder / "two.yaml").write_text(deck_text("two", two, "forward, reverse"), encoding="utf-8")
+    (folder / "three.yaml").write_text(deck_text("three", three, "reverse"), encoding="utf-8")
+
+
 def counting_rebuilds(trainer: Trainer) -> list[int]:
     """Count the session's full builds of the queue (to see the advance is used)."""
     calls = [0]
@@ -42,10 +50,7 @@ def counting_rebuilds(trainer: Trainer) -> list[int]:
 def test_the_advanced_queue_equals_a_rebuild(make_trainer, clock, tmp_path: Path, seed):
     rng = random.Random(seed)
     folder = tmp_path / f"decks{seed}"
-    folder.mkdir()
-    (folder / "one.yaml").write_text(deck_text("one", 30, None), encoding="utf-8")
-    (folder / "two.yaml").write_text(deck_text("two", 20, "forward, reverse"), encoding="utf-8")
-    (folder / "three.yaml").write_text(deck_text("three", 8, "reverse"), encoding="utf-8")
+    write_three_decks(folder, 30, 20, 8)
     settings = Settings(
         new_per_day=rng.randint(1, 15),
         reviews_per_day=rng.randint(1, 40),

@@ -1422,22 +1422,14 @@ class Store:
         if not query.tags:
             yield finding, _browse_conditions(query, decks, matched, match_params, walk=True)
             return
-        self.conn.execute("DROP TABLE IF EXISTS temp.browse_kept")
-        self.conn.execute("CREATE TEMP TABLE browse_kept (id INTEGER PRIMARY KEY)")
-        try:
-            where, params = finding
-            self.conn.execute(
-                f"INSERT INTO temp.browse_kept SELECT c.rowid FROM cards c "
-                f"WHERE {' AND '.join(where)}",
-                params,
-            )
+        where, params = finding
+        select = f"SELECT c.rowid FROM cards c WHERE {' AND '.join(where)}"
+        with self._temporary_rowids("browse_kept", select, params):
             rest = SearchQuery(flags=query.flags & {"new"})
             yield (
                 _browse_conditions(rest, decks, "c.rowid IN temp.browse_kept", []),
                 _browse_conditions(rest, decks, "+c.rowid IN temp.browse_kept", [], walk=True),
             )
-        finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.browse_kept")
 
     def _chosen_decks(
         self,
@@ -1484,14 +1476,8 @@ class Store:
         """A narrow filter (a few thousand rows at most): its cards are found once
         through whatever index serves the filter, then their rows are sorted whole,
         which beats walking a sort index past 100k cards to find them."""
-        self.conn.execute("DROP TABLE IF EXISTS temp.browse_cards")
-        self.conn.execute("CREATE TEMP TABLE browse_cards (id INTEGER PRIMARY KEY)")
-        try:
-            self.conn.execute(
-                f"INSERT INTO temp.browse_cards SELECT c.rowid FROM cards c "
-                f"WHERE {' AND '.join(where)}",
-                params,
-            )
+        select = f"SELECT c.rowid FROM cards c WHERE {' AND '.join(where)}"
+        with self._temporary_rowids("browse_cards", select, params):
             source = (
                 f"temp.browse_cards m CROSS JOIN cards c ON c.rowid = m.id "
                 f"CROSS JOIN (VALUES {page.pairs}) p ON p.column1 = c.deck "
@@ -1509,8 +1495,6 @@ class Store:
                 [*page.pair_params, page.limit],
             ).fetchall()
             return [_browse_row(row) for row in rows], total
-        finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.browse_cards")
 
     @contextmanager
     def _text_matches(self, text: str) -> Iterator[tuple[str | None, list[Any]]]:
@@ -1531,17 +1515,22 @@ class Store:
         if found <= _SORT_WHOLE:
             yield "c.rowid IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)", [match]
             return
-        self.conn.execute("DROP TABLE IF EXISTS temp.browse_matches")
-        self.conn.execute("CREATE TEMP TABLE browse_matches (id INTEGER PRIMARY KEY)")
-        try:
-            self.conn.execute(
-                "INSERT INTO temp.browse_matches "
-                "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?",
-                [match],
-            )
+        select = "SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?"
+        with self._temporary_rowids("browse_matches", select, [match]):
             yield "+c.rowid IN temp.browse_matches", []
+
+    @contextmanager
+    def _temporary_rowids(self, name: str, select: str, params: list[Any]) -> Iterator[None]:
+        """``temp.<name>``, an id column holding the rowids ``select`` finds, for
+        the length of the block: Browse meets a filter once this way, where SQLite
+        would work out the same set again for the count and each page query."""
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self.conn.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY)")
+        try:
+            self.conn.execute(f"INSERT INTO temp.{name} {select}", params)
+            yield
         finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.browse_matches")
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
     def _browse_page(
         self,

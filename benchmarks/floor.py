@@ -240,6 +240,15 @@ def import_tsv(tsv: str | Path, yaml_out: str | Path, db: str | Path, slug: str)
     return len(rows)
 
 
+def rebuild_search(db: str | Path) -> None:
+    """FTS5's own rebuild of the search index, one transaction."""
+    conn = connect(db)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
+    conn.execute("COMMIT")
+    conn.close()
+
+
 def edit_definition(
     yaml_path: str | Path, db: str | Path, card_id: str, old: str, new: str
 ) -> None:

@@ -242,3 +242,21 @@ async def test_edit_the_card_on_screen_from_study(make_trainer, tmp_path: Path) 
         assert str(app.screen.query_one("#back", Static).render()).startswith("The first")
         await pilot.press("5")
     assert [r["card_id"] for r in trainer.store.db["reviews"].rows] == ["small/alpha"]
+
+
+async def test_after_a_bulk_import_the_app_rebuilds_the_search_index_in_the_background(
+    make_trainer, tmp_path: Path
+) -> None:
+    from tests.storage.test_store import write_big_deck
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
+    trainer = make_trainer(deck_dirs=[folder])
+    assert not trainer.store.search_index_current()
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        assert trainer.store.search_index_current()
+        await pilot.press("b")
+        await type_text(pilot, "zebra4999")
+        assert table_terms(app) == ["word4999"]

@@ -250,6 +250,13 @@ class Trainer:
         self._unchecked_answers = 0
         return self.store.checkpoint_job()
 
+    def search_index_job(self) -> Callable[[], None] | None:
+        """Work for a background thread after a bulk import, or None: rebuild the
+        search index that the import left out of date, on a connection of its
+        own, so a search later finds it ready. A search that comes first
+        rebuilds it itself (or waits for this one to finish)."""
+        return self.store.search_index_job()
+
     def prepare_writes(self) -> None:
         """Load the write path (sqlite-utils) ahead of the first answer; the TUI calls
         this once its first screen shows, so no answer waits for the import."""

@@ -32,6 +32,7 @@ from trainer.core.model import (
 from trainer.core.replay import Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
+from trainer.storage import search_index
 from trainer.storage.database import as_database, connect
 from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
@@ -45,9 +46,6 @@ Replay = Callable[[Iterable[ReviewRecord]], Mapping[tuple[str, Direction], Repla
 BULK_SYNC_ROWS = 5000
 #: page cache during a bulk sync, in KiB as PRAGMA cache_size takes it (negative)
 BULK_CACHE_SIZE = -64 * 1024
-#: FTS5 "hashsize" during a bulk rebuild, and FTS5's own default
-BULK_SEARCH_BUFFER = 16 * 1024 * 1024
-FTS5_DEFAULT_BUFFER = 1024 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
 #: card_state also caches FSRS's memory state (NULL under SM-2); the log does not
 CARD_STATE_FIELDS = (*STATE_FIELDS, "stability", "difficulty")
@@ -348,15 +346,13 @@ class Store:
     def _bulk_card_writes(self) -> Iterator[None]:
         """For a large sync: build the cards' indexes in one pass instead of row by row.
 
-        On 100k cards, keeping the search index current through its triggers
-        costs more than the insert itself, and inserting into three secondary
-        indexes in term order costs as much again as sorting them afresh. Inside
-        the caller's transaction the triggers and indexes are dropped, then
-        rebuilt from the table and put back, so a failure anywhere rolls all of
-        it back. FTS5 gets a larger buffer for the rebuild (fewer segments to
-        merge) and SQLite a larger page cache; afterwards the page cache is put
-        back and the buffer set to FTS5's default (which FTS5 then keeps as a
-        row of its config table).
+        Inserting into three secondary indexes in term order costs as much as
+        the insert itself, and sorting them afresh costs less. Inside the
+        caller's transaction the indexes are dropped, then rebuilt from the
+        table, so a failure anywhere rolls all of it back. The search index is
+        left out of date instead of being rebuilt here (its triggers dropped and
+        recorded, ``trainer.storage.search_index``): it is rebuilt when first
+        needed. SQLite gets a larger page cache meanwhile.
         """
         schema = self.conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
@@ -369,17 +365,38 @@ class Store:
         self.conn.execute(f"PRAGMA cache_size = {BULK_CACHE_SIZE}")
         try:
             yield
-            for _, _, sql in schema:
-                self.conn.execute(sql)
-            self._rebuild_search_index()
+            for kind, _, sql in schema:
+                if kind == "index":
+                    self.conn.execute(sql)
+            search_index.mark_out_of_date(
+                self.conn, [sql for kind, _, sql in schema if kind == "trigger"]
+            )
         finally:
             self.conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
-    def _rebuild_search_index(self) -> None:
-        set_buffer = "INSERT INTO cards_fts (cards_fts, rank) VALUES ('hashsize', ?)"
-        self.conn.execute(set_buffer, [BULK_SEARCH_BUFFER])
-        self.conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
-        self.conn.execute(set_buffer, [FTS5_DEFAULT_BUFFER])
+    def search_index_current(self) -> bool:
+        """Whether Browse's search index is up to date (a bulk import leaves it not)."""
+        return search_index.is_current(self.conn)
+
+    def bring_search_index_up_to_date(self) -> bool:
+        """Rebuild the search index if a bulk write left it out of date (True if so)."""
+        return search_index.bring_up_to_date(self.conn)
+
+    def search_index_job(self) -> Callable[[], None] | None:
+        """A function that brings the search index up to date on a connection of
+        its own, so it may run in a thread (None when there is nothing to do)."""
+        path = self.conn.execute("PRAGMA database_list").fetchone()[2]
+        if not path or self.search_index_current():
+            return None
+
+        def run() -> None:
+            conn = connect(path)
+            try:
+                search_index.bring_up_to_date(conn)
+            finally:
+                conn.close()
+
+        return run
 
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""
@@ -1380,6 +1397,8 @@ class Store:
             return self._browse_drafts(query, decks, limit)
         if sort not in BROWSE_SORTS:
             raise ValueError(f"cannot sort by {sort!r}")
+        if query.text or query.tags:  # both are matched through the search index
+            self.bring_search_index_up_to_date()
         chosen = self._chosen_decks(query, decks, directions)
         pairs, pair_params = _studied_pairs(directions, chosen)
         if not pairs:
@@ -1788,6 +1807,8 @@ class Store:
     ) -> list[StoredCard]:
         """Cards whose identity, term or alias is ``normalized`` (already folded)."""
         from trainer.core.model import normalize_term
+
+        self.bring_search_index_up_to_date()
 
         ids = {
             row[0]

@@ -87,6 +87,9 @@ class TrainerApp(App[int]):
             self.open_progress(self.start_decks)
         self.call_after_refresh(self.trainer.prepare_writes)
         self.trainer.defer_checkpoints()
+        if (index_job := self.trainer.search_index_job()) is not None:
+            # a rebuild loses nothing if it fails: the first search tries again
+            self.run_worker(index_job, thread=True, group="search-index", exit_on_error=False)
 
     def answered(self) -> None:
         """Called after each committed answer: once the user has paused for

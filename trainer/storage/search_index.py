@@ -1,0 +1,113 @@
+"""Browse's search index (the FTS5 table ``cards_fts`` over the cards' text).
+
+Small changes keep it current through three triggers on ``cards``. A bulk write
+(a 100k-card import) does not: indexing every word with its one- and
+two-letter prefixes took a third of such an import, and the user who just
+imported is not searching yet. The bulk write drops the triggers and records
+their SQL in ``meta`` under ``PENDING_KEY``, in its own transaction, so the
+database says at every moment whether the index can be trusted. The index is
+rebuilt, and the triggers put back, in one transaction the first time it is
+needed: by the TUI in a background thread as soon as it opens, or by the first
+search that comes before that.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+#: meta key present while the index is out of date; its value is the JSON list of
+#: the SQL of the triggers to put back once it is rebuilt
+PENDING_KEY = "search_index_pending_triggers"
+#: FTS5 "hashsize" during a rebuild (fewer segments to merge), and FTS5's own default
+REBUILD_BUFFER = 16 * 1024 * 1024
+FTS5_DEFAULT_BUFFER = 1024 * 1024
+#: page cache during a rebuild, in KiB as PRAGMA cache_size takes it (negative)
+REBUILD_CACHE_SIZE = -64 * 1024
+
+
+def mark_out_of_date(conn: sqlite3.Connection, trigger_sql: Sequence[str]) -> None:
+    """Record, inside the caller's transaction, that the index lost its triggers.
+
+    ``trigger_sql`` holds the triggers just dropped; none means the index was
+    already out of date (its triggers were dropped by an earlier bulk write)
+    and the recorded SQL stays as it is.
+    """
+    if not trigger_sql:
+        return
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [PENDING_KEY, json.dumps(list(trigger_sql))],
+    )
+
+
+def is_current(conn: sqlite3.Connection) -> bool:
+    """Whether searches can use the index as it stands."""
+    return _pending_triggers(conn) is None
+
+
+def bring_up_to_date(conn: sqlite3.Connection) -> bool:
+    """Rebuild the index if it is out of date; True when it had to.
+
+    Outside a transaction this takes the write lock for the rebuild, and looks
+    again once it has it: another connection may have rebuilt it meanwhile.
+    Inside one, it works in the caller's transaction.
+    """
+    if is_current(conn):
+        return False
+    if conn.in_transaction:
+        return _rebuild(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        rebuilt = _rebuild(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return rebuilt
+
+
+def rebuild_all(conn: sqlite3.Connection) -> None:
+    """Index every card afresh, with a large buffer, inside the caller's transaction."""
+    cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {REBUILD_CACHE_SIZE}")
+    set_buffer = "INSERT INTO cards_fts (cards_fts, rank) VALUES ('hashsize', ?)"
+    try:
+        conn.execute(set_buffer, [REBUILD_BUFFER])
+        conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
+        conn.execute(set_buffer, [FTS5_DEFAULT_BUFFER])
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def _rebuild(conn: sqlite3.Connection) -> bool:
+    pending = _pending_triggers(conn)
+    if pending is None:
+        return False
+    rebuild_all(conn)
+    for sql in pending:
+        conn.execute(sql)
+    conn.execute("DELETE FROM meta WHERE key = ?", [PENDING_KEY])
+    return True
+
+
+def _pending_triggers(conn: sqlite3.Connection) -> list[str] | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [PENDING_KEY]).fetchone()
+    if row is None:
+        return None
+    triggers = json.loads(row[0])
+    if not isinstance(triggers, list) or not all(_is_index_trigger(sql) for sql in triggers):
+        raise sqlite3.DatabaseError(f"meta.{PENDING_KEY} is not a list of search index triggers")
+    return triggers
+
+
+def _is_index_trigger(sql: object) -> bool:
+    """What a bulk write recorded: a trigger feeding ``cards_fts``, nothing else."""
+    return (
+        isinstance(sql, str)
+        and sql.lstrip().upper().startswith("CREATE TRIGGER")
+        and "cards_fts" in sql
+    )

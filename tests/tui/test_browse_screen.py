@@ -260,3 +260,42 @@ async def test_after_a_bulk_import_the_app_rebuilds_the_search_index_in_the_back
         await pilot.press("b")
         await type_text(pilot, "zebra4999")
         assert table_terms(app) == ["word4999"]
+
+
+async def test_a_search_before_the_index_is_ready_says_so_and_shows_the_matches_after(
+    make_trainer, tmp_path: Path, monkeypatch
+) -> None:
+    import threading
+
+    from tests.storage.test_store import write_big_deck
+    from trainer.app.trainer import Trainer
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
+    trainer = make_trainer(deck_dirs=[folder])
+    release = threading.Event()
+    job = Trainer.search_index_job
+
+    def slow_job(self: Trainer):  # the rebuild takes its time, as at 100k cards
+        run = job(self)
+
+        def wait_then_run() -> None:
+            release.wait(10)
+            if run is not None:
+                run()
+
+        return wait_then_run if run is not None else None
+
+    monkeypatch.setattr(Trainer, "search_index_job", slow_job)
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await type_text(pilot, "zebra4999")
+        assert status(app).startswith("Building the search index")
+        assert not trainer.store.search_index_current()
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table_terms(app) == ["word4999"]
+        assert status(app).startswith("1 card ·")
+        assert trainer.store.search_index_current()

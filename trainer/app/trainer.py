@@ -250,6 +250,18 @@ class Trainer:
         self._unchecked_answers = 0
         return self.store.checkpoint_job()
 
+    def search_waits_for_index(self, query: str) -> bool:
+        """Whether ``browse(query)`` would first have to rebuild the search index (a
+        bulk import left it out of date and the query matches text or a tag), so
+        a screen can say so and wait for it off the event loop."""
+        from trainer.core.search import QueryError, parse_query
+
+        try:
+            parsed = parse_query(query)
+        except QueryError:
+            return False  # browse reports it
+        return bool(parsed.text or parsed.tags) and not self.store.search_index_current()
+
     def search_index_job(self) -> Callable[[], None] | None:
         """Work for a background thread after a bulk import, or None: rebuild the
         search index that the import left out of date, on a connection of its

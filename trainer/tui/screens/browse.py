@@ -159,6 +159,10 @@ class BrowseScreen(Screen[None]):
         self.descending = False
         self.rows: dict[str, BrowseRow] = {}
         self.columns: list[tuple[Column, int]] = []
+        #: a rebuild of the search index is running in a thread for this screen
+        self.indexing = False
+        #: it failed once: searches then rebuild it themselves (and report an error)
+        self.index_failed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,6 +199,8 @@ class BrowseScreen(Screen[None]):
     # ---------------------------------------------------------------- loading
     def reload(self, keep: str | None = None) -> None:
         query = self.query_one("#search", Input).value
+        if self.waits_for_index(query):
+            return
         table = self.query_one("#cards", DataTable)
         keep = keep or self.selected_key()
         try:
@@ -219,6 +225,37 @@ class BrowseScreen(Screen[None]):
             problem or f"{self.count_label(query, total)} · sorted by {self.sort} {arrow}{shown}"
         )
         self.show_definition()
+
+    def waits_for_index(self, query: str) -> bool:
+        """After a large import the search index is rebuilt once (a few seconds at
+        100k cards): a search that needs it says so and reloads when it is
+        ready, instead of freezing the screen meanwhile."""
+        trainer = self.app.trainer
+        if self.index_failed or not trainer.search_waits_for_index(query):
+            return False
+        self.query_one("#browse-status", Static).update(
+            "Building the search index (once, after a large import)…"
+        )
+        if not self.indexing:
+            self.indexing = True
+            self.run_worker(self.build_index, thread=True, group="browse-index")
+        return True
+
+    def build_index(self) -> None:
+        """In a thread, on a connection of its own (it waits for the app's own
+        rebuild if that one is running); then the search runs again."""
+        job = self.app.trainer.search_index_job()
+        try:
+            if job is not None:
+                job()
+        except Exception:  # the search itself then rebuilds it, or shows why not
+            self.index_failed = True
+        self.app.call_from_thread(self.index_built)
+
+    def index_built(self) -> None:
+        self.indexing = False
+        if self.is_attached:  # the user may have left Browse meanwhile
+            self.reload()
 
     def count_label(self, query: str, total: int) -> str:
         """Cards, or rows when a deck in view studies both directions (one row each)."""

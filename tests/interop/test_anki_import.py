@@ -491,3 +491,14 @@ def test_an_import_never_parses_back_the_decks_it_writes(
         assert {c.id_in(deck.slug) for c in written.cards} == {
             s.id for s in trainer.store.cards(deck=deck.slug) if not s.retired
         }
+
+
+def test_a_planned_card_is_the_card_the_model_builds() -> None:
+    """The importer builds standard cards without ``Card.__init__``: the same card."""
+    from trainer.core.model import Card
+    from trainer.interop.anki_import import _basic_card
+
+    made = _basic_card("Alpha", "first", ("a",), ("greek",), "ex", "g1", "alpha")
+    model = Card("Alpha", "first", ("a",), ("greek",), "ex", guid="g1")
+    assert made == model and repr(made) == repr(model) and hash(made) == hash(model)
+    assert made.identity == model.identity and made.id_in("d") == "d/alpha"

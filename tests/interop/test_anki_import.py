@@ -502,3 +502,26 @@ def test_a_planned_card_is_the_card_the_model_builds() -> None:
     model = Card("Alpha", "first", ("a",), ("greek",), "ex", guid="g1")
     assert made == model and repr(made) == repr(model) and hash(made) == hash(model)
     assert made.identity == model.identity and made.id_in("d") == "d/alpha"
+
+
+def test_an_import_failing_at_its_last_write_leaves_nothing(
+    trainer: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cards, note records and history are one transaction; the deck files go back too."""
+    import trainer.interop.anki_import as anki_import
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    conn = trainer.store.conn
+
+    def counts() -> list[int]:
+        tables = ("cards", "anki_notes", "reviews")
+        return [conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables]
+
+    before = folder_snapshot(trainer.user_decks), counts()
+    monkeypatch.setattr(anki_import, "save_notetypes", fail)
+    with pytest.raises(OSError, match="disk full"):
+        import_package(trainer, MODERN, with_history=True)
+    assert not conn.in_transaction
+    assert (folder_snapshot(trainer.user_decks), counts()) == before

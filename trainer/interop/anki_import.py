@@ -777,7 +777,14 @@ def _import_package(
         answers, skipped = _answers(collection, plan.mapped)
 
     imported = []
-    with restored_on_failure(target for target, _text, _deck, changed in writes if changed):
+    store = trainer.store
+    added = 0
+    # one transaction: the decks' cards, the notes' records and the history are
+    # written together (one commit, and a failure anywhere leaves none of them)
+    with (
+        restored_on_failure(target for target, _text, _deck, changed in writes if changed),
+        store.write(),
+    ):
         for target, text, _deck, changed in writes:
             if changed:
                 write_file(target, text)
@@ -793,9 +800,6 @@ def _import_package(
                     written,
                 )
             )
-    store = trainer.store
-    added = 0
-    with store.write():
         save_note_records(store.conn, records, trainer.now())
         save_notetypes(store.conn, _notetype_records(collection, records))
         if with_history:

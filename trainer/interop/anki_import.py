@@ -75,7 +75,7 @@ from trainer.interop.anki import (
     read_package,
 )
 from trainer.interop.anki_notes import anki_deck_name, card_digest, note_guid, trainer_deck_name
-from trainer.interop.html import html_to_text
+from trainer.interop.html import html_to_text, plain_field
 from trainer.storage.anki_records import (
     NoteRecord,
     NotetypeRecord,
@@ -351,17 +351,20 @@ def _plan_basic(
     values = note.fields
     if len(values) < len(notetype.fields):
         values = (*values, *[""] * (len(notetype.fields) - len(values)))
-    term_text = html_to_text(values[term_at])
-    definition_text = html_to_text(values[definition_at])
-    term = one_line(term_text.text)
-    if term_text.media or definition_text.media:
+    # most fields are plain text: no parser, and a plain term is already on one line
+    term = plain_field(values[term_at])
+    definition = plain_field(values[definition_at])
+    if term is None or definition is None:
+        term_text = html_to_text(values[term_at])
+        definition_text = html_to_text(values[definition_at])
+        term, definition = one_line(term_text.text), definition_text.text
         for name in (*term_text.media, *definition_text.media):
             media.append(
                 f"{source}: {deck.name}: {term or '(no term)'!r}: media not imported: {name}"
             )
-    if not term or not definition_text.text:
+    if not term or not definition:
         missing = "term" if not term else "definition"
-        shown = excerpt(definition_text.text or term_text.text or "(empty)", 40)
+        shown = excerpt(definition or term or "(empty)", 40)
         messages.append(
             f"{source}: {deck.name}: note {note.id} has no {missing} ({shown}); skipped"
         )
@@ -390,7 +393,7 @@ def _plan_basic(
     tags = note.tags
     card = _basic_card(
         term,
-        definition_text.text,
+        definition,
         tuple(dict.fromkeys(aliases)) if aliases else (),
         tuple(dict.fromkeys(tags)) if tags else (),
         example,

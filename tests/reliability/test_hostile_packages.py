@@ -271,3 +271,22 @@ def test_deck_names_and_file_names_are_printed_escaped(
         assert "\x1b" not in stream and "\x07" not in stream
         assert not any(line.startswith("trainer: forged") for line in stream.splitlines())
     assert len(outcome.out.splitlines()) == 1
+
+
+def test_a_review_log_of_unexpected_types_reads_as_before(tmp_path: Path) -> None:
+    """Review log rows with reals where Anki writes integers take the converting path."""
+    import zipfile
+
+    from tests.interop.conftest import LEGACY
+
+    with zipfile.ZipFile(LEGACY) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    database = tmp_path / "legacy.sqlite"
+    database.write_bytes(members["collection.anki21"])
+    conn = sqlite3.connect(database)
+    conn.execute("UPDATE revlog SET time = time + 0.5, factor = factor + 0.25")
+    conn.commit()
+    conn.close()
+    members["collection.anki21"] = database.read_bytes()
+    odd = read_package(write_zip(tmp_path / "odd.apkg", members))
+    assert odd.revlog == read_package(LEGACY).revlog and len(odd.revlog) == 5

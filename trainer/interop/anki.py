@@ -147,9 +147,9 @@ class AnkiCard(NamedTuple):
     lapses: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class AnkiReview:
-    """One row of Anki's ``revlog``: the id is the answer time in epoch milliseconds."""
+class AnkiReview(NamedTuple):
+    """One row of Anki's ``revlog``: the id is the answer time in epoch milliseconds
+    (a named tuple for the reason ``AnkiNote`` is one; a log has millions)."""
 
     id: int
     card_id: int
@@ -478,23 +478,14 @@ def _read_collection(
             note_count = budget.count(conn, "notes", limits.notes, "notes")
             chars = budget.measure_notes(conn)
             card_count = budget.count(conn, "cards", limits.cards, "cards")
+            revlog_count = 0
             if with_history and "revlog" in tables:
-                budget.count(conn, "revlog", limits.revlog, "review log rows")
+                revlog_count = budget.count(conn, "revlog", limits.revlog, "review log rows")
             notes = _read_notes(conn, budget, note_count, chars)
             cards = _read_cards(conn, budget, card_count)
             revlog: tuple[AnkiReview, ...] = ()
             if with_history and "revlog" in tables:
-                revlog = tuple(
-                    AnkiReview(*(int(value or 0) for value in row))
-                    for row in budget.rows(
-                        conn.execute(
-                            "SELECT id, cid, ease, ivl, lastIvl, factor, time, type "
-                            "FROM revlog ORDER BY id"
-                        ),
-                        limits.revlog,
-                        "review log rows",
-                    )
-                )
+                revlog = _read_revlog(conn, budget, revlog_count)
     except sqlite3.DatabaseError as error:
         if budget.expired:
             raise PackageError(
@@ -629,6 +620,32 @@ def _read_odd_cards(conn: sqlite3.Connection, budget: _Budget) -> tuple[AnkiCard
             )
         )
     return tuple(cards)
+
+
+_REVLOG_COLUMNS = ("id", "cid", "ease", "ivl", "lastIvl", "factor", "time", "type")
+#: Review log rows whose every column is an integer, as Anki writes them.
+_PLAIN_REVLOG = (
+    f"SELECT {', '.join(_REVLOG_COLUMNS)} FROM revlog WHERE "
+    + " AND ".join(f"typeof({column}) = 'integer'" for column in _REVLOG_COLUMNS)
+    + " ORDER BY id LIMIT ?"
+)
+
+
+def _read_revlog(conn: sqlite3.Connection, budget: _Budget, count: int) -> tuple[AnkiReview, ...]:
+    """The review log in time order; rows of Anki's own types as SQLite gives them,
+    as for notes, others converted one value at a time."""
+    new = tuple.__new__
+    rows = [new(AnkiReview, row) for row in conn.execute(_PLAIN_REVLOG, [count])]
+    if len(rows) == count:
+        return tuple(rows)
+    return tuple(
+        AnkiReview(*(int(value or 0) for value in row))
+        for row in budget.rows(
+            conn.execute(f"SELECT {', '.join(_REVLOG_COLUMNS)} FROM revlog ORDER BY id"),
+            budget.limits.revlog,
+            "review log rows",
+        )
+    )
 
 
 def _is_stub(collection: AnkiCollection) -> bool:

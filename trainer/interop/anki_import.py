@@ -36,7 +36,9 @@ rebuilt by replaying the whole log.
 
 Everything is read and checked before anything is written: a package that
 cannot be read, or deck files that exist and differ (without ``overwrite``),
-leave the database and the decks folder untouched.
+leave the database and the decks folder untouched. The decks' cards, the notes'
+records and the history are then written in one transaction, and the deck files
+put back if it fails.
 """
 
 from __future__ import annotations

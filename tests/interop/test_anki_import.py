@@ -525,3 +525,37 @@ def test_an_import_failing_at_its_last_write_leaves_nothing(
         import_package(trainer, MODERN, with_history=True)
     assert not conn.in_transaction
     assert (folder_snapshot(trainer.user_decks), counts()) == before
+
+
+def test_placed_records_name_the_cards_their_notes_became() -> None:
+    """Records of a deck built as planned are placed from the plan: the same records
+    as asking the deck's cards (a cloze note's names its last gap, as before)."""
+    from trainer.interop.anki import AnkiCard, AnkiCollection, AnkiNote, Notetype
+    from trainer.interop.anki_import import _deck_of, _placed, _plan
+
+    basic = Notetype(1, "Basic (and reversed card)", ("Front", "Back"), 2)
+    cloze = Notetype(2, "Cloze", ("Text", "Back Extra"), 1, kind=1)
+    notes = (
+        AnkiNote(1, "ga", 1, ("alpha", "first"), ()),
+        AnkiNote(2, "gc", 2, ("{{c1::x}} and {{c2::y}}", ""), ()),
+        AnkiNote(3, "gb", 1, ("beta", "second"), ()),
+    )
+    cards = (
+        AnkiCard(10, 1, 1, 0),
+        AnkiCard(11, 1, 1, 1),
+        AnkiCard(20, 2, 1, 0),
+        AnkiCard(21, 2, 1, 1),
+        AnkiCard(30, 3, 1, 0),
+    )
+    collection = AnkiCollection(
+        "collection.anki2", 11, {1: "Greek"}, {1: basic, 2: cloze}, notes, cards
+    )
+    (planned,) = _plan(collection, (1, 2), None, "test.apkg").decks
+    deck = _deck_of(planned, "test.apkg")
+    placed = _placed(deck, planned.records, merged=False)
+    assert placed == _placed(deck, planned.records, merged=True)
+    assert {record.guid: record.card_id for record in placed} == {
+        "ga": "greek/alpha",
+        "gc": "greek/x and y #c2",
+        "gb": "greek/beta",
+    }

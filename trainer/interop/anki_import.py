@@ -297,7 +297,7 @@ def _plan_cloze(
     deck.records[note.guid] = NoteRecord(
         guid=note.guid,
         deck="",
-        card_id="",
+        card_id=cards[-1].identity,  # placed as the deck's card id once its slug is known
         digest=card_digest(cards[0]),
         notetype_id=notetype.id,
         fields=tuple(values),
@@ -407,7 +407,7 @@ def _plan_basic(
     deck.note_directions.append(_directions_of(notetype.templates, ords))
     deck.records[note.guid] = _NEW_TUPLE(
         NoteRecord,
-        (note.guid, "", "", card_digest(card), notetype.id, values, term_at, definition_at, ords),
+        (note.guid, "", key, card_digest(card), notetype.id, values, term_at, definition_at, ords),
     )
     return key
 
@@ -774,7 +774,7 @@ def _import_package(
         if target.exists():
             unchanged = _same_text(target, text)
         writes.append((target, text, deck, not unchanged))
-        records += _placed(deck, deck_plan.records)
+        records += _placed(deck, deck_plan.records, merged)
     _retarget(plan, records)
     answers: list[_Answer] = []
     skipped = 0
@@ -824,10 +824,21 @@ def _import_package(
     )
 
 
-def _placed(deck: Deck, planned: Mapping[str, NoteRecord]) -> list[NoteRecord]:
+def _placed(deck: Deck, planned: Mapping[str, NoteRecord], merged: bool) -> list[NoteRecord]:
     """The planned records of the notes that became cards of ``deck``, each in the
-    deck and card it became (a merge may have skipped a note or kept a renamed card)."""
+    deck and card it became.
+
+    A planned record holds its card's identity (a cloze note's last gap's, as
+    the deck's last card of a GUID names a note). Unless the deck was merged,
+    every planned note is a card of it under that identity; a merge may have
+    skipped a note or kept a renamed card, so its cards are asked.
+    """
     slug = deck.slug
+    if not merged:
+        return [
+            _NEW_TUPLE(NoteRecord, (guid, slug, f"{slug}/{record[2]}", *record[3:]))
+            for guid, record in planned.items()
+        ]
     identities = {card.guid or _guid_of(card, slug): card.identity for card in deck.cards}
     placed = []
     for guid, record in planned.items():

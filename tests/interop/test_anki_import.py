@@ -559,3 +559,16 @@ def test_placed_records_name_the_cards_their_notes_became() -> None:
         "gc": "greek/x and y #c2",
         "gb": "greek/beta",
     }
+
+
+def test_a_card_without_its_derived_guid_is_the_replaced_card() -> None:
+    from dataclasses import replace
+
+    from trainer.core.model import Card
+    from trainer.interop.anki_import import _without_guid
+
+    card = Card("Alpha", "first", ("a",), ("greek",), "ex", guid="g1")
+    assert card.identity == "alpha"
+    copy = _without_guid(card)
+    assert copy == replace(card, guid=None) and repr(copy) == repr(replace(card, guid=None))
+    assert copy.identity == "alpha" and card.guid == "g1"

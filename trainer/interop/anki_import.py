@@ -195,7 +195,8 @@ class _DeckPlan:
     terms: set[str] = field(default_factory=set)
     #: per card, the directions its note has cards for (None for cloze cards)
     note_directions: list[tuple[Direction, ...] | None] = field(default_factory=list)
-    #: the last imported version of each note, by GUID (card ids filled in later)
+    #: the last imported version of each note, by GUID; until the deck is placed,
+    #: its card_id holds the identity of the card it became (see ``_placed``)
     records: dict[str, NoteRecord] = field(default_factory=dict)
 
 

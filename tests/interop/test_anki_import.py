@@ -491,3 +491,84 @@ def test_an_import_never_parses_back_the_decks_it_writes(
         assert {c.id_in(deck.slug) for c in written.cards} == {
             s.id for s in trainer.store.cards(deck=deck.slug) if not s.retired
         }
+
+
+def test_a_planned_card_is_the_card_the_model_builds() -> None:
+    """The importer builds standard cards without ``Card.__init__``: the same card."""
+    from trainer.core.model import Card
+    from trainer.interop.anki_import import _basic_card
+
+    made = _basic_card("Alpha", "first", ("a",), ("greek",), "ex", "g1", "alpha")
+    model = Card("Alpha", "first", ("a",), ("greek",), "ex", guid="g1")
+    assert made == model and repr(made) == repr(model) and hash(made) == hash(model)
+    assert made.identity == model.identity and made.id_in("d") == "d/alpha"
+
+
+def test_an_import_failing_at_its_last_write_leaves_nothing(
+    trainer: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cards, note records and history are one transaction; the deck files go back too."""
+    import trainer.interop.anki_import as anki_import
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    conn = trainer.store.conn
+
+    def counts() -> list[int]:
+        tables = ("cards", "anki_notes", "reviews")
+        return [conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables]
+
+    before = folder_snapshot(trainer.user_decks), counts()
+    monkeypatch.setattr(anki_import, "save_notetypes", fail)
+    with pytest.raises(OSError, match="disk full"):
+        import_package(trainer, MODERN, with_history=True)
+    assert not conn.in_transaction
+    assert (folder_snapshot(trainer.user_decks), counts()) == before
+
+
+def test_placed_records_name_the_cards_their_notes_became() -> None:
+    """Records of a deck built as planned are placed from the plan: the same records
+    as asking the deck's cards (a cloze note's names its last gap, as before)."""
+    from trainer.interop.anki import AnkiCard, AnkiCollection, AnkiNote, Notetype
+    from trainer.interop.anki_import import _deck_of, _placed, _plan
+
+    basic = Notetype(1, "Basic (and reversed card)", ("Front", "Back"), 2)
+    cloze = Notetype(2, "Cloze", ("Text", "Back Extra"), 1, kind=1)
+    notes = (
+        AnkiNote(1, "ga", 1, ("alpha", "first"), ()),
+        AnkiNote(2, "gc", 2, ("{{c1::x}} and {{c2::y}}", ""), ()),
+        AnkiNote(3, "gb", 1, ("beta", "second"), ()),
+    )
+    cards = (
+        AnkiCard(10, 1, 1, 0),
+        AnkiCard(11, 1, 1, 1),
+        AnkiCard(20, 2, 1, 0),
+        AnkiCard(21, 2, 1, 1),
+        AnkiCard(30, 3, 1, 0),
+    )
+    collection = AnkiCollection(
+        "collection.anki2", 11, {1: "Greek"}, {1: basic, 2: cloze}, notes, cards
+    )
+    (planned,) = _plan(collection, (1, 2), None, "test.apkg").decks
+    deck = _deck_of(planned, "test.apkg")
+    placed = _placed(deck, planned.records, merged=False)
+    assert placed == _placed(deck, planned.records, merged=True)
+    assert {record.guid: record.card_id for record in placed} == {
+        "ga": "greek/alpha",
+        "gc": "greek/x and y #c2",
+        "gb": "greek/beta",
+    }
+
+
+def test_a_card_without_its_derived_guid_is_the_replaced_card() -> None:
+    from dataclasses import replace
+
+    from trainer.core.model import Card
+    from trainer.interop.anki_import import _without_guid
+
+    card = Card("Alpha", "first", ("a",), ("greek",), "ex", guid="g1")
+    assert card.identity == "alpha"
+    copy = _without_guid(card)
+    assert copy == replace(card, guid=None) and repr(copy) == repr(replace(card, guid=None))
+    assert copy.identity == "alpha" and card.guid == "g1"

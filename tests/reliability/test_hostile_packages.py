@@ -192,6 +192,27 @@ def test_budgets_stop_large_and_slow_collections(tmp_path: Path) -> None:
         read_package(path, Limits(text_chars=50))
 
 
+def test_values_of_unexpected_types_are_converted_or_refused(tmp_path: Path) -> None:
+    """Rows whose values are not of Anki's own types take the checked path: numbers
+    stored as reals read as before, odd text still counts, nonsense is refused."""
+    notes = [ModernNote(n, [f"t{n}", "d"], 1) for n in range(1, 4)]
+    plain = read_package(package(tmp_path / "plain.apkg", collection(tmp_path, notes)))
+    reals = rewritten(
+        tmp_path,
+        "UPDATE notes SET mod = mod + 0.5 WHERE id = 1; UPDATE cards SET due = due + 0.25;",
+        notes,
+    )
+    converted = read_package(package(tmp_path / "reals.apkg", reals))
+    assert (converted.notes, converted.cards) == (plain.notes, plain.cards)
+    blob = rewritten(tmp_path, "UPDATE notes SET tags = CAST('x y' AS BLOB) WHERE id = 2;", notes)
+    assert len(read_package(package(tmp_path / "blob.apkg", blob)).notes) == 3
+    with pytest.raises(PackageError, match="characters"):
+        read_package(package(tmp_path / "blob.apkg", blob), Limits(text_chars=20))
+    nonsense = rewritten(tmp_path, "UPDATE cards SET ivl = 'soon' WHERE nid = 3;", notes)
+    with pytest.raises(PackageError, match="unexpected shape"):
+        read_package(package(tmp_path / "nonsense.apkg", nonsense))
+
+
 def test_the_heap_limit_is_put_back(tmp_path: Path) -> None:
     conn = sqlite3.connect(":memory:")
     before = conn.execute("PRAGMA hard_heap_limit").fetchone()[0]
@@ -250,3 +271,22 @@ def test_deck_names_and_file_names_are_printed_escaped(
         assert "\x1b" not in stream and "\x07" not in stream
         assert not any(line.startswith("trainer: forged") for line in stream.splitlines())
     assert len(outcome.out.splitlines()) == 1
+
+
+def test_a_review_log_of_unexpected_types_reads_as_before(tmp_path: Path) -> None:
+    """Review log rows with reals where Anki writes integers take the converting path."""
+    import zipfile
+
+    from tests.interop.conftest import LEGACY
+
+    with zipfile.ZipFile(LEGACY) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    database = tmp_path / "legacy.sqlite"
+    database.write_bytes(members["collection.anki21"])
+    conn = sqlite3.connect(database)
+    conn.execute("UPDATE revlog SET time = time + 0.5, factor = factor + 0.25")
+    conn.commit()
+    conn.close()
+    members["collection.anki21"] = database.read_bytes()
+    odd = read_package(write_zip(tmp_path / "odd.apkg", members))
+    assert odd.revlog == read_package(LEGACY).revlog and len(odd.revlog) == 5

@@ -1304,9 +1304,24 @@ class Store:
         ``rowids`` (the others left out), by rowid: a seeded sample of random
         rowids samples them without listing 100k of them."""
         found: dict[int, tuple[str, Direction]] = {}
+        chosen = sorted(directions if decks is None else decks)
+        pairs, params = _studied_pairs(directions, chosen)
+        if not pairs:
+            return found
+        deck = DECK_OF_CARD_ID.replace("card_id", "s.card_id")
         for chunk in _chunks(list(rowids), 400):
-            where = f" AND s.rowid IN ({','.join('?' * len(chunk))})"
-            for rowid, card, direction in self._studied_rows(directions, decks, where, chunk):
+            # A few hundred rows: each looked up in cards by id (listing the
+            # retired and suspended cards, as ``_studied_rows`` does, scanned the
+            # cards on every chunk).
+            rows = self.conn.execute(
+                f"""SELECT s.rowid, s.card_id, s.direction FROM card_state s
+                    JOIN cards c INDEXED BY sqlite_autoindex_cards_1 ON c.id = s.card_id
+                    WHERE s.rowid IN ({",".join("?" * len(chunk))})
+                      AND ({deck}, s.direction) IN (VALUES {pairs})
+                      AND c.retired = 0 AND c.suspended = 0""",
+                [*chunk, *params],
+            )
+            for rowid, card, direction in rows:
                 found[rowid] = (card, _DIRECTIONS[direction])
         return found
 

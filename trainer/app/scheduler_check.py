@@ -47,6 +47,7 @@ from trainer.core.load_forecast import simulate_load
 from trainer.core.memory import FSRSState, sm2_implied_recall
 from trainer.core.model import Direction
 from trainer.core.sm2 import SM2, SM2State
+from trainer.core.sm2 import intervals as sm2_intervals
 from trainer.core.text import count_text
 
 if TYPE_CHECKING:
@@ -206,14 +207,12 @@ def _sm2_intervals(histories: Histories, judged: Sequence[JudgedAnswer]) -> dict
     wanted: dict[Key, set[int]] = {}
     for answer in judged:
         wanted.setdefault(answer.key, set()).add(answer.index)
-    sm2 = SM2()
     found: dict[Any, int] = {}
     for key, indexes in wanted.items():
-        state = sm2.new_state()
-        for index, (day, grade) in enumerate(histories[key][: max(indexes)]):
-            state = sm2.review(state, grade, day)
-            if index + 1 in indexes:
-                found[(key, index + 1)] = state.interval
+        grades = (grade for _, grade in histories[key][: max(indexes)])
+        for index, interval in enumerate(sm2_intervals(grades), start=1):
+            if index in indexes:
+                found[(key, index)] = interval
     return found
 
 

@@ -782,7 +782,7 @@ class Trainer:
         The file must be the one last loaded (size and time as recorded, the test
         ``sync_decks`` trusts too) with a copy of it kept, so it is in trainer's form.
         """
-        from trainer.app.deckdelta import copy_path, remember
+        from trainer.app.deckdelta import copy_path, write_remembered
         from trainer.app.deckedit import edit_block
         from trainer.app.files import write_file
 
@@ -803,17 +803,13 @@ class Trainer:
         edited = edit_block(raw, stored.card.term, identity, edit, stored.deck)
         if edited is None:
             return False
-        write_file(path, edited.pieces)
+        sha = write_remembered(
+            self.deck_copies, stored.deck, edited.pieces, lambda: write_file(path, edited.pieces)
+        )
         stat = path.stat()
-        digest = hashlib.sha256()
-        for piece in edited.pieces:
-            digest.update(piece)
-        sha = digest.hexdigest()
         signature = DeckSignature(recorded.path, stat.st_size, stat.st_mtime_ns, sha)
         if not self.store.update_deck_cards(stored.deck, [edited.card], signature, self.now()):
             self.sync_deck_file(path)  # written, but not loadable card by card: load it all
-            return True
-        remember(self.deck_copies, stored.deck, sha, edited.pieces)
         return True
 
     def _sync_changed_cards(

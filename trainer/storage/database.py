@@ -349,6 +349,21 @@ def m017_browse_filters(db: Database) -> None:
     )
 
 
+def m018_review_histories(db: Database) -> None:
+    """The scheduler check and forecast read whole histories of a few thousand
+    card directions: (day, grade) of their answers in time order, by mode. The
+    (card_id, direction, answered_at) index found them, and each row was then
+    read from the table, one page each (0.06 s for 16,000 answers at 1M
+    reviews); with mode, day and grade in the index it alone answers (0.02 s).
+    It serves everything the old index did, which goes (an answer still writes
+    one entry)."""
+    db.execute(
+        "CREATE INDEX idx_reviews_history ON reviews "
+        "(card_id, direction, answered_at, mode, day, grade)"
+    )
+    db.execute("DROP INDEX idx_reviews_card_id_direction_answered_at")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -368,6 +383,7 @@ SCHEMA_STEPS = (
     m015_daily_totals,
     m016_leech_index,
     m017_browse_filters,
+    m018_review_histories,
 )
 
 

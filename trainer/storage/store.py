@@ -1194,7 +1194,7 @@ class Store:
                 (
                     f"""SELECT r.card_id, r.direction, r.day, r.grade
                         FROM (VALUES {",".join(["(?, ?)"] * len(chunk))}) k
-                        CROSS JOIN reviews r INDEXED BY idx_reviews_card_id_direction_answered_at
+                        CROSS JOIN reviews r INDEXED BY idx_reviews_history
                           ON r.card_id = k.column1 AND r.direction = k.column2
                         WHERE {in_modes}{order}""",
                     [*(v for card, direction in chunk for v in (card, str(direction))), *modes],

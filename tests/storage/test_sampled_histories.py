@@ -256,3 +256,12 @@ def test_the_forecast_reads_only_histories_the_check_has_not(
     mine = scheduler_check.HistoryReader(store)
     keys = store.answered_keys()[:5]
     assert mine(keys) == real(keys=keys) and mine(keys[::-1]) == real(keys=keys)
+
+
+def test_reviews_are_counted_up_to_a_cap(studied: Trainer) -> None:
+    store = studied.store
+    total = store.count_reviews()
+    assert total > 3
+    assert store.count_reviews(3) == 3
+    assert store.count_reviews(total + 5) == total == store.count_reviews(total)
+    assert store.count_reviews(0) == 0

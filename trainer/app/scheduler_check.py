@@ -385,7 +385,7 @@ def _check_histories(
     FSRS to half a million, took seconds)."""
     store = trainer.store
     answered = store.count_answered(decks)
-    if answered <= CHECK_SAMPLE and store.count_reviews() <= CHECK_ANSWERS:
+    if answered <= CHECK_SAMPLE and store.count_reviews(CHECK_ANSWERS + 1) <= CHECK_ANSWERS:
         return store.scheduling_answers(decks)
     span = store.state_rowid_span()
     source: _KeySource
@@ -408,7 +408,9 @@ def _studied_source(trainer: Trainer, decks: Sequence[str] | None) -> _KeySource
     directions = trainer.deck_directions()
     answered = store.count_answered(decks)
     span = store.state_rowid_span()
-    sampled = answered > FORECAST_SAMPLE or store.count_reviews() > FORECAST_ANSWERS
+    sampled = (
+        answered > FORECAST_SAMPLE or store.count_reviews(FORECAST_ANSWERS + 1) > FORECAST_ANSWERS
+    )
     if sampled and _drawable(answered, span):
         return _DrawnKeys(
             lambda rowids: store.studied_at(rowids, directions, decks), span, CHECK_SEED

@@ -36,7 +36,7 @@ from trainer.core.queue import (
 )
 from trainer.core.replay import Replayed, replay
 from trainer.core.scheduler import Scheduler
-from trainer.core.sm2 import SM2, SM2State, became_leech
+from trainer.core.sm2 import SM2, SM2State, lapses_reach
 from trainer.errors import UserError
 from trainer.storage import Store, open_connection
 
@@ -653,9 +653,8 @@ class Trainer:
         if other is None:
             other = self.store.state_of(record.card_id, _other(record.direction))
         besides = other.lapses
-        before = replace(record.before, lapses=record.before.lapses + besides)
-        after = replace(record.after, lapses=record.after.lapses + besides)
-        return became_leech(before, after, self.settings.leech_lapses)
+        before, after = record.before.lapses + besides, record.after.lapses + besides
+        return lapses_reach(before, after, self.settings.leech_lapses)
 
     # ------------------------------------------------------ browse and edit
     def browse(

@@ -1038,8 +1038,14 @@ class Store:
         for row in cursor:
             yield _review_record(row)
 
-    def count_reviews(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    def count_reviews(self, at_most: int | None = None) -> int:
+        """The rows of the log, counted up to ``at_most`` when given (counting a
+        million took 17 ms where the question is whether there are 20,000)."""
+        if at_most is None:
+            return self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM reviews LIMIT ?)", [max(0, at_most)]
+        ).fetchone()[0]
 
     def study_days(self) -> list[dt.date]:
         """Days with at least one answer that counts, sorted.

@@ -151,7 +151,7 @@ INDEXES = {
     },
     "reviews": {
         "idx_reviews_day": ["day"],
-        "idx_reviews_card_id_direction_answered_at": ["card_id", "direction", "answered_at"],
+        "idx_reviews_history": ["card_id", "direction", "answered_at", "mode", "day", "grade"],
         "idx_reviews_answered_at": ["answered_at"],
         "idx_reviews_card_id_day": ["card_id", "day"],
     },

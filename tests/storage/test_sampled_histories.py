@@ -230,3 +230,38 @@ def test_the_forecast_of_a_sampled_log_samples_studied_directions_by_rowid(
     assert all(histories[key] == whole[key] for key in sample if key in whole)
     forecast = scheduler_check.load_forecast(studied)
     assert forecast == scheduler_check.load_forecast(studied)  # seeded
+
+
+def test_the_forecast_reads_only_histories_the_check_has_not(
+    studied: Trainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_check, "CHECK_SAMPLE", 8)
+    monkeypatch.setattr(scheduler_check, "FORECAST_SAMPLE", 6)
+    store = studied.store
+    reader = scheduler_check.HistoryReader(store)
+    read: list[tuple[str, Direction]] = []
+    real = store.scheduling_answers
+
+    def counted(decks: object = None, keys: list[tuple[str, Direction]] | None = None) -> object:
+        read.extend(keys or [])
+        return real(keys=keys)
+
+    monkeypatch.setattr(store, "scheduling_answers", counted)
+    assert scheduler_check.check(studied, reader=reader) == scheduler_check.check(studied)
+    read.clear()
+    forecast = scheduler_check.load_forecast(studied, reader=reader)
+    assert read == []  # the same draws: its sample's histories are read already
+    assert forecast == scheduler_check.load_forecast(studied)
+    assert read  # without the reader it reads them
+    mine = scheduler_check.HistoryReader(store)
+    keys = store.answered_keys()[:5]
+    assert mine(keys) == real(keys=keys) and mine(keys[::-1]) == real(keys=keys)
+
+
+def test_reviews_are_counted_up_to_a_cap(studied: Trainer) -> None:
+    store = studied.store
+    total = store.count_reviews()
+    assert total > 3
+    assert store.count_reviews(3) == 3
+    assert store.count_reviews(total + 5) == total == store.count_reviews(total)
+    assert store.count_reviews(0) == 0

@@ -135,3 +135,20 @@ def test_sm2s_implied_recall_is_ninety_percent_on_time() -> None:
     assert sm2_implied_recall(20, 10) == pytest.approx(0.81)
     assert sm2_implied_recall(0, 10) == 1.0
     assert sm2_implied_recall(3, 0) == pytest.approx(0.9**3)  # an interval is at least a day
+
+
+def test_sm2_intervals_are_those_a_replay_gives() -> None:
+    from trainer.core.sm2 import SM2, intervals
+
+    rng = random.Random(4)
+    sm2 = SM2()
+    for _ in range(200):
+        grades = [rng.choice((0, 1, 2, 3, 4, 4, 5, 5)) for _ in range(rng.randint(0, 30))]
+        state, day, replayed = sm2.new_state(), dt.date(2026, 1, 1), []
+        for grade in grades:
+            state = sm2.review(state, grade, day)
+            replayed.append(state.interval)
+            day = state.due
+        assert list(intervals(grades)) == replayed
+    with pytest.raises(ValueError):
+        list(intervals([4, 6]))

@@ -292,3 +292,44 @@ def test_an_edit_after_an_unloaded_hand_edit_keeps_both(
     trainer_.edit_card("delta/term 9", CardEdit("term 9", "nine"))
     assert stored_cards(trainer_) == loaded_from_file(path)
     assert trainer_.card("delta/term 2").card.definition == "two"
+
+
+def test_card_block_finds_exactly_one_term_line() -> None:
+    text = deck_text(5).encode("utf-8")
+    start, end = deckdelta.card_block(text, "term 3") or (0, 0)
+    assert text[start:end].startswith(b'  - term: "term 3"\n')
+    assert text[end:].startswith(b'  - term: "term 4"\n')
+    assert deckdelta.card_block(text, "term 9") is None
+    # the term line of a block whose first key is another one
+    moved = text.replace(b'  - term: "term 2"\n    definition:', b"  - definition:", 1)
+    moved = moved.replace(b'meaning of term 2"\n', b'meaning of term 2"\n    term: "term 2"\n', 1)
+    assert deckdelta.card_block(moved, "term 2") is not None
+    twice = text + b'  - term: "term 3"\n    definition: "again"\n'
+    assert deckdelta.card_block(twice, "term 3") is None
+    inside = text.replace(b'"meaning of term 1"', b'"x"\n    example: "term: \\"term 3\\""', 1)
+    assert deckdelta.card_block(inside, "term 3") is not None  # not a term line
+
+
+def test_write_remembered_keeps_a_copy_named_by_the_digest(tmp_path: Path) -> None:
+    import hashlib
+
+    folder = tmp_path / "copies"
+    deck = tmp_path / "deck.yaml"
+    big = b"x" * deckdelta.MIN_CACHED_BYTES
+    pieces = (memoryview(big)[:10], b"middle", memoryview(big)[10:])
+    sha = deckdelta.write_remembered(
+        folder, "deck", pieces, lambda: deck.write_bytes(b"".join(pieces))
+    )
+    assert sha == hashlib.sha256(deck.read_bytes()).hexdigest()
+    assert deckdelta.recall(folder, "deck", sha, deck.stat().st_size) == deck.read_bytes()
+    assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        deckdelta.write_remembered(folder, "deck", (b"other", big), fail)
+    assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]  # the old copy stays
+    small = deckdelta.write_remembered(folder, "deck", (b"small",), lambda: None)
+    assert small == hashlib.sha256(b"small").hexdigest()
+    assert list(folder.iterdir()) == []  # none kept for it, and the older one goes

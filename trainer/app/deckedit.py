@@ -241,7 +241,8 @@ def edit_block(
     if len(deck.cards) != 1:
         return None
     block = dump_deck_fast({"cards": [node]}).removeprefix("cards:\n").encode("utf-8")
-    return EditedBlock((raw[:start], block, raw[end:]), deck.cards[0])
+    whole = memoryview(raw)  # views, not copies: the two ends are most of 20 MB
+    return EditedBlock((whole[:start], block, whole[end:]), deck.cards[0])
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ class EditedBlock:
     """A deck file's bytes in three pieces (before, the card's new block, after),
     and that card as it now reads."""
 
-    pieces: tuple[bytes, bytes, bytes]
+    pieces: tuple[bytes | memoryview, bytes, bytes | memoryview]
     card: Card
 
 

@@ -122,7 +122,7 @@ def resolve_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def write_atomically(path: Path, data: str | bytes | Sequence[bytes]) -> None:
+def write_atomically(path: Path, data: str | bytes | Sequence[bytes | memoryview]) -> None:
     """Write to a fresh temporary file beside the target, then rename it over the target.
 
     The rename is atomic on POSIX and Windows, so readers see the old file or
@@ -136,7 +136,7 @@ def write_atomically(path: Path, data: str | bytes | Sequence[bytes]) -> None:
 
     target = resolve_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    pieces: Sequence[bytes] = (
+    pieces: Sequence[bytes | memoryview] = (
         [data.encode("utf-8")]
         if isinstance(data, str)
         else [data]
@@ -171,7 +171,7 @@ def write_atomically(path: Path, data: str | bytes | Sequence[bytes]) -> None:
         raise
 
 
-def write_file(path: Path, data: str | bytes | Sequence[bytes]) -> None:
+def write_file(path: Path, data: str | bytes | Sequence[bytes | memoryview]) -> None:
     """``write_atomically``, failing with one line that names the file."""
     try:
         write_atomically(path, data)

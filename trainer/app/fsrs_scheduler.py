@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import fsrs
 
 from trainer.core.calibration import Answer, Histories, JudgedAnswer
+from trainer.core.fsrs6 import FSRS6
 from trainer.core.memory import (
     FSRSState,
     counts_after,
@@ -77,7 +78,8 @@ class FSRSScheduler:
             relearning_steps=(),
             maximum_interval=MAX_INTERVAL_DAYS,
             enable_fuzzing=False,
-        )
+        )  # checks the parameters' bounds; ``review`` computes with ``_model``
+        self._model = FSRS6(self.parameters, desired_retention, MAX_INTERVAL_DAYS)
 
     @property
     def signature(self) -> str:
@@ -89,13 +91,11 @@ class FSRSScheduler:
         return FSRSState()
 
     def _card(self, state: SM2State) -> fsrs.Card | None:
-        """py-fsrs's card for a state; None for a new one."""
+        """py-fsrs's card for a state; None for a new one (what ``review`` and
+        ``recall`` compute on, kept to check them against py-fsrs)."""
         if state.due is None:
             return None
-        stability = getattr(state, "stability", None)
-        difficulty = getattr(state, "difficulty", None)
-        if stability is None or difficulty is None:
-            stability, difficulty = self._from_sm2(state)
+        stability, difficulty = self._memory(state)
         last = last_review_day(state)
         assert last is not None
         return fsrs.Card(
@@ -119,12 +119,25 @@ class FSRSScheduler:
         )
         return memory.stability, memory.difficulty
 
+    def _memory(self, state: SM2State) -> tuple[float, float]:
+        """The (stability, difficulty) of an answered state, converted from SM-2's
+        ease and interval when it has none."""
+        stability = getattr(state, "stability", None)
+        difficulty = getattr(state, "difficulty", None)
+        if stability is None or difficulty is None:
+            return self._from_sm2(state)
+        return stability, difficulty
+
     def review(self, state: SM2State, grade: int, today: dt.date) -> FSRSState:
-        rating = fsrs.Rating(rating_of_grade(grade))
-        at = _instant(today)
-        card = self._card(state) or fsrs.Card(card_id=0, due=at)
-        after, _ = self._fsrs.review_card(card, rating, at)
-        interval = max(1, (after.due.date() - today).days)
+        """py-fsrs's ``review_card`` on the card ``_card`` builds, computed by
+        ``trainer.core.fsrs6`` without py-fsrs's objects (the same figures)."""
+        rating = rating_of_grade(grade)
+        if state.due is None:
+            stability, difficulty, interval = self._model.review(None, None, 0, rating)
+        else:
+            memory = self._memory(state)
+            elapsed = (today - (state.due - dt.timedelta(days=state.interval))).days
+            stability, difficulty, interval = self._model.review(*memory, elapsed, rating)
         repetitions, easiness, lapses = counts_after(state, grade)
         return FSRSState(
             repetitions=repetitions,
@@ -132,8 +145,8 @@ class FSRSScheduler:
             interval=interval,
             due=today + dt.timedelta(days=interval),
             lapses=lapses,
-            stability=after.stability,
-            difficulty=after.difficulty,
+            stability=stability,
+            difficulty=difficulty,
         )
 
     def phase(self, state: SM2State) -> Phase:
@@ -142,24 +155,17 @@ class FSRSScheduler:
     def interval_for(self, stability: float) -> int:
         """Whole days until recall falls to the desired retention (FSRS-6's interval,
         rounded and bounded as py-fsrs does)."""
-        decay = -self.parameters[20]
-        factor = 0.9 ** (1 / decay) - 1
-        days = stability / factor * (self.desired_retention ** (1 / decay) - 1)
-        return min(MAX_INTERVAL_DAYS, max(1, round(days)))
+        return self._model.interval(stability)
 
     def recall(self, state: SM2State, today: dt.date) -> float | None:
         """FSRS's predicted probability of recalling the card direction on ``today``;
         None for a new one."""
         if state.due is None:
             return None
-        stability = getattr(state, "stability", None)
-        if stability is None or getattr(state, "difficulty", None) is None:
-            stability = self._from_sm2(state)[0]
         # py-fsrs's get_card_retrievability on the card ``_card`` builds, without
         # building it (the forecast asks this of every simulated answer).
-        elapsed = max(0, (today - (state.due - dt.timedelta(days=state.interval))).days)
-        decay = -self.parameters[20]
-        return (1 + (0.9 ** (1 / decay) - 1) * elapsed / stability) ** decay
+        elapsed = (today - (state.due - dt.timedelta(days=state.interval))).days
+        return self._model.retrievability(self._memory(state)[0], elapsed)
 
 
 # --------------------------------------------------------------------------- fitting

@@ -47,6 +47,7 @@ from trainer.core.load_forecast import simulate_load
 from trainer.core.memory import FSRSState, sm2_implied_recall
 from trainer.core.model import Direction
 from trainer.core.sm2 import SM2, SM2State
+from trainer.core.sm2 import intervals as sm2_intervals
 from trainer.core.text import count_text
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ CHECK_SAMPLE = 5000
 #: ... and at most about this many answers: a log of long histories (a hard deck,
 #: years of study) is sampled by answers, which the check's cost follows.
 CHECK_ANSWERS = 20_000
+#: Both samples (the check's and the forecast's) draw with this seed.
 CHECK_SEED = 21
 #: The forecast's sample stops at about this many answers too.
 FORECAST_ANSWERS = 20_000
@@ -170,11 +172,13 @@ def check(
     decks: Sequence[str] | None = None,
     share_judged: float = 1 / 3,
     histories: Histories | None = None,
+    reader: HistoryReader | None = None,
 ) -> SchedulerCheck:
     """How well each predictor foresaw the answers of the last third of the log
-    (``histories``: what ``_check_histories`` reads, when already read)."""
+    (``histories``: what ``_check_histories`` reads, when already read; ``reader``
+    reads the sample's, shared with the forecast)."""
     if histories is None:
-        histories = _check_histories(trainer, decks)
+        histories = _check_histories(trainer, decks, reader)
     answers = judged_answers(histories)
     cut = split_day(answers, share_judged)
     earlier = [a for a in answers if cut is not None and a.day < cut]
@@ -203,14 +207,12 @@ def _sm2_intervals(histories: Histories, judged: Sequence[JudgedAnswer]) -> dict
     wanted: dict[Key, set[int]] = {}
     for answer in judged:
         wanted.setdefault(answer.key, set()).add(answer.index)
-    sm2 = SM2()
     found: dict[Any, int] = {}
     for key, indexes in wanted.items():
-        state = sm2.new_state()
-        for index, (day, grade) in enumerate(histories[key][: max(indexes)]):
-            state = sm2.review(state, grade, day)
-            if index + 1 in indexes:
-                found[(key, index + 1)] = state.interval
+        grades = (grade for _, grade in histories[key][: max(indexes)])
+        for index, interval in enumerate(sm2_intervals(grades), start=1):
+            if index in indexes:
+                found[(key, index)] = interval
     return found
 
 
@@ -249,6 +251,7 @@ def load_forecast(
     trainer: Trainer,
     decks: Sequence[str] | None = None,
     days: int = FORECAST_DAYS,
+    reader: HistoryReader | None = None,
 ) -> LoadForecast:
     """Both schedulers run ahead from today's states; whether an answer is recalled
     comes from FSRS's memory model (with the latest fit, if any).
@@ -261,7 +264,9 @@ def load_forecast(
     fsrs = FSRSScheduler(latest[0] if latest else None, trainer.settings.desired_retention)
     sm2 = SM2()
     source = _studied_source(trainer, decks)
-    sample, histories = _sampled_histories(trainer, source, FORECAST_SAMPLE, FORECAST_ANSWERS)
+    sample, histories = _sampled_histories(
+        trainer, source, FORECAST_SAMPLE, FORECAST_ANSWERS, reader
+    )
     population = source.population()
     scale = population / len(sample) if sample else 1.0
     schedule, memory = _both_states(trainer, fsrs, sample, histories)
@@ -355,9 +360,10 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
                 LoadForecast.from_dict(data["forecast"]),
                 data["learnable"],
             )
+    reader = HistoryReader(store)  # the check's sample's histories, read once for both
     report = SchedulerReport(
-        check(trainer, decks),
-        load_forecast(trainer, decks),
+        check(trainer, decks, reader=reader),
+        load_forecast(trainer, decks, reader=reader),
         store.learnable_answers(MIN_REVIEWS_TO_FIT),
     )
     value = {
@@ -370,14 +376,16 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
     return report
 
 
-def _check_histories(trainer: Trainer, decks: Sequence[str] | None) -> Histories:
+def _check_histories(
+    trainer: Trainer, decks: Sequence[str] | None, reader: HistoryReader | None = None
+) -> Histories:
     """The histories the check judges: every answered card direction's in a small
     log, else those of a seeded sample of them, whole, up to ``CHECK_SAMPLE`` card
     directions or ``CHECK_ANSWERS`` answers (reading a million answers, or fitting
     FSRS to half a million, took seconds)."""
     store = trainer.store
     answered = store.count_answered(decks)
-    if answered <= CHECK_SAMPLE and store.count_reviews() <= CHECK_ANSWERS:
+    if answered <= CHECK_SAMPLE and store.count_reviews(CHECK_ANSWERS + 1) <= CHECK_ANSWERS:
         return store.scheduling_answers(decks)
     span = store.state_rowid_span()
     source: _KeySource
@@ -385,23 +393,29 @@ def _check_histories(trainer: Trainer, decks: Sequence[str] | None) -> Histories
         source = _DrawnKeys(lambda rowids: store.answered_at(rowids, decks), span, CHECK_SEED)
     else:
         source = _ListedKeys(store.answered_keys(decks), CHECK_SEED)
-    return _sampled_histories(trainer, source, CHECK_SAMPLE, CHECK_ANSWERS)[1]
+    return _sampled_histories(trainer, source, CHECK_SAMPLE, CHECK_ANSWERS, reader)[1]
 
 
 def _studied_source(trainer: Trainer, decks: Sequence[str] | None) -> _KeySource:
     """Where the forecast samples the studied card directions from: random rowids
     when the log is large enough to be sampled and they are mostly answered ones of
-    these decks, else the sorted list of them (small logs: all, exactly as listed)."""
+    these decks, else the sorted list of them (small logs: all, exactly as listed).
+
+    It draws with the check's seed: the same rowids in the same order, so the
+    forecast's sample is mostly the studied part of the check's, whose histories
+    are read already."""
     store = trainer.store
     directions = trainer.deck_directions()
     answered = store.count_answered(decks)
     span = store.state_rowid_span()
-    sampled = answered > FORECAST_SAMPLE or store.count_reviews() > FORECAST_ANSWERS
+    sampled = (
+        answered > FORECAST_SAMPLE or store.count_reviews(FORECAST_ANSWERS + 1) > FORECAST_ANSWERS
+    )
     if sampled and _drawable(answered, span):
         return _DrawnKeys(
-            lambda rowids: store.studied_at(rowids, directions, decks), span, FORECAST_SEED
+            lambda rowids: store.studied_at(rowids, directions, decks), span, CHECK_SEED
         )
-    return _ListedKeys(store.studied_keys(directions, decks), FORECAST_SEED)
+    return _ListedKeys(store.studied_keys(directions, decks), CHECK_SEED)
 
 
 def _drawable(population: int, span: int) -> bool:
@@ -475,8 +489,42 @@ class _DrawnKeys(_KeySource):
         return round(self._found * self._span / len(self._drawn))
 
 
+class HistoryReader:
+    """Card directions' histories from the store, each read once: the check and
+    the forecast sample mostly the same ones (reading 20,000 answers is most of
+    what either costs)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._read: dict[Key, list[Any]] = {}
+
+    def __call__(self, keys: Sequence[Key]) -> Histories:
+        missing = [key for key in keys if key not in self._read]
+        if missing:
+            found = self._store.scheduling_answers(keys=missing)
+            for key in missing:
+                self._read[key] = found.get(key, [])
+        # in the order the store gives them, which the fit's result depends on
+        return {key: self._read[key] for key in _store_order(keys) if self._read[key]}
+
+
+def _store_order(keys: Sequence[Key]) -> list[Key]:
+    """``keys`` in the order ``Store.scheduling_answers(keys=...)`` returns them:
+    400 at a time in ``str`` order, each 400 by card and direction (as SQL sorts)."""
+    ordered = sorted(keys, key=str)
+    return [
+        key
+        for start in range(0, len(ordered), 400)
+        for key in sorted(ordered[start : start + 400], key=lambda k: (k[0], str(k[1])))
+    ]
+
+
 def _sampled_histories(
-    trainer: Trainer, source: _KeySource, most_keys: int, most_answers: int
+    trainer: Trainer,
+    source: _KeySource,
+    most_keys: int,
+    most_answers: int,
+    reader: HistoryReader | None = None,
 ) -> tuple[list[Key], Histories]:
     """A seeded sample of ``source``'s keys (sorted) and their whole histories: the
     keys in its seeded order, read a few hundred at a time until ``most_keys`` of
@@ -490,7 +538,7 @@ def _sampled_histories(
         chunk = source.take(min(size, most_keys - len(chosen)))
         if not chunk:
             break
-        found = trainer.store.scheduling_answers(keys=chunk)
+        found = reader(chunk) if reader else trainer.store.scheduling_answers(keys=chunk)
         chosen += chunk
         histories.update(found)
         answers += sum(len(history) for history in found.values())

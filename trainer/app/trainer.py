@@ -36,7 +36,7 @@ from trainer.core.queue import (
 )
 from trainer.core.replay import Replayed, replay
 from trainer.core.scheduler import Scheduler
-from trainer.core.sm2 import SM2, SM2State, became_leech
+from trainer.core.sm2 import SM2, SM2State, lapses_reach
 from trainer.errors import UserError
 from trainer.storage import Store, open_connection
 
@@ -672,9 +672,8 @@ class Trainer:
         if other is None:
             other = self.store.state_of(record.card_id, _other(record.direction))
         besides = other.lapses
-        before = replace(record.before, lapses=record.before.lapses + besides)
-        after = replace(record.after, lapses=record.after.lapses + besides)
-        return became_leech(before, after, self.settings.leech_lapses)
+        before, after = record.before.lapses + besides, record.after.lapses + besides
+        return lapses_reach(before, after, self.settings.leech_lapses)
 
     # ------------------------------------------------------ browse and edit
     def browse(
@@ -801,7 +800,7 @@ class Trainer:
         The file must be the one last loaded (size and time as recorded, the test
         ``sync_decks`` trusts too) with a copy of it kept, so it is in trainer's form.
         """
-        from trainer.app.deckdelta import copy_path, remember
+        from trainer.app.deckdelta import copy_path, write_remembered
         from trainer.app.deckedit import edit_block
         from trainer.app.files import write_file
 
@@ -822,17 +821,13 @@ class Trainer:
         edited = edit_block(raw, stored.card.term, identity, edit, stored.deck)
         if edited is None:
             return False
-        write_file(path, edited.pieces)
+        sha = write_remembered(
+            self.deck_copies, stored.deck, edited.pieces, lambda: write_file(path, edited.pieces)
+        )
         stat = path.stat()
-        digest = hashlib.sha256()
-        for piece in edited.pieces:
-            digest.update(piece)
-        sha = digest.hexdigest()
         signature = DeckSignature(recorded.path, stat.st_size, stat.st_mtime_ns, sha)
         if not self.store.update_deck_cards(stored.deck, [edited.card], signature, self.now()):
             self.sync_deck_file(path)  # written, but not loadable card by card: load it all
-            return True
-        remember(self.deck_copies, stored.deck, sha, edited.pieces)
         return True
 
     def _sync_changed_cards(

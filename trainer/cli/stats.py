@@ -21,15 +21,21 @@ def register(command: Command) -> None:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from trainer.app.progress import card_terms
-    from trainer.app.scheduler_check import scheduler_report
+    from concurrent.futures import ThreadPoolExecutor
 
-    with open_trainer(args) as trainer:
+    from trainer.app.progress import card_terms
+    from trainer.app.scheduler_check import compute_scheduler_report
+
+    with open_trainer(args) as trainer, ThreadPoolExecutor(1) as pool:
         decks = trainer.resolve_decks(args.deck)
+        # The scheduler check and forecast (when the log changed since they were
+        # kept, most of the command's time) on a connection of their own, while
+        # this one reads the rest: their queries and these overlap.
+        pending = pool.submit(compute_scheduler_report, trainer, decks)
         report = trainer.progress(decks, days=args.days)
         terms = card_terms(trainer, report.hardest)
         leeches = trainer.leeches(decks)
-        schedulers = scheduler_report(trainer, decks)
+        schedulers = pending.result()
         scheduler_check, forecast = schedulers.check, schedulers.forecast
         scheduler = trainer.settings.scheduler
     if args.json:

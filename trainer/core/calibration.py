@@ -20,7 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from trainer.core.model import SCHEDULING_MODES, Direction, ReviewRecord
 from trainer.core.sm2 import PASSING_QUALITY
@@ -174,10 +174,11 @@ def card_histories(reviews: Iterable[ReviewRecord]) -> dict[tuple[str, Direction
     return dict(histories)
 
 
-@dataclass(frozen=True)
-class JudgedAnswer:
+class JudgedAnswer(NamedTuple):
     """An answer some days after the previous one of its card direction: a
-    prediction of it can be judged. ``index`` is its place in the card's history."""
+    prediction of it can be judged. ``index`` is its place in the card's history.
+    (A named tuple: the check makes tens of thousands, five times faster than a
+    frozen dataclass.)"""
 
     key: tuple[str, Direction]
     index: int

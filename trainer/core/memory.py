@@ -37,13 +37,15 @@ AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 SM2_TARGET_RECALL = 0.9
 
 
+#: The rating of each grade 0-5.
+_RATINGS = tuple(AGAIN if grade < PASSING_QUALITY else grade - 1 for grade in range(6))
+
+
 def rating_of_grade(grade: int) -> int:
     """Grades 0-2 (not recalled) are Again, 3 Hard, 4 Good, 5 Easy."""
     if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
         raise ValueError(f"grade must be an integer 0-5, got {grade!r}")
-    if grade < PASSING_QUALITY:
-        return AGAIN
-    return {3: HARD, 4: GOOD, 5: EASY}[grade]
+    return _RATINGS[grade]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from enum import IntEnum
 from typing import Any
@@ -117,9 +118,37 @@ def review(state: SM2State, quality: int, today: dt.date) -> SM2State:
     )
 
 
+def intervals(grades: Iterable[int]) -> Iterator[int]:
+    """The interval after each answer of a history starting from a new state: what
+    ``review`` gives, without building a state per answer (the scheduler check
+    asks it of thousands of histories). It depends on the grades alone."""
+    repetitions, easiness, interval = 0, INITIAL_EASINESS, 0
+    for quality in grades:
+        if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
+            raise ValueError(f"quality must be an integer 0-5, got {quality!r}")
+        if quality < PASSING_QUALITY:
+            repetitions, interval = 0, 1
+        else:
+            if repetitions == 0:
+                interval = 1
+            elif repetitions == 1:
+                interval = 6
+            else:
+                interval = min(MAX_INTERVAL_DAYS, math.ceil(interval * easiness))
+            repetitions += 1
+            easiness = updated_easiness(easiness, quality)
+        yield interval
+
+
 def became_leech(before: SM2State, after: SM2State, threshold: int) -> bool:
     """True for the one answer whose lapse takes a card to the leech threshold."""
-    return before.lapses < threshold <= after.lapses
+    return lapses_reach(before.lapses, after.lapses, threshold)
+
+
+def lapses_reach(before: int, after: int, threshold: int) -> bool:
+    """``became_leech`` on lapse counts (a card's over both directions: recording
+    an answer adds them up without building two states)."""
+    return before < threshold <= after
 
 
 class SM2:

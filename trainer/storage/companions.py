@@ -45,36 +45,33 @@ def _page_size(header: bytes) -> int | None:
     return 65536 if size == 1 else size
 
 
-def _wal_frames(wal: Path, page_size: int) -> tuple[dict[int, int], int] | None:
-    """The valid committed frames of a log: the latest offset of each page, and the
-    database size (pages) after its last commit. None when the log holds no commit."""
-    with wal.open("rb") as handle:
-        header = handle.read(_WAL_HEADER)
-        if len(header) < _WAL_HEADER:
-            return None
-        magic, _version, wal_page, _seq, salt1, salt2 = struct.unpack(">6I", header[:24])
-        if magic not in _WAL_MAGIC:
-            return None
-        if wal_page != page_size:
-            raise _Stale(f"its page size ({wal_page}) differs from the database's ({page_size})")
-        latest: dict[int, int] = {}
-        pending: dict[int, int] = {}
-        committed_size = 0
-        offset = _WAL_HEADER
-        while True:
-            handle.seek(offset)
-            frame = handle.read(_FRAME_HEADER)
-            if len(frame) < _FRAME_HEADER:
-                break
-            page, size_after, frame_salt1, frame_salt2 = struct.unpack(">4I", frame[:16])
-            if (frame_salt1, frame_salt2) != (salt1, salt2) or page == 0:
-                break  # a frame of an older generation of the log: the end
-            pending[page] = offset + _FRAME_HEADER
-            if size_after:
-                latest.update(pending)
-                pending.clear()
-                committed_size = size_after
-            offset += _FRAME_HEADER + page_size
+def _wal_frames(wal: bytes, page_size: int) -> tuple[dict[int, int], int] | None:
+    """The valid committed frames of a log (its bytes, read at once: a seek and a
+    read per frame cost 60 ms on a 30 MB log): the latest offset of each page, and
+    the database size (pages) after its last commit. None when the log holds no commit."""
+    if len(wal) < _WAL_HEADER:
+        return None
+    magic, _version, wal_page, _seq, salt1, salt2 = struct.unpack_from(">6I", wal)
+    if magic not in _WAL_MAGIC:
+        return None
+    if wal_page != page_size:
+        raise _Stale(f"its page size ({wal_page}) differs from the database's ({page_size})")
+    latest: dict[int, int] = {}
+    pending: dict[int, int] = {}
+    committed_size = 0
+    offset = _WAL_HEADER
+    end = len(wal) - _FRAME_HEADER
+    unpack = struct.Struct(">4I").unpack_from
+    while offset <= end:
+        page, size_after, frame_salt1, frame_salt2 = unpack(wal, offset)
+        if frame_salt1 != salt1 or frame_salt2 != salt2 or page == 0:
+            break  # a frame of an older generation of the log: the end
+        pending[page] = offset + _FRAME_HEADER
+        if size_after:
+            latest.update(pending)
+            pending.clear()
+            committed_size = size_after
+        offset += _FRAME_HEADER + page_size
     return (latest, committed_size) if committed_size else None
 
 
@@ -87,12 +84,13 @@ def _page(handle: object, offset: int, page_size: int) -> bytes:
     return handle.read(page_size)  # type: ignore[attr-defined, no-any-return]
 
 
-def _check_wal(db: Path, wal: Path) -> None:
+def _check_wal(db: Path, wal_path: Path) -> None:
     with db.open("rb") as db_file:
         header = db_file.read(100)
         page_size = _page_size(header)
         if page_size is None:
             return  # not a database at all: the open itself says so
+        wal = wal_path.read_bytes()
         found = _wal_frames(wal, page_size)
         if found is None:
             return
@@ -105,26 +103,25 @@ def _check_wal(db: Path, wal: Path) -> None:
                     f"the database file has {file_pages} pages, but the log needs page "
                     f"{number}, which neither holds"
                 )
-        with wal.open("rb") as wal_file:
-            for number, offset in latest.items():
-                image = _page(wal_file, offset, page_size)
-                start = 100 if number == 1 else 0
-                kind = image[start]
-                if kind not in (0x02, 0x05):
+        for number, offset in latest.items():
+            image = wal[offset : offset + page_size]
+            start = 100 if number == 1 else 0
+            kind = image[start]
+            if kind not in (0x02, 0x05):
+                continue
+            family = _TABLE_PAGES if kind == 0x05 else _INDEX_PAGES
+            for child in _children(image, start):
+                if child in latest:
                     continue
-                family = _TABLE_PAGES if kind == 0x05 else _INDEX_PAGES
-                for child in _children(image, start):
-                    if child in latest:
-                        continue
-                    if child > file_pages or child > size:
-                        raise _Stale(f"a page in the log points at page {child}, past the file")
-                    child_image = _page(db_file, (child - 1) * page_size, page_size)
-                    child_kind = child_image[100 if child == 1 else 0]
-                    if child_kind not in family:
-                        raise _Stale(
-                            f"a page in the log points at page {child}, which is not "
-                            "part of the same table in the database file"
-                        )
+                if child > file_pages or child > size:
+                    raise _Stale(f"a page in the log points at page {child}, past the file")
+                child_image = _page(db_file, (child - 1) * page_size, page_size)
+                child_kind = child_image[100 if child == 1 else 0]
+                if child_kind not in family:
+                    raise _Stale(
+                        f"a page in the log points at page {child}, which is not "
+                        "part of the same table in the database file"
+                    )
 
 
 def _children(image: bytes, start: int) -> Iterator[int]:

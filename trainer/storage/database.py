@@ -349,6 +349,21 @@ def m017_browse_filters(db: Database) -> None:
     )
 
 
+def m018_review_histories(db: Database) -> None:
+    """The scheduler check and forecast read whole histories of a few thousand
+    card directions: (day, grade) of their answers in time order, by mode. The
+    (card_id, direction, answered_at) index found them, and each row was then
+    read from the table, one page each (0.06 s for 16,000 answers at 1M
+    reviews); with mode, day and grade in the index it alone answers (0.02 s).
+    It serves everything the old index did, which goes (an answer still writes
+    one entry)."""
+    db.execute(
+        "CREATE INDEX idx_reviews_history ON reviews "
+        "(card_id, direction, answered_at, mode, day, grade)"
+    )
+    db.execute("DROP INDEX idx_reviews_card_id_direction_answered_at")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -368,6 +383,7 @@ SCHEMA_STEPS = (
     m015_daily_totals,
     m016_leech_index,
     m017_browse_filters,
+    m018_review_histories,
 )
 
 
@@ -402,10 +418,10 @@ def connect(path: Path | str) -> sqlite3.Connection:
     ``-journal`` belongs to another file before SQLite can fold them together."""
     if str(path) != ":memory:":
         _refuse_stale_companion(Path(path))
+    # ``timeout`` is SQLite's busy timeout (sqlite3_busy_timeout): no PRAGMA needed
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
     conn.execute("PRAGMA foreign_keys = ON")
     # what sqlite-utils sets on the connections it opens, so a delete trigger
     # fires the same whether or not its API has been used on this connection
@@ -437,11 +453,12 @@ def open_connection(
     conn: sqlite3.Connection | None = None
     try:
         conn = connect(path)
-        _check_is_database(conn, path)
-        _refuse_newer(conn, path)  # before anything is written, even the journal mode
+        applied = _steps_on_open(conn, path)
+        _refuse_unknown(applied, path)  # before anything is written, even the journal mode
         if not memory:
             _enable_wal(conn, path)
-        _migrate(conn, path, backup_before_migrating and not memory)
+        if not {step.__name__ for step in SCHEMA_STEPS} <= set(applied):
+            _migrate(conn, path, backup_before_migrating and not memory)
     except BaseException as error:
         if conn is not None:
             conn.close()
@@ -481,10 +498,22 @@ def _describe(error: sqlite3.Error) -> str:
     return text
 
 
-def _check_is_database(conn: sqlite3.Connection, path: Path | str) -> None:
-    tables = _table_names(conn)
-    if tables and "_sqlite_migrations" not in tables:
-        raise DatabaseError(f"{path}: this SQLite file is not a trainer database")
+def _steps_on_open(conn: sqlite3.Connection, path: Path | str) -> list[str]:
+    """The schema steps applied, in one query on the common path (a trainer
+    database); refuses an SQLite file with tables but no record of steps.
+    The table list is read only when that record is missing."""
+    try:
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            [MIGRATION_SET],
+        ).fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
+        if _table_names(conn):
+            raise DatabaseError(f"{path}: this SQLite file is not a trainer database") from None
+        return []  # a new database
+    return [row[0] for row in rows]
 
 
 def _table_names(conn: sqlite3.Connection) -> set[str]:
@@ -528,26 +557,29 @@ def _enable_wal(conn: sqlite3.Connection, path: Path | str) -> None:
 def _refuse_newer(conn: sqlite3.Connection, path: Path | str) -> list[str]:
     """The schema steps already applied; refuses a database from a newer trainer."""
     applied = applied_steps(conn)
-    known = set(known_steps())
+    _refuse_unknown(applied, path)
+    return applied
+
+
+def _refuse_unknown(applied: list[str], path: Path | str) -> None:
+    """Refuses a database that has run a step this trainer does not know (a newer one's)."""
+    known = {step.__name__ for step in SCHEMA_STEPS}
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise DatabaseError(
             f"{path}: this database was written by a newer version of trainer "
             f"(schema step {unknown[-1]!r}); upgrade trainer to open it"
         )
-    return applied
 
 
 def _migrate(conn: sqlite3.Connection, path: Path | str, backup: bool) -> None:
     """Apply pending steps holding the write lock, so two first opens cannot race.
 
-    The cheap check runs without a lock; when something is pending, the check is
+    The caller's cheap check runs without a lock; when something is pending, the check is
     repeated inside ``BEGIN IMMEDIATE`` (which waits for the busy timeout), so a
     second process that lost the race finds the work done instead of failing with
     "database is locked" or "table already exists".
     """
-    if set(applied_steps(conn)) >= set(known_steps()):
-        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         applied = _refuse_newer(conn, path)

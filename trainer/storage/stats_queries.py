@@ -81,7 +81,7 @@ def _review_filter(
     params: list[Any] = []
     if decks is not None:
         # an answer belongs to the deck its card id names ("deck/term"): a range of
-        # card ids per deck, which the (card_id, direction, answered_at) index serves
+        # card ids per deck, which the (card_id, direction, answered_at, ...) index serves
         clauses.append("(" + " OR ".join("(r.card_id >= ? AND r.card_id < ?)" for _ in decks) + ")")
         for deck in decks:
             params += [f"{deck}/", f"{deck}0"]  # "0" is the character after "/"

@@ -226,8 +226,13 @@ class ProgressScreen(Screen[None]):
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.leeches(self.decks)
         self.check = self.load = None
-        self.run_worker(self._load_schedulers(), exclusive=True, group="schedulers")
         self.redraw()
+        # after the frame that shows the figures: the thread holds the GIL for
+        # seconds when the log changed, and would slow that frame down as much
+        self.call_after_refresh(self._start_schedulers)
+
+    def _start_schedulers(self) -> None:
+        self.run_worker(self._load_schedulers(), exclusive=True, group="schedulers")
 
     async def _load_schedulers(self) -> None:
         """The scheduler check and forecast read the whole log (seconds on a million

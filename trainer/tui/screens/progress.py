@@ -1,7 +1,9 @@
 """Progress: cards by state, activity charts, the year's heatmap, retention, hard cards.
 
 Everything is computed once per deck filter (``trainer.app.progress.load_progress``
-fetches the widest window the screen offers), so the window key only redraws.
+fetches the widest window the screen offers), so the window key only redraws;
+on a later visit the figures kept from the last one are moved on by the answers
+given since (``refresh_progress``) where nothing else was written.
 The layout is one scrolling column at 80 columns; from ``WIDE_AT`` columns the
 figure boxes and the charts pair up side by side. Terms, deck names and quiz
 deck labels are shown as ``Text`` (or passed through ``visible``), never as
@@ -32,8 +34,10 @@ from trainer.app.progress import (
     Heatmap,
     ProgressInputs,
     card_terms,
+    deck_names,
     load_progress,
     month_labels,
+    refresh_progress,
 )
 from trainer.app.progress_view import (
     EMPTY_MESSAGE,
@@ -221,8 +225,13 @@ class ProgressScreen(Screen[None]):
     # ---------------------------------------------------------------- loading
     def reload(self) -> None:
         trainer = self.app.trainer
-        self.deck_names = {row.slug: row.name for row in trainer.decks()}
-        self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        self.deck_names = deck_names(trainer)
+        decks = tuple(self.decks) if self.decks else None
+        if self.inputs is not None and self.inputs.decks == decks:
+            # the figures of the last visit, moved on by the answers given since
+            self.inputs = refresh_progress(trainer, self.inputs, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        else:
+            self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.leeches(self.decks)
         self.check = self.load = None
@@ -240,12 +249,16 @@ class ProgressScreen(Screen[None]):
         drawn when ready; the rest of the screen does not wait for them."""
         decks = list(self.decks) if self.decks else None
         try:
-            report = await asyncio.to_thread(compute_scheduler_report, self.app.trainer, decks)
+            report, keep = await asyncio.to_thread(
+                compute_scheduler_report, self.app.trainer, decks
+            )
         except TrainerError as error:
             self.query_one("#progress-scheduler", Static).update(
                 Text(f"Cannot compare the schedulers: {describe(error)}")
             )
             return
+        if keep is not None:
+            self.app.trainer.keep_meta(*keep)
         if decks != (list(self.decks) if self.decks else None):
             return  # the deck changed meanwhile; its own run draws it
         self.check, self.load = report.check, report.forecast

@@ -125,13 +125,13 @@ def study_days(db: sqlite3.Connection, decks: Sequence[str] | None = None) -> li
     """The study days with at least one answer that counts (drills included), sorted."""
     if decks is not None and not decks:
         return []
+    kept = daily_totals.study_days(db, decks)
+    if kept is not None:
+        return kept
     if decks is None:
         from trainer.storage.store import Store
 
         return Store(db).study_days()
-    kept = daily_totals.study_days(db, decks)
-    if kept is not None:
-        return kept
     where, params = _review_filter(decks, None, None)
     rows = db.execute(
         f"SELECT DISTINCT r.day FROM reviews r WHERE {where} ORDER BY r.day", params

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from trainer.core.model import CardStatus
+from trainer.core.model import SCHEDULING_MODES, CardStatus, Direction
+from trainer.core.scheduler import MATURE_INTERVAL_DAYS
+from trainer.core.sm2 import SM2State
 from trainer.core.stats import (
+    FORECAST_DAYS,
+    CardCategory,
     CardsSummary,
     DayActivity,
     ProgressReport,
@@ -35,7 +39,7 @@ from trainer.core.stats import (
 from trainer.storage import stats_queries
 
 if TYPE_CHECKING:
-    from trainer.app.trainer import Trainer
+    from trainer.app.trainer import JournalEntry, Trainer
 
 __all__ = [
     "HEATMAP_LEVELS",
@@ -46,10 +50,12 @@ __all__ = [
     "build_heatmap",
     "build_progress",
     "card_terms",
+    "deck_names",
     "heatmap_level",
     "heatmap_start",
     "load_progress",
     "month_labels",
+    "refresh_progress",
 ]
 
 #: The longest window a report covers: ten years of days is already a long chart.
@@ -88,6 +94,11 @@ class ProgressInputs:
     activity: tuple[DayActivity, ...]
     study_days: tuple[dt.date, ...]
     quiz_attempts: tuple[QuizAttemptSummary, ...]
+    #: the database's change marker these figures hold for (``Store.change_marker``),
+    #: None when another connection wrote while they were read
+    marker: tuple[int, int] | None = None
+    #: the studied directions of each deck they were counted with
+    directions: Mapping[str, tuple[Direction, ...]] = field(default_factory=dict)
 
     def report(self, days: int) -> ProgressReport:
         """The report for the ``days`` ending today; the window must have been fetched."""
@@ -126,20 +137,120 @@ def load_progress(
         since = min(since, heatmap_start(today, weeks))
     chosen = list(decks) if decks is not None else None
     db = trainer.store.conn
-    return ProgressInputs(
+    before = trainer.store.change_marker()
+    directions = trainer.deck_directions()
+    inputs = ProgressInputs(
         today=today,
         decks=tuple(chosen) if chosen is not None else None,
         since=since,
-        cards=stats_queries.cards_summary(db, trainer.deck_directions(), chosen, today),
+        cards=stats_queries.cards_summary(db, directions, chosen, today),
         activity=tuple(stats_queries.daily_activity(db, chosen, since=since, until=today)),
         study_days=tuple(stats_queries.study_days(db, chosen)),
         quiz_attempts=tuple(stats_queries.quiz_attempt_summaries(db, chosen)),
+        directions=directions,
     )
+    return replace(inputs, marker=_marker_after(trainer, before))
+
+
+def _marker_after(trainer: Trainer, before: tuple[int, int]) -> tuple[int, int] | None:
+    """The marker figures read since ``before`` hold for: the current one, which
+    counts this connection's own upkeep of ``daily_totals`` during the reading,
+    unless another connection wrote meanwhile (then what was read may mix both)."""
+    after = trainer.store.change_marker()
+    return after if after[1] == before[1] else None
+
+
+def refresh_progress(
+    trainer: Trainer, kept: ProgressInputs, days: int = 30, *, weeks: int = 0
+) -> ProgressInputs:
+    """``load_progress`` for the same decks, from the figures of an earlier visit
+    where that is provably the same: when all that was written since are answers
+    this trainer recorded (``Trainer.answers_between``), on the same day with the
+    same directions, each answer moves one card direction from one state (and due
+    day) to another, and only the small reads (today's totals, the hardest cards)
+    are made again. Anything else, and the figures are loaded again."""
+    current = trainer.store.change_marker()
+    answers = trainer.answers_between(kept.marker, current) if kept.marker is not None else None
+    same = trainer.today() == kept.today and trainer.deck_directions() == kept.directions
+    cards = _answered(trainer, kept, answers) if answers and same else kept.cards
+    if answers is None or not same or cards is None:
+        return load_progress(trainer, kept.decks, days, weeks=weeks)
+    if not answers:  # nothing but kept reports written since
+        return replace(kept, marker=current)
+    today = kept.today
+    chosen = list(kept.decks) if kept.decks is not None else None
+    db = trainer.store.conn
+    answered_days = {
+        entry.record.day
+        for entry in answers
+        if entry.record is not None
+        and (chosen is None or entry.record.card_id.split("/", 1)[0] in chosen)
+    }
+    activity = stats_queries.daily_activity(db, chosen, since=kept.since, until=today)
+    return replace(
+        kept,
+        cards=cards,
+        activity=tuple(activity),
+        study_days=tuple(sorted(set(kept.study_days) | answered_days)),
+        marker=_marker_after(trainer, current),
+    )
+
+
+def _answered(
+    trainer: Trainer, kept: ProgressInputs, answers: Sequence[JournalEntry]
+) -> CardsSummary | None:
+    """``kept.cards`` after ``answers``, counted as ``stats_queries.cards_summary``
+    counts a stored state; None when an answer's state before cannot be told (a
+    stored state without a due day, which the count reads by its repetitions)."""
+    db = trainer.store.conn
+    records = [entry.record for entry in answers if entry.record is not None]
+    places = stats_queries.card_places(db, [record.card_id for record in records])
+    counts = dict(kept.cards.counts)
+    due = dict(kept.cards.due_by_day)
+    last = kept.today + dt.timedelta(days=FORECAST_DAYS - 1)
+    for entry in answers:
+        record = entry.record
+        if record is None or record.mode not in SCHEDULING_MODES:
+            continue  # a drill leaves the state as it was
+        place = places.get(record.card_id)
+        if (
+            place is None
+            or record.after.due is None
+            or (entry.had_state and record.before.due is None)
+        ):
+            return None
+        if not place.counted(str(record.direction), kept.directions, kept.decks):
+            continue
+        counts[_stored_category(record.before) if entry.had_state else CardCategory.NEW] -= 1
+        counts[_stored_category(record.after)] += 1
+        if place.suspended:
+            continue
+        moves = [(record.after.due, 1)]
+        if entry.had_state and record.before.due is not None:
+            moves.append((record.before.due, -1))
+        for day, change in moves:
+            if day <= last:
+                key = max(day, kept.today)
+                due[key] = due.get(key, 0) + change
+    hardest = stats_queries.hardest_cards(db, kept.directions, kept.decks)
+    return CardsSummary(counts, {day: n for day, n in due.items() if n}, hardest)
+
+
+def _stored_category(state: SM2State) -> CardCategory:
+    """The category ``cards_summary`` counts a stored state in."""
+    if state.repetitions < 2:
+        return CardCategory.LEARNING
+    return CardCategory.YOUNG if state.interval < MATURE_INTERVAL_DAYS else CardCategory.MATURE
 
 
 def build_progress(trainer: Trainer, decks: Sequence[str] | None, days: int) -> ProgressReport:
     """The progress report of ``decks`` (None: all) over the ``days`` ending today."""
     return load_progress(trainer, decks, days).report(days)
+
+
+def deck_names(trainer: Trainer) -> dict[str, str]:
+    """Each active deck's name by slug, in name order, without counting cards."""
+    return stats_queries.deck_names(trainer.store.conn)
 
 
 def card_terms(trainer: Trainer, statuses: Sequence[CardStatus]) -> dict[str, str]:

@@ -338,6 +338,16 @@ class SchedulerReport:
 
 def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> SchedulerReport:
     """The check and the forecast, computed again only when what they read changed."""
+    report, keep = _scheduler_report(trainer, decks)
+    if keep is not None:
+        trainer.store.try_set_meta(*keep)
+    return report
+
+
+def _scheduler_report(
+    trainer: Trainer, decks: Sequence[str] | None
+) -> tuple[SchedulerReport, tuple[str, str] | None]:
+    """The report, and the meta (key, value) that keeps it when it was computed again."""
     store = trainer.store
     settings = trainer.settings
     basis = json.dumps(
@@ -359,7 +369,7 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
                 SchedulerCheck.from_dict(data["check"]),
                 LoadForecast.from_dict(data["forecast"]),
                 data["learnable"],
-            )
+            ), None
     reader = HistoryReader(store)  # the check's sample's histories, read once for both
     report = SchedulerReport(
         check(trainer, decks, reader=reader),
@@ -372,8 +382,7 @@ def scheduler_report(trainer: Trainer, decks: Sequence[str] | None = None) -> Sc
         "forecast": report.forecast.to_dict(),
         "learnable": report.learnable,
     }
-    store.try_set_meta(key, json.dumps(value))
-    return report
+    return report, (key, json.dumps(value))
 
 
 def _check_histories(
@@ -566,14 +575,20 @@ def seeded_order(items: Sequence[T], seed: int) -> Iterator[T]:
         pool[j] = pool[left]
 
 
-def compute_scheduler_report(trainer: Trainer, decks: Sequence[str] | None) -> SchedulerReport:
+def compute_scheduler_report(
+    trainer: Trainer, decks: Sequence[str] | None
+) -> tuple[SchedulerReport, tuple[str, str] | None]:
     """``scheduler_report`` for a worker thread: on a connection of its own (a
-    connection is never shared between threads), closed afterwards."""
+    connection is never shared between threads), closed afterwards. What keeps
+    the report (a meta key and value, None when it was kept already) is left to
+    the caller's own connection (``Trainer.keep_meta``), so the thread writes
+    nothing: a write from another connection would tell the app that anything
+    may have changed."""
     reader = trainer.open_reader()
     if reader is None:
-        return scheduler_report(trainer, decks)
+        return _scheduler_report(trainer, decks)
     try:
-        return scheduler_report(reader, decks)
+        return _scheduler_report(reader, decks)
     finally:
         reader.close()
 

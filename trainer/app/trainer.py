@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -111,6 +112,22 @@ class TodayOverview:
     drill: int = 0
 
 
+#: how many of its latest writes a trainer remembers for ``answers_between``
+JOURNAL_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One write of this trainer that only added an answer (``record``) or kept a
+    report (``record`` None), with ``Store.change_marker()`` before and after it."""
+
+    before: tuple[int, int]
+    after: tuple[int, int]
+    record: ReviewRecord | None
+    #: whether the card direction had a stored state before the answer
+    had_state: bool
+
+
 @dataclass
 class SyncReport:
     parsed: list[str] = field(default_factory=list)
@@ -166,6 +183,8 @@ class Trainer:
         self._last_leech: tuple[str, bool] = ("", False)
         #: answers recorded since the last idle checkpoint (``idle_job``)
         self._unchecked_answers = 0
+        #: this trainer's latest writes that only added answers (``answers_between``)
+        self._journal: deque[JournalEntry] = deque(maxlen=JOURNAL_LENGTH)
 
     def replay(self, reviews: Iterable[ReviewRecord]) -> dict[tuple[str, Direction], Replayed]:
         """Card states from a log, through this trainer's scheduler."""
@@ -616,6 +635,7 @@ class Trainer:
         """
         now = self.now()
         today = study_day(now, self.tz, self.settings.rollover_hour)
+        marker = self.store.change_marker()
         with self.store.write():
             states = self.store.states_of_card(card_id)
             before = states.get(direction, SM2State())
@@ -640,7 +660,46 @@ class Trainer:
             self.store.append_review(record, leech=leech, suspend=suspend)
         self._last_leech = (record.id, leech)
         self._unchecked_answers += 1
+        if not leech:  # a leech also marks (and may suspend) its card
+            self._note_write(marker, record, had_state=direction in states)
         return record
+
+    def keep_meta(self, key: str, value: str) -> None:
+        """Keep a result that can be computed again (a report) in ``meta``, where no
+        figure of ``answers_between``'s callers comes from."""
+        marker = self.store.change_marker()
+        self.store.try_set_meta(key, value)
+        self._note_write(marker, None, had_state=False)
+
+    def _note_write(
+        self, before: tuple[int, int], record: ReviewRecord | None, had_state: bool
+    ) -> None:
+        after = self.store.change_marker()
+        if after[1] == before[1]:  # no other connection wrote meanwhile
+            self._journal.append(JournalEntry(before, after, record, had_state))
+
+    def answers_between(
+        self, marker: tuple[int, int], current: tuple[int, int]
+    ) -> list[JournalEntry] | None:
+        """The answers this trainer recorded between two reads of
+        ``Store.change_marker()`` (``current`` the latest), in order, when they are
+        provably all that was written in between (each write's markers link up,
+        no other connection wrote, none made a leech); None otherwise: anything
+        may have changed."""
+        if current == marker:
+            return []
+        entries = list(self._journal)
+        start = next((i for i, entry in enumerate(entries) if entry.before == marker), None)
+        if start is None:
+            return None
+        at = marker
+        for entry in entries[start:]:
+            if entry.before != at:
+                return None
+            at = entry.after
+        if at != current:
+            return None
+        return [entry for entry in entries[start:] if entry.record is not None]
 
     def preview_intervals(self, card_id: str, direction: Direction) -> dict[int, int]:
         """The interval in days each grade would give this card now, computed by the

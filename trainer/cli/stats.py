@@ -35,7 +35,9 @@ def run_stats(args: argparse.Namespace) -> int:
         report = trainer.progress(decks, days=args.days)
         terms = card_terms(trainer, report.hardest)
         leeches = trainer.leeches(decks)
-        schedulers = pending.result()
+        schedulers, keep = pending.result()
+        if keep is not None:  # kept until the log changes: the next run reads it
+            trainer.keep_meta(*keep)
         scheduler_check, forecast = schedulers.check, schedulers.forecast
         scheduler = trainer.settings.scheduler
     if args.json:

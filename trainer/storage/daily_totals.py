@@ -220,9 +220,10 @@ def day_activity(row: Sequence[Any]) -> DayActivity:
     )
 
 
-def study_days(db: sqlite3.Connection, decks: Sequence[str]) -> list[dt.date] | None:
-    """The days with an answer that counts in ``decks``, sorted; None when the
-    totals cannot be brought up to date (the caller reads the log instead)."""
+def study_days(db: sqlite3.Connection, decks: Sequence[str] | None) -> list[dt.date] | None:
+    """The days with an answer that counts in ``decks`` (None: any deck), sorted;
+    None when the totals cannot be brought up to date (the caller reads the log
+    instead)."""
     if not _usable(db):
         return None
     clauses, params = _day_filter(decks, None, None)

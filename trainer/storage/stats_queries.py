@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from trainer.core.model import CardStatus, Direction
@@ -49,7 +50,12 @@ from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
 __all__ = [
     "ALL_DECKS",
+    "CardPlace",
+    "card_places",
+    "cards_summary",
     "daily_activity",
+    "deck_names",
+    "hardest_cards",
     "quiz_attempt_summaries",
     "study_days",
 ]
@@ -119,13 +125,13 @@ def study_days(db: sqlite3.Connection, decks: Sequence[str] | None = None) -> li
     """The study days with at least one answer that counts (drills included), sorted."""
     if decks is not None and not decks:
         return []
+    kept = daily_totals.study_days(db, decks)
+    if kept is not None:
+        return kept
     if decks is None:
         from trainer.storage.store import Store
 
         return Store(db).study_days()
-    kept = daily_totals.study_days(db, decks)
-    if kept is not None:
-        return kept
     where, params = _review_filter(decks, None, None)
     rows = db.execute(
         f"SELECT DISTINCT r.day FROM reviews r WHERE {where} ORDER BY r.day", params
@@ -193,15 +199,80 @@ def cards_summary(
     Rows are grouped by (deck, direction) in SQL and the groups filtered here,
     which is cheaper than testing every row against the wanted pairs.
     """
-    slugs = sorted(directions if decks is None else [d for d in decks if d in directions])
+    slugs = _slugs(directions, decks)
     if not slugs:
         return CardsSummary({category: 0 for category in CardCategory}, {}, ())
-    wanted = {(slug, str(d)) for slug in slugs for d in directions[slug]}
+    wanted = _wanted(directions, slugs)
     return CardsSummary(
         counts=_category_counts(db, directions, slugs, wanted),
         due_by_day=_due_by_day(db, wanted, today, horizon),
         hardest=_hardest(db, wanted, n),
     )
+
+
+def _slugs(directions: Mapping[str, Sequence[Direction]], decks: Sequence[str] | None) -> list[str]:
+    """The decks a summary covers: the chosen ones (None: all) that are active."""
+    return sorted(directions if decks is None else [d for d in decks if d in directions])
+
+
+def _wanted(
+    directions: Mapping[str, Sequence[Direction]], slugs: Sequence[str]
+) -> set[tuple[str, str]]:
+    return {(slug, str(d)) for slug in slugs for d in directions[slug]}
+
+
+def hardest_cards(
+    db: sqlite3.Connection,
+    directions: Mapping[str, Sequence[Direction]],
+    decks: Sequence[str] | None,
+    n: int = HARDEST_COUNT,
+) -> tuple[CardStatus, ...]:
+    """``cards_summary``'s hardest card directions alone (an index walk)."""
+    slugs = _slugs(directions, decks)
+    return _hardest(db, _wanted(directions, slugs), n) if slugs else ()
+
+
+@dataclass(frozen=True)
+class CardPlace:
+    """What decides whether a card's states count in ``cards_summary``, and where."""
+
+    deck: str
+    retired: bool
+    suspended: bool
+    #: the card's own directions, None when it has its deck's
+    own: tuple[str, ...] | None
+
+    def counted(
+        self,
+        direction: str,
+        directions: Mapping[str, Sequence[Direction]],
+        decks: Sequence[str] | None,
+    ) -> bool:
+        """Whether ``cards_summary`` counts this card's state in ``direction``."""
+        if self.retired or self.deck not in _slugs(directions, decks):
+            return False
+        studied = self.own if self.own is not None else [str(d) for d in directions[self.deck]]
+        return direction in studied
+
+
+def card_places(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, CardPlace]:
+    """``CardPlace`` of each of ``ids`` (a few cards) that exists."""
+    unique = list(dict.fromkeys(ids))
+    rows = db.execute(
+        f"SELECT id, deck, retired, suspended, directions FROM cards "
+        f"WHERE id IN ({_placeholders(unique)})",
+        unique,
+    ).fetchall()
+    return {row[0]: CardPlace(row[1], bool(row[2]), bool(row[3]), _own(row[4])) for row in rows}
+
+
+def deck_names(db: sqlite3.Connection) -> dict[str, str]:
+    """Each active deck's name by slug, in name order (what Progress cycles through),
+    without counting cards as ``Store.decks`` does."""
+    rows = db.execute(
+        "SELECT slug, name FROM decks WHERE retired = 0 ORDER BY name COLLATE NOCASE"
+    ).fetchall()
+    return {slug: name for slug, name in rows}
 
 
 def _category_counts(

@@ -1,7 +1,9 @@
 """Progress: cards by state, activity charts, the year's heatmap, retention, hard cards.
 
 Everything is computed once per deck filter (``trainer.app.progress.load_progress``
-fetches the widest window the screen offers), so the window key only redraws.
+fetches the widest window the screen offers), so the window key only redraws;
+on a later visit the figures kept from the last one are moved on by the answers
+given since (``refresh_progress``) where nothing else was written.
 The layout is one scrolling column at 80 columns; from ``WIDE_AT`` columns the
 figure boxes and the charts pair up side by side. Terms, deck names and quiz
 deck labels are shown as ``Text`` (or passed through ``visible``), never as
@@ -25,7 +27,6 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
-from textual_plotext import PlotextPlot
 
 from trainer.app.fsrs_scheduler import MIN_REVIEWS_TO_FIT
 from trainer.app.progress import (
@@ -33,8 +34,10 @@ from trainer.app.progress import (
     Heatmap,
     ProgressInputs,
     card_terms,
+    deck_names,
     load_progress,
     month_labels,
+    refresh_progress,
 )
 from trainer.app.progress_view import (
     EMPTY_MESSAGE,
@@ -60,6 +63,7 @@ from trainer.core.stats import CardCategory, ProgressReport
 from trainer.core.text import count_text, visible
 from trainer.errors import TrainerError, describe
 from trainer.tui.widgets.bar_chart import BarChart, BarSeries
+from trainer.tui.widgets.lazy_plot import LazyPlot
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -189,17 +193,17 @@ class ProgressScreen(Screen[None]):
                 with Horizontal(classes="progress-row"):
                     yield BarChart(id="chart-forecast", classes="progress-chart")
                     with Vertical(id="quiz-chart-box", classes="progress-chart"):
-                        yield PlotextPlot(id="chart-quiz")
+                        yield LazyPlot(id="chart-quiz")
                         yield Static(id="chart-quiz-legend", markup=False)
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-hardest", classes="progress-box", markup=False)
                     yield Static(id="progress-quiz", classes="progress-box", markup=False)
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-scheduler", classes="progress-box", markup=False)
-                    yield PlotextPlot(id="chart-calibration", classes="progress-chart")
+                    yield LazyPlot(id="chart-calibration", classes="progress-chart")
                 with Horizontal(classes="progress-row"):
                     yield Static(id="progress-load", classes="progress-box", markup=False)
-                    yield PlotextPlot(id="chart-load", classes="progress-chart")
+                    yield LazyPlot(id="chart-load", classes="progress-chart")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -221,13 +225,23 @@ class ProgressScreen(Screen[None]):
     # ---------------------------------------------------------------- loading
     def reload(self) -> None:
         trainer = self.app.trainer
-        self.deck_names = {row.slug: row.name for row in trainer.decks()}
-        self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        self.deck_names = deck_names(trainer)
+        decks = tuple(self.decks) if self.decks else None
+        if self.inputs is not None and self.inputs.decks == decks:
+            # the figures of the last visit, moved on by the answers given since
+            self.inputs = refresh_progress(trainer, self.inputs, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        else:
+            self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.leeches(self.decks)
         self.check = self.load = None
-        self.run_worker(self._load_schedulers(), exclusive=True, group="schedulers")
         self.redraw()
+        # after the frame that shows the figures: the thread holds the GIL for
+        # seconds when the log changed, and would slow that frame down as much
+        self.call_after_refresh(self._start_schedulers)
+
+    def _start_schedulers(self) -> None:
+        self.run_worker(self._load_schedulers(), exclusive=True, group="schedulers")
 
     async def _load_schedulers(self) -> None:
         """The scheduler check and forecast read the whole log (seconds on a million
@@ -235,12 +249,16 @@ class ProgressScreen(Screen[None]):
         drawn when ready; the rest of the screen does not wait for them."""
         decks = list(self.decks) if self.decks else None
         try:
-            report = await asyncio.to_thread(compute_scheduler_report, self.app.trainer, decks)
+            report, keep = await asyncio.to_thread(
+                compute_scheduler_report, self.app.trainer, decks
+            )
         except TrainerError as error:
             self.query_one("#progress-scheduler", Static).update(
                 Text(f"Cannot compare the schedulers: {describe(error)}")
             )
             return
+        if keep is not None:
+            self.app.trainer.keep_meta(*keep)
         if decks != (list(self.decks) if self.decks else None):
             return  # the deck changed meanwhile; its own run draws it
         self.check, self.load = report.check, report.forecast
@@ -341,9 +359,9 @@ class ProgressScreen(Screen[None]):
             )
             self.query_one("#progress-load", Static).update("")
             for chart in charts:
-                self.query_one(chart, PlotextPlot).display = False
+                self.query_one(chart, LazyPlot).display = False
             return
-        self.query_one("#chart-load", PlotextPlot).display = True
+        self.query_one("#chart-load", LazyPlot).display = True
         scheduler = self.app.trainer.settings.scheduler
         box = section_box(check_section(self.check))
         if note := check_note(self.check):
@@ -351,21 +369,20 @@ class ProgressScreen(Screen[None]):
         if self.can_optimize:
             box.append("\no: fit FSRS to your answers (trainer optimize)", style="dim")
         self.query_one("#progress-scheduler", Static).update(box)
-        plot_calibration(self.query_one("#chart-calibration", PlotextPlot), self.check)
+        plot_calibration(self.query_one("#chart-calibration", LazyPlot), self.check)
         self.query_one("#progress-load", Static).update(
             section_box(load_section(self.load, scheduler))
         )
-        plot_load(self.query_one("#chart-load", PlotextPlot), self.load, scheduler)
+        plot_load(self.query_one("#chart-load", LazyPlot), self.load, scheduler)
 
     def _draw_quiz(self, report: ProgressReport) -> None:
-        widget = self.query_one("#chart-quiz", PlotextPlot)
-        plt = widget.plt
-        plt.clear_figure()
         history = report.quiz_history
         box = self.query_one("#quiz-chart-box", Vertical)
         box.display = bool(history)  # the quiz table below says there are none
         if not history:
             return
+        widget = self.query_one("#chart-quiz", LazyPlot)
+        plt = widget.figure()
         legend = Text()
         first = min(day for series in history.values() for day, _ in series)
         last = max(day for series in history.values() for day, _ in series)
@@ -387,7 +404,7 @@ class ProgressScreen(Screen[None]):
         plt.ylim(0, 100)
         plt.yticks([0, 50, 100], ["0%", "50%", "100%"])
         plt.title("Quiz scores over time")
-        widget.refresh()
+        widget.show()
         self.query_one("#chart-quiz-legend", Static).update(legend)
 
     # ---------------------------------------------------------------- actions
@@ -539,14 +556,13 @@ def plot_days(
     )
 
 
-def plot_calibration(widget: PlotextPlot, check: SchedulerCheck) -> None:
+def plot_calibration(widget: LazyPlot, check: SchedulerCheck) -> None:
     """Actual recall against predicted recall, per tenth, for FSRS and SM-2's implied
     prediction; a perfectly calibrated predictor lies on the diagonal."""
-    plt = widget.plt
-    plt.clear_figure()
     widget.display = check.reviews > 0
     if not check.reviews:
         return
+    plt = widget.figure()
     plt.plot([0, 100], [0, 100], color="gray", label="perfect")
     for name, colour in (("fsrs", "cyan"), ("sm2", "orange")):
         bins = check.scores[name].calibration
@@ -559,13 +575,12 @@ def plot_calibration(widget: PlotextPlot, check: SchedulerCheck) -> None:
     plt.xticks([0, 50, 100], ["0%", "50%", "100%"])
     plt.yticks([0, 50, 100], ["0%", "50%", "100%"])
     plt.title("Calibration: recalled (up) against predicted (across)")
-    widget.refresh()
+    widget.show()
 
 
-def plot_load(widget: PlotextPlot, forecast: LoadForecast, scheduler: str) -> None:
+def plot_load(widget: LazyPlot, forecast: LoadForecast, scheduler: str) -> None:
     """Reviews a day ahead under each scheduler, as lines."""
-    plt = widget.plt
-    plt.clear_figure()
+    plt = widget.figure()
     top = 0
     for (name, load), colour in zip(forecast.loads.items(), ("orange", "cyan"), strict=False):
         label = "SM-2" if name == "sm2" else "FSRS"
@@ -586,7 +601,7 @@ def plot_load(widget: PlotextPlot, forecast: LoadForecast, scheduler: str) -> No
     plt.yticks(ticks, labels)
     plt.ylim(0, ticks[-1])
     plt.title(f"Reviews a day under each scheduler · next {days} days")
-    widget.refresh()
+    widget.show()
 
 
 def _date_ticks(days: list[dt.date], today: dt.date, count: int = 4) -> tuple[list[int], list[str]]:

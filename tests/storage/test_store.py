@@ -460,13 +460,13 @@ def test_a_large_sync_that_fails_leaves_the_cards_and_their_indexes_as_they_were
     assert found[1] >= 1
     folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
     trainer.deck_dirs.append(folder)
-    upsert = Store._upsert_cards
+    insert = Store._insert_cards  # a new deck's rows: no upsert needed
 
-    def upsert_then_fail(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
-        upsert(store, rows)
+    def insert_then_fail(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
+        insert(store, rows)
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(Store, "_upsert_cards", upsert_then_fail)
+    monkeypatch.setattr(Store, "_insert_cards", insert_then_fail)
     with pytest.raises(sqlite3.OperationalError):
         trainer.sync_decks()
     after = card_schema(trainer), trainer.store.conn.execute("SELECT * FROM cards").fetchall()

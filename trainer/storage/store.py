@@ -259,8 +259,11 @@ class Store:
             ]
             many = len(changed) + len(gone) >= BULK_SYNC_ROWS
             with self._bulk_card_writes() if many else nullcontext():
-                self._upsert_cards(changed)
-                self.conn.executemany("UPDATE cards SET retired = 1 WHERE id = ?", gone)
+                if stored or len(present) < len(rows):
+                    self._upsert_cards(changed)
+                    self.conn.executemany("UPDATE cards SET retired = 1 WHERE id = ?", gone)
+                else:  # a deck with no row yet (a first import): nothing to compare with
+                    self._insert_cards(rows)
             self._replace_drafts(deck.slug, deck.missing)
 
     def _replace_drafts(self, slug: str, definitions: Sequence[str]) -> None:
@@ -315,6 +318,17 @@ class Store:
             [slug],
         )
         return {row[0]: row[1:] for row in rows}
+
+    def _insert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Cards of a deck with no stored row: ids start with the deck's slug, so no
+        other deck's row can clash, and a plain INSERT skips the upsert's checks."""
+        self.conn.executemany(
+            """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
+                                  directions, cloze, cloze_number, position, retired,
+                                  suspended, added_at, changed_at)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, ?12, ?12)""",
+            rows,
+        )
 
     def _upsert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.conn.executemany(

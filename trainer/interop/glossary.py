@@ -176,16 +176,20 @@ def _import_glossary(
 def count_self_naming(deck: Deck) -> int:
     """How many definitions name their own term: questions show those names blanked.
 
-    ``may_name_itself`` first: on 100k cards building every card's names took
+    ``may_name_themselves`` first: on 100k cards building every card's names took
     longer than storing the deck.
     """
-    from trainer.core.fairness import card_names, may_name_itself, names_itself
+    from trainer.core.fairness import card_names, may_name_themselves, names_itself
 
+    cards = deck.cards
+    maybe = may_name_themselves(
+        [card.definition for card in cards],
+        [(card.term, *card.aliases) if card.aliases else (card.term,) for card in cards],
+    )
     return sum(
         1
-        for card in deck.cards
-        if may_name_itself(card.definition, card.term, card.aliases)
-        and names_itself(card.definition, card_names(card.term, tuple(card.aliases)))
+        for card in (cards[i] for i in maybe)
+        if names_itself(card.definition, card_names(card.term, tuple(card.aliases)))
     )
 
 

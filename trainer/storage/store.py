@@ -216,6 +216,60 @@ class Store:
 
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
+        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self._has_cards(deck.slug)
+        with self._written_once() if large_new else nullcontext():
+            self._sync_deck(deck, signature, now)
+
+    def _has_cards(self, slug: str) -> bool:
+        found = self.conn.execute("SELECT 1 FROM cards WHERE deck = ? LIMIT 1", [slug])
+        return found.fetchone() is not None
+
+    @contextmanager
+    def _written_once(self) -> Iterator[None]:
+        """Write a large new deck through a rollback journal, when nothing else has the
+        database open, instead of the write-ahead log.
+
+        Through the log every new page is written twice: into the log, then copied
+        into the database file by the checkpoint that follows (85 MB for 100k
+        cards). A rollback journal keeps only the old content of pages it changes,
+        and pages added past the file's end have none, so a new deck's pages are
+        written once. It is as safe: a crash leaves a journal that the next open
+        plays back (the database's header says it is in rollback mode, so the
+        journal is not taken for a stale one), and ``synchronous = FULL`` makes
+        the commit durable as WAL's is. Leaving WAL needs the database to itself:
+        if another connection has it open, this waits for no one and the write
+        goes through the log as usual. WAL is put back after the write; should
+        another process hold the database just then, every open of the database
+        puts it back anyway (``open_connection``).
+        """
+        conn = self.conn
+        if conn.in_transaction or not self._switch_journal("DELETE", wait=False):
+            yield
+            return
+        synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]
+        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA synchronous = {int(synchronous)}")
+            self._switch_journal("WAL", wait=True)
+
+    def _switch_journal(self, mode: str, *, wait: bool) -> bool:
+        """Whether the journal mode is now ``mode`` (never for an in-memory database)."""
+        conn = self.conn
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "memory":
+            return False
+        timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        if not wait:
+            conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            return conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode.lower()
+        except sqlite3.OperationalError:  # locked: another connection has the database
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+    def _sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         with self.write():
             stamp = now.isoformat()
             directions = json.dumps([str(d) for d in deck.directions])

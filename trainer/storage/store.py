@@ -293,10 +293,7 @@ class Store:
                 },
                 pk="slug",
             )
-            rows = [
-                _card_row(deck.slug, card, position, stamp)
-                for position, card in enumerate(deck.cards)
-            ]
+            rows = _card_rows(deck.slug, deck.cards, stamp)
             # Only what changed is written: re-syncing an edited deck leaves the
             # untouched rows (and their search index entries) alone, and a card's
             # added_at and suspension survive. Many changes (a first import, say)
@@ -2265,6 +2262,35 @@ def _card_row(slug: str, card: Card, position: int, stamp: str) -> tuple[Any, ..
         position,
         stamp,
     )
+
+
+def _card_rows(slug: str, cards: Sequence[Card], stamp: str) -> list[tuple[Any, ...]]:
+    """``_card_row`` of every card of a deck, at its position.
+
+    A card with no aliases, tags, directions or cloze (most of an imported
+    glossary) is written inline: four calls per card were a tenth of a 100k-card
+    sync's Python time.
+    """
+    prefix = f"{slug}/"
+    return [
+        (
+            prefix + card.identity,
+            slug,
+            card.term,
+            card.definition,
+            "[]",
+            "[]",
+            card.example,
+            None,
+            None,
+            card.cloze_number,
+            position,
+            stamp,
+        )
+        if not card.aliases and not card.tags and card.directions is None and card.cloze is None
+        else _card_row(slug, card, position, stamp)
+        for position, card in enumerate(cards)
+    ]
 
 
 def _json_list(values: Sequence[str]) -> str:

@@ -293,29 +293,37 @@ class Store:
                 },
                 pk="slug",
             )
-            rows = _card_rows(deck.slug, deck.cards, stamp)
-            # Only what changed is written: re-syncing an edited deck leaves the
-            # untouched rows (and their search index entries) alone, and a card's
-            # added_at and suspension survive. Many changes (a first import, say)
-            # rebuild the indexes in one pass instead.
             stored = self._stored_cards(deck.slug)
-            changed = (
-                [row for row in rows if stored.get(row[0]) != (*row[1:11], 0)] if stored else rows
-            )
-            present = {row[0] for row in rows}
-            gone = [
-                (card_id,)
-                for card_id, (*_, retired) in stored.items()
-                if card_id not in present and not retired
-            ]
-            many = len(changed) + len(gone) >= BULK_SYNC_ROWS
-            with self._bulk_card_writes() if many else nullcontext():
-                if stored or len(present) < len(rows):
-                    self._upsert_cards(changed)
-                    self.conn.executemany("UPDATE cards SET retired = 1 WHERE id = ?", gone)
-                else:  # a deck with no row yet (a first import): nothing to compare with
-                    self._insert_cards(rows)
+            new = None if stored else _new_card_rows(deck.slug, deck.cards, stamp)
+            if new is not None:  # a deck with no row yet (a first import)
+                with self._bulk_card_writes() if len(new) >= BULK_SYNC_ROWS else nullcontext():
+                    self._insert_cards(new)
+            else:
+                self._write_changed_cards(deck, stored, stamp)
             self._replace_drafts(deck.slug, deck.missing)
+
+    def _write_changed_cards(
+        self, deck: Deck, stored: dict[str, tuple[Any, ...]], stamp: str
+    ) -> None:
+        """Write the cards of ``deck`` that differ from ``stored``; retire the ones gone.
+
+        Only what changed is written: re-syncing an edited deck leaves the
+        untouched rows (and their search index entries) alone, and a card's
+        added_at and suspension survive. Many changes rebuild the indexes in one
+        pass instead.
+        """
+        rows = _card_rows(deck.slug, deck.cards, stamp)
+        changed = [row for row in rows if stored.get(row[0]) != (*row[1:11], 0)] if stored else rows
+        present = {row[0] for row in rows}
+        gone = [
+            (card_id,)
+            for card_id, (*_, retired) in stored.items()
+            if card_id not in present and not retired
+        ]
+        many = len(changed) + len(gone) >= BULK_SYNC_ROWS
+        with self._bulk_card_writes() if many else nullcontext():
+            self._upsert_cards(changed)
+            self.conn.executemany("UPDATE cards SET retired = 1 WHERE id = ?", gone)
 
     def _replace_drafts(self, slug: str, definitions: Sequence[str]) -> None:
         """A deck's cards still waiting for a term, as its file now lists them."""
@@ -371,13 +379,15 @@ class Store:
         return {row[0]: row[1:] for row in rows}
 
     def _insert_cards(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Cards of a deck with no stored row: ids start with the deck's slug, so no
-        other deck's row can clash, and a plain INSERT skips the upsert's checks."""
+        """Plain cards of a deck with no stored row (``_new_card_rows``): ids start
+        with the deck's slug, so no other deck's row can clash, and a plain INSERT
+        skips the upsert's checks; the columns such cards leave empty are written
+        as constants, since binding twelve values a row cost a third of the insert."""
         self.conn.executemany(
             """INSERT INTO cards (id, deck, term, definition, aliases, tags, example,
                                   directions, cloze, cloze_number, position, retired,
                                   suspended, added_at, changed_at)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, ?12, ?12)""",
+               VALUES (?1, ?2, ?3, ?4, '[]', '[]', NULL, NULL, NULL, NULL, ?5, 0, 0, ?6, ?6)""",
             rows,
         )
 
@@ -2291,6 +2301,23 @@ def _card_rows(slug: str, cards: Sequence[Card], stamp: str) -> list[tuple[Any, 
         else _card_row(slug, card, position, stamp)
         for position, card in enumerate(cards)
     ]
+
+
+def _new_card_rows(slug: str, cards: Sequence[Card], stamp: str) -> list[tuple[Any, ...]] | None:
+    """The rows ``_insert_cards`` writes, if every card is plain (a term and a
+    definition, nothing else, as an imported glossary's are) and no id repeats;
+    else None, and the cards go through ``_card_rows`` and the upsert."""
+    prefix = f"{slug}/"
+    for card in cards:
+        if card.aliases or card.tags or card.example is not None or card.directions is not None:
+            return None
+        if card.cloze is not None or card.cloze_number is not None:
+            return None
+    rows = [
+        (prefix + card.identity, slug, card.term, card.definition, position, stamp)
+        for position, card in enumerate(cards)
+    ]
+    return rows if len({row[0] for row in rows}) == len(rows) else None
 
 
 def _json_list(values: Sequence[str]) -> str:

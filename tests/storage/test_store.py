@@ -460,18 +460,19 @@ def test_a_large_sync_that_fails_leaves_the_cards_and_their_indexes_as_they_were
     assert found[1] >= 1
     folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
     trainer.deck_dirs.append(folder)
-    upsert = Store._upsert_cards
+    insert = Store._insert_cards  # a new deck's rows: no upsert needed
 
-    def upsert_then_fail(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
-        upsert(store, rows)
+    def insert_then_fail(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
+        insert(store, rows)
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(Store, "_upsert_cards", upsert_then_fail)
+    monkeypatch.setattr(Store, "_insert_cards", insert_then_fail)
     with pytest.raises(sqlite3.OperationalError):
         trainer.sync_decks()
     after = card_schema(trainer), trainer.store.conn.execute("SELECT * FROM cards").fetchall()
     assert after == before
     assert trainer.store.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    assert journal_settings(trainer.store.conn) == ("wal", 1)  # put back
     assert trainer.browse("alpha") == found  # the search index is whole
 
 
@@ -536,3 +537,110 @@ def test_upcoming_skips_suspended_cards_other_decks_and_unstudied_directions(
     assert trainer.upcoming(None) == (today + dt.timedelta(days=2), 0)
     trainer.store.conn.execute("UPDATE cards SET suspended = 0 WHERE id = 'small/alpha'")
     assert trainer.upcoming(["small"]) == (today + dt.timedelta(days=1), 1)
+
+
+def journal_settings(conn: sqlite3.Connection) -> tuple[str, int]:
+    """The journal mode and ``synchronous`` level (1 is NORMAL)."""
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    return mode, conn.execute("PRAGMA synchronous").fetchone()[0]
+
+
+def test_a_large_new_deck_is_written_once_then_the_log_is_back(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    seen: list[tuple[str, int]] = []
+    insert = Store._insert_cards
+
+    def insert_and_look(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
+        seen.append(journal_settings(store.conn))
+        insert(store, rows)
+
+    monkeypatch.setattr(Store, "_insert_cards", insert_and_look)
+    folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
+    trainer.deck_dirs.append(folder)
+    trainer.sync_decks()
+    assert seen == [("delete", 2)]  # a rollback journal, synchronous FULL
+    assert journal_settings(trainer.store.conn) == ("wal", 1)
+    assert trainer.store.conn.execute("SELECT count(*) FROM cards WHERE deck = 'big'").fetchone()
+    assert trainer.store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert not (tmp_path / "trainer.db-journal").exists()
+
+
+def test_a_large_new_deck_goes_through_the_log_while_another_connection_is_open(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    other = sqlite3.connect(tmp_path / "trainer.db")
+    other.execute("SELECT count(*) FROM cards").fetchone()  # joins the log's shared state
+    seen: list[tuple[str, int]] = []
+    insert = Store._insert_cards
+
+    def insert_and_look(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
+        seen.append(journal_settings(store.conn))
+        insert(store, rows)
+
+    monkeypatch.setattr(Store, "_insert_cards", insert_and_look)
+    folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
+    trainer.deck_dirs.append(folder)
+    trainer.sync_decks()  # no wait for the other connection: the usual path
+    assert seen == [("wal", 1)]
+    assert other.execute("SELECT count(*) FROM cards WHERE deck = 'big'").fetchone() == (
+        BULK_SYNC_ROWS,
+    )
+    other.close()
+
+
+CRASH_IN_A_LARGE_SYNC = """
+import os, sys
+from pathlib import Path
+from trainer.app.trainer import Trainer
+from trainer.storage.store import Store
+
+insert = Store._insert_cards
+
+
+def insert_and_die(store, rows):
+    store.conn.execute("PRAGMA cache_size = 10")  # changed pages reach the file
+    insert(store, rows)
+    os._exit(3)  # a crash before the commit, the journal beside the database
+
+
+Store._insert_cards = insert_and_die
+trainer = Trainer.open(Path(sys.argv[1]), deck_dirs=[Path(sys.argv[2])])
+trainer.sync_decks()
+"""
+
+
+def test_a_crash_in_a_large_new_deck_is_rolled_back_at_the_next_open(
+    trainer: Trainer, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    db = tmp_path / "trainer.db"
+    before = trainer.store.conn.execute("SELECT * FROM cards ORDER BY id").fetchall()
+    trainer.close()
+    folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
+    env = {**os.environ, "TRAINER_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_IN_A_LARGE_SYNC, str(db), str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 3, done.stderr
+    journal = tmp_path / "trainer.db-journal"
+    assert journal.stat().st_size > 0  # hot: the next open must play it back
+    reopened = Trainer.open(db, deck_dirs=[])
+    try:
+        conn = reopened.store.conn
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT * FROM cards ORDER BY id").fetchall() == before
+        assert journal_settings(conn) == ("wal", 1)
+    finally:
+        reopened.close()

@@ -14,7 +14,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.app.deckfile import _YAML_UNSAFE, SafeLoader, _quoted, dump_deck_fast
+from trainer.app.deckfile import (
+    _YAML_UNSAFE,
+    SafeLoader,
+    _quoted,
+    deck_to_data,
+    dump_deck_fast,
+    dump_imported_deck,
+)
+from trainer.core.model import Card, Deck
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 card = st.fixed_dictionaries(
@@ -199,3 +207,48 @@ def test_a_broken_deck_in_near_canonical_form_is_a_deck_error(name: str) -> None
 
     with pytest.raises(DeckError):
         parse_deck_text(OTHER_FILES[name], "d", "d.yaml")
+
+
+def bare(value: str) -> Card:
+    return Card(term=value, definition=value)
+
+
+plain_card = st.builds(
+    Card,
+    term=text,
+    definition=text,
+    aliases=st.lists(text, max_size=2).map(tuple),
+    tags=st.lists(text, max_size=2).map(tuple),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(plain_card, st.sampled_from(list(HOSTILE.values())).map(bare)), max_size=6),
+    st.lists(text, max_size=3),
+    text,
+)
+def test_an_imported_deck_is_written_as_the_generic_writer_writes_it(
+    cards: list[Card], drafts: list[str], name: str
+) -> None:
+    deck = Deck(slug="g", name=name, cards=tuple(cards), source="note", missing=tuple(drafts))
+    data = deck_to_data(deck)
+    data["cards"] += [{"term": "", "missing_term": True, "definition": d} for d in drafts]
+    assert dump_imported_deck(deck, drafts) == dump_deck_fast(data)
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_an_imported_deck_of_hostile_cards_is_written_as_before(value: str) -> None:
+    deck = Deck(slug="g", name="G", cards=(bare(value), bare("plain"), bare("")), source=value)
+    data = deck_to_data(deck)
+    data["cards"] += [{"term": "", "missing_term": True, "definition": value}]
+    assert dump_imported_deck(deck, [value]) == dump_deck_fast(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_card)
+def test_a_plain_card_is_the_card_its_constructor_builds(card: Card) -> None:
+    built = Card.plain(card.term, card.definition, card.aliases, card.tags, card.identity)
+    assert built == card
+    assert hash(built) == hash(card)
+    assert built.__dict__ == card.__dict__

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainer.core.fairness import (
     BLANK,
@@ -12,6 +16,7 @@ from trainer.core.fairness import (
     is_acronym,
     mask_names,
     may_name_itself,
+    may_name_themselves,
     names_itself,
 )
 
@@ -196,3 +201,66 @@ def test_the_quick_check_never_misses_a_self_naming_text() -> None:
     assert found > 500
     assert ruled_out > 100, ruled_out
     assert not may_name_itself("One full pass through the dataset.", "epoch")
+
+
+def reference_may_name_itself(text: str, term: str, aliases: Sequence[str] = ()) -> bool:
+    """``may_name_itself`` before it was made faster, kept verbatim as the reference."""
+    if re.search(r"[A-Z][^\s]*[A-Z]", text):
+        return True
+    folded = text.casefold()
+    for name in (term, *aliases) if aliases else (term,):
+        if not name.islower() and sum(ch.isupper() for ch in name) >= 2:
+            return True
+        for word in re.findall(r"[^\W_]+", name.casefold()):
+            if word in folded:
+                return True
+    return False
+
+
+#: Characters that test every branch: capitals (ASCII and not), folds that change
+#: length, every kind of white space, line breaks, underscores, digits, joiners.
+TRICKY = (
+    "aAbBzZ09_ -\u2010()'.\n\r\t\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000"
+    "ßẞİ\u0131ÉéΣ\u03c3\u03c2\ufb01\u00b2"
+)
+tricky_text = st.text(st.sampled_from(TRICKY), max_size=30) | st.text(max_size=20)
+card = st.tuples(tricky_text, st.lists(tricky_text, max_size=2), tricky_text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(card, max_size=8))
+def test_the_quick_checks_agree_with_the_original_on_any_text(
+    cards: list[tuple[str, list[str], str]],
+) -> None:
+    expected = [
+        i
+        for i, (term, aliases, text) in enumerate(cards)
+        if reference_may_name_itself(text, term, aliases)
+    ]
+    single = [
+        i for i, (term, aliases, text) in enumerate(cards) if may_name_itself(text, term, aliases)
+    ]
+    texts = [text for _, _, text in cards]
+    names = [(term, *aliases) for term, aliases, _ in cards]
+    assert single == expected
+    assert may_name_themselves(texts, names) == expected
+
+
+def test_the_quick_checks_agree_with_the_original_on_the_generated_cases() -> None:
+    rng = random.Random(11)
+    pool = ["Model", "LoRA", "low", "rank", "Low-Rank", "of", "(WAL)", "log_file", "Café", "x"]
+    pool += ["STRASSE", "straße", "GPUs", "AB\u2028CD", "A\x1cB", "line\nbreak", "ΣΑΣ", "é"]
+    cards = [
+        (_words(rng, pool, 1, 3), [_words(rng, pool, 1, 2)], _words(rng, pool, 0, 10))
+        for _ in range(3000)
+    ]
+    cards += [(term, [], text) for term, _, text in cards[:500]]
+    expected = [i for i, (t, a, x) in enumerate(cards) if reference_may_name_itself(x, t, a)]
+    assert 100 < len(expected) < len(cards) - 100
+    assert may_name_themselves([x for _, _, x in cards], [(t, *a) for t, a, _ in cards]) == (
+        expected
+    )
+    ascii_only = [card for card in cards if "\n" not in card[2]]  # the one-pass route
+    expected = [i for i, (t, a, x) in enumerate(ascii_only) if reference_may_name_itself(x, t, a)]
+    texts = [x for _, _, x in ascii_only]
+    assert may_name_themselves(texts, [(t, *a) for t, a, _ in ascii_only]) == expected

@@ -195,7 +195,11 @@ def test_blank_lines_keep_the_line_numbers_csv_gives() -> None:
 # -------------------------------------------------------------------- repeats
 
 TEXT_VARIANTS = st.sampled_from(
-    ["", "Alpha", "alpha", " ALPHA ", "Alpha beta", "alpha  BETA", "Beta", "ß", "SS", "ss x"]
+    [
+        *("", "Alpha", "alpha", " ALPHA ", "Alpha beta", "alpha  BETA", "Beta", "ß", "SS", "ss x"),
+        # ASCII white space that split() folds, and a line break inside a term
+        *("Alpha\nbeta", "alpha\x1cbeta", "\tALPHA\x0b", "\n"),
+    ]
 )
 ENTRIES = st.lists(
     st.builds(GlossaryEntry, term=TEXT_VARIANTS, definition=TEXT_VARIANTS, line=st.integers(1, 9)),

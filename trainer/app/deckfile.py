@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import yaml
 
 from trainer.app.files import MAX_DECK_BYTES, FileRefused, read_bounded, shown
 from trainer.core.deck import KNOWN_CARD_KEYS, KNOWN_DECK_KEYS, DeckError, deck_from_data
-from trainer.core.model import Deck
+from trainer.core.model import Card, Deck
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -362,9 +364,74 @@ def dump_deck_fast(data: dict[str, Any]) -> str:
     cards = data.get("cards", [])
     lines.append("cards:" if cards else "cards: []")
     for card in cards:
-        prefix = "  - "
-        for key, value in card.items():
-            lines.append(f"{prefix}{key}: {_scalar_or_list(value)}")
-            prefix = "    "
+        lines.extend(_entry_lines(card))
     lines.append("")
     return "\n".join(lines)
+
+
+def dump_imported_deck(deck: Deck, drafts: Sequence[str]) -> str:
+    """``dump_deck_fast`` of ``deck_to_data(deck)`` with ``drafts`` (definitions still
+    waiting for a term) appended as ``missing_term`` entries: what an import writes.
+
+    Written from the cards directly rather than through a mapping per card. A
+    glossary's cards are mostly a bare term and definition, and when no text of
+    the deck needs an escape (one check over all of them) those are written
+    with no quoting decision per value.
+    """
+    head = deck_to_data(replace(deck, cards=()))
+    del head["cards"]
+    lines = [f"{key}: {_scalar_or_list(value)}" for key, value in head.items()]
+    lines.append("cards:" if deck.cards or drafts else "cards: []")
+    if any(card.cloze is not None for card in deck.cards):  # cloze cards group into entries
+        lines.extend(line for entry in _cards_data(deck.cards) for line in _entry_lines(entry))
+        return "\n".join([*lines, *_draft_lines(drafts), ""])
+    raw = _needs_no_escape(
+        [card.term for card in deck.cards], [card.definition for card in deck.cards], drafts
+    )
+    for card in deck.cards:
+        if raw and _is_bare(card):
+            lines.append(f'  - term: "{card.term}"\n    definition: "{card.definition}"')
+        else:
+            lines.extend(_entry_lines(_card_data(card)))
+    lines.extend(_draft_lines(drafts))
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _draft_lines(drafts: Sequence[str]) -> list[str]:
+    return [f'  - term: ""\n    missing_term: true\n    definition: {_quoted(d)}' for d in drafts]
+
+
+def _needs_no_escape(*groups: Sequence[str]) -> bool:
+    """Whether every text of the groups is written as itself in quotes (see ``_quoted``)."""
+    joined = " ".join(text for group in groups for text in group)
+    if joined.isascii():  # deleting the harmless bytes is five times faster than isprintable
+        return not joined.encode("ascii").translate(None, _RAW_ASCII)
+    return joined.isprintable() and '"' not in joined and "\\" not in joined
+
+
+#: The ASCII characters ``_quoted`` writes as themselves: printable, not ``"`` or ``\\``.
+_RAW_ASCII = bytes(b for b in range(128) if chr(b).isprintable() and chr(b) not in '"\\')
+
+
+def _is_bare(card: Card) -> bool:
+    """A card whose entry is its term and definition and nothing else."""
+    return not (
+        card.aliases
+        or card.tags
+        or card.example
+        or card.key
+        or card.guid
+        or card.directions is not None
+        or card.cloze is not None
+    )
+
+
+def _entry_lines(entry: dict[str, Any]) -> list[str]:
+    """One card entry's lines, as ``dump_deck_fast`` writes them."""
+    lines = []
+    prefix = "  - "
+    for key, value in entry.items():
+        lines.append(f"{prefix}{key}: {_scalar_or_list(value)}")
+        prefix = "    "
+    return lines

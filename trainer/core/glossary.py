@@ -382,6 +382,21 @@ def _row_entry(line: int, cells: Sequence[str], columns: _Columns) -> GlossaryEn
     )
 
 
+def _bare_entry(term: str, definition: str, line: int) -> GlossaryEntry:
+    """``GlossaryEntry(term, definition, line)``, built without the frozen dataclass's
+    ``__init__`` (six ``object.__setattr__`` calls): a table row's usual entry."""
+    entry = object.__new__(GlossaryEntry)
+    fields = _BARE_ENTRY.copy()
+    fields["term"] = term
+    fields["definition"] = definition
+    fields["line"] = line
+    object.__setattr__(entry, "__dict__", fields)
+    return entry
+
+
+_BARE_ENTRY = dict(GlossaryEntry("", "", 0).__dict__)
+
+
 #: Anki's plain-text export starts with lines like ``#separator:tab`` or ``#html:false``.
 _ANKI_HEADER = re.compile(r"#[a-z][a-z ]*:", re.IGNORECASE)
 
@@ -394,7 +409,15 @@ def _parse_rows(
     skipped: list[Skip] = []
     columns: _Columns | None = None
     default_columns = _Columns()
+    # True while the layout is term then definition: a row of two filled cells after
+    # the first entry is then an entry of just those (the loop's usual, fast case)
+    two_cells = True
     for line, cells in rows:
+        if entries and two_cells and len(cells) == 2:
+            term, definition = cells[0].strip(), cells[1].strip()
+            if term and definition:
+                entries.append(_bare_entry(term, definition, line))
+                continue
         # Each cell is stripped once; a 100k-row import makes this loop hot.
         stripped = [cell.strip() for cell in cells]
         filled = len(stripped) - stripped.count("")
@@ -405,6 +428,7 @@ def _parse_rows(
             label, _, value = first.partition(":")
             if label.casefold() == "#columns":
                 columns = _header_columns([value, *cells[1:]]) or columns
+                two_cells = columns is None or (columns.term, columns.definition) == (0, 1)
             skipped.append((line, "Anki header line"))
             continue
         # A single filled cell in the first column is the only candidate artefact.
@@ -415,6 +439,7 @@ def _parse_rows(
         header = _header_columns(cells) if columns is None and not entries else None
         if header is not None:
             columns = header
+            two_cells = (columns.term, columns.definition) == (0, 1)
             continue
         if len(cells) < 2:
             skipped.append((line, "not a table row"))

@@ -103,6 +103,37 @@ class Card:
     def id_in(self, deck_slug: str) -> str:
         return f"{deck_slug}/{self.identity}"
 
+    @classmethod
+    def plain(
+        cls,
+        term: str,
+        definition: str,
+        aliases: tuple[str, ...],
+        tags: tuple[str, ...],
+        identity: str,
+    ) -> Card:
+        """A card of a term, definition, aliases and tags, its ``identity`` already known.
+
+        ``identity`` must be ``normalize_term(term)``: an import has folded every
+        term once to find duplicates. Built without the dataclass ``__init__``,
+        which sets each of the eleven fields through ``object.__setattr__`` (a
+        frozen dataclass): that was a third of turning 100k glossary entries into
+        a deck. The instance is the same as ``Card(term, definition, aliases, tags)``.
+        """
+        card = object.__new__(cls)
+        fields = _PLAIN_CARD.copy()
+        fields["term"] = term
+        fields["definition"] = definition
+        fields["aliases"] = aliases
+        fields["tags"] = tags
+        fields["_identity"] = identity
+        object.__setattr__(card, "__dict__", fields)
+        return card
+
+
+#: Every field of a Card at its default: what ``Card.plain`` starts from.
+_PLAIN_CARD: dict[str, object] = dict(Card(term="", definition="").__dict__)
+
 
 @dataclass(frozen=True)
 class Deck:

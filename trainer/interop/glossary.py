@@ -80,42 +80,30 @@ def import_messages(result: GlossaryImport, source: str) -> list[str]:
 
 
 def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) -> tuple[Deck, str]:
-    """A Deck of the complete entries plus the YAML of the whole import, drafts included."""
-    from trainer.app.deckfile import deck_to_data, dump_deck_fast
+    """A Deck of the complete entries plus the YAML of the whole import, drafts included.
+
+    The first entry of each term becomes a card; entries without a term are the
+    drafts, written at the end of the file.
+    """
+    from trainer.app.deckfile import dump_imported_deck
     from trainer.core.model import Card
 
     seen: set[str] = set()
     cards: list[Card] = []
-    drafts: list[dict[str, object]] = []
+    drafts: list[str] = []
+    plain = Card.plain
     # term_keys: normalized once per import, shared with the duplicate report
     for entry, key in zip(result.entries, result.term_keys, strict=True):
         if not entry.term:
-            drafts.append({"term": "", "missing_term": True, "definition": entry.definition})
-            continue
-        if key in seen:
-            continue
-        seen.add(key)
-        cards.append(
-            Card(
-                term=entry.term,
-                definition=entry.definition,
-                aliases=tuple(getattr(entry, "aliases", ())),
-                tags=tuple(getattr(entry, "tags", ())),
-            )
-        )
+            drafts.append(entry.definition)
+        elif key not in seen:
+            seen.add(key)
+            cards.append(plain(entry.term, entry.definition, entry.aliases, entry.tags, key))
     note = f"Imported by trainer from {source} ({result.format} layout)."
     if drafts:
         note += f" {len(drafts)} cards have no term yet (missing_term: true): fill them in."
-    deck = Deck(
-        slug=slug,
-        name=name,
-        cards=tuple(cards),
-        source=note,
-        missing=tuple(str(draft["definition"]) for draft in drafts),
-    )
-    data = deck_to_data(deck)
-    data["cards"] = data["cards"] + drafts
-    return deck, dump_deck_fast(data)
+    deck = Deck(slug=slug, name=name, cards=tuple(cards), source=note, missing=tuple(drafts))
+    return deck, dump_imported_deck(deck, drafts)
 
 
 @contextmanager
@@ -188,16 +176,20 @@ def _import_glossary(
 def count_self_naming(deck: Deck) -> int:
     """How many definitions name their own term: questions show those names blanked.
 
-    ``may_name_itself`` first: on 100k cards building every card's names took
+    ``may_name_themselves`` first: on 100k cards building every card's names took
     longer than storing the deck.
     """
-    from trainer.core.fairness import card_names, may_name_itself, names_itself
+    from trainer.core.fairness import card_names, may_name_themselves, names_itself
 
+    cards = deck.cards
+    maybe = may_name_themselves(
+        [card.definition for card in cards],
+        [(card.term, *card.aliases) if card.aliases else (card.term,) for card in cards],
+    )
     return sum(
         1
-        for card in deck.cards
-        if may_name_itself(card.definition, card.term, card.aliases)
-        and names_itself(card.definition, card_names(card.term, tuple(card.aliases)))
+        for card in (cards[i] for i in maybe)
+        if names_itself(card.definition, card_names(card.term, tuple(card.aliases)))
     )
 
 

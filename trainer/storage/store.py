@@ -429,11 +429,18 @@ class Store:
         recorded, ``trainer.storage.search_index``): it is rebuilt when first
         needed. SQLite gets a larger page cache meanwhile.
         """
-        schema = self.conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
-            "AND sql IS NOT NULL AND (type = 'index' OR "
-            "(type = 'trigger' AND name IN ('cards_ai', 'cards_ad', 'cards_au')))"
-        ).fetchall()
+        # a partial index (leeches, suspended cards) takes no row of a new card:
+        # keeping it costs a test per row, building it again a scan of the table
+        partial = {row[1] for row in self.conn.execute("PRAGMA index_list(cards)") if row[4]}
+        schema = [
+            (kind, name, sql)
+            for kind, name, sql in self.conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
+                "AND sql IS NOT NULL AND (type = 'index' OR "
+                "(type = 'trigger' AND name IN ('cards_ai', 'cards_ad', 'cards_au')))"
+            )
+            if name not in partial
+        ]
         for kind, name, _ in schema:
             self.conn.execute(f'DROP {kind.upper()} "{name}"')
         cache_size = self.conn.execute("PRAGMA cache_size").fetchone()[0]

@@ -214,16 +214,16 @@ class Store:
 
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
-        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self._has_cards(deck.slug)
-        with self._written_once() if large_new else nullcontext():
+        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self.has_cards(deck.slug)
+        with self.written_once() if large_new else nullcontext():
             self._sync_deck(deck, signature, now)
 
-    def _has_cards(self, slug: str) -> bool:
+    def has_cards(self, slug: str) -> bool:
         found = self.conn.execute("SELECT 1 FROM cards WHERE deck = ? LIMIT 1", [slug])
         return found.fetchone() is not None
 
     @contextmanager
-    def _written_once(self) -> Iterator[None]:
+    def written_once(self) -> Iterator[None]:
         """Write a large new deck through a rollback journal, when nothing else has the
         database open, instead of the write-ahead log.
 
@@ -241,6 +241,8 @@ class Store:
         puts it back anyway (``open_connection``).
         """
         conn = self.conn
+        # inside a transaction the mode cannot change: a caller that writes a large
+        # new deck with more in one transaction (the Anki import) opens this first
         if conn.in_transaction or not self._switch_journal("DELETE", wait=False):
             yield
             return

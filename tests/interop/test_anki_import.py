@@ -572,3 +572,29 @@ def test_a_card_without_its_derived_guid_is_the_replaced_card() -> None:
     copy = _without_guid(card)
     assert copy == replace(card, guid=None) and repr(copy) == repr(replace(card, guid=None))
     assert copy.identity == "alpha" and card.guid == "g1"
+
+
+def test_a_large_new_package_is_written_through_a_rollback_journal_then_the_log_is_back(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its cards, note records and history are one transaction, opened in rollback
+    mode so the new pages reach the file once (as a large glossary import's do)."""
+    from trainer.storage.store import BULK_SYNC_ROWS, Store
+
+    notes = [(f"term {i}", f"meaning {i}", []) for i in range(BULK_SYNC_ROWS)]
+    package = genanki_package(tmp_path / "big.apkg", {"Big": notes})
+    seen: list[str] = []
+    insert = Store._insert_cards
+
+    def insert_and_look(store: Store, rows) -> None:  # type: ignore[no-untyped-def]
+        seen.append(store.conn.execute("PRAGMA journal_mode").fetchone()[0])
+        insert(store, rows)
+
+    monkeypatch.setattr(Store, "_insert_cards", insert_and_look)
+    outcome = import_package(trainer, package)
+    assert [deck.cards for deck in outcome.decks] == [BULK_SYNC_ROWS]
+    assert seen == ["delete"]
+    conn = trainer.store.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT count(*) FROM anki_notes").fetchone()[0] == BULK_SYNC_ROWS
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

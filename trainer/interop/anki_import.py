@@ -49,6 +49,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +88,7 @@ from trainer.storage.anki_records import (
     save_notetypes,
     store_anki_schedules,
 )
+from trainer.storage.store import BULK_SYNC_ROWS
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -786,9 +788,14 @@ def _import_package(
     store = trainer.store
     added = 0
     # one transaction: the decks' cards, the notes' records and the history are
-    # written together (one commit, and a failure anywhere leaves none of them)
+    # written together (one commit, and a failure anywhere leaves none of them);
+    # large new decks through a rollback journal, so their pages are written once
+    new_cards = sum(
+        len(deck.cards) for _t, _x, deck, _w in writes if not store.has_cards(deck.slug)
+    )
     with (
         restored_on_failure(target for target, _text, _deck, changed in writes if changed),
+        store.written_once() if new_cards >= BULK_SYNC_ROWS else nullcontext(),
         store.write(),
     ):
         for target, text, _deck, changed in writes:

@@ -214,16 +214,16 @@ class Store:
 
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
-        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self._has_cards(deck.slug)
-        with self._written_once() if large_new else nullcontext():
+        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self.has_cards(deck.slug)
+        with self.written_once() if large_new else nullcontext():
             self._sync_deck(deck, signature, now)
 
-    def _has_cards(self, slug: str) -> bool:
+    def has_cards(self, slug: str) -> bool:
         found = self.conn.execute("SELECT 1 FROM cards WHERE deck = ? LIMIT 1", [slug])
         return found.fetchone() is not None
 
     @contextmanager
-    def _written_once(self) -> Iterator[None]:
+    def written_once(self) -> Iterator[None]:
         """Write a large new deck through a rollback journal, when nothing else has the
         database open, instead of the write-ahead log.
 
@@ -241,6 +241,8 @@ class Store:
         puts it back anyway (``open_connection``).
         """
         conn = self.conn
+        # inside a transaction the mode cannot change: a caller that writes a large
+        # new deck with more in one transaction (the Anki import) opens this first
         if conn.in_transaction or not self._switch_journal("DELETE", wait=False):
             yield
             return
@@ -429,11 +431,18 @@ class Store:
         recorded, ``trainer.storage.search_index``): it is rebuilt when first
         needed. SQLite gets a larger page cache meanwhile.
         """
-        schema = self.conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
-            "AND sql IS NOT NULL AND (type = 'index' OR "
-            "(type = 'trigger' AND name IN ('cards_ai', 'cards_ad', 'cards_au')))"
-        ).fetchall()
+        # a partial index (leeches, suspended cards) takes no row of a new card:
+        # keeping it costs a test per row, building it again a scan of the table
+        partial = {row[1] for row in self.conn.execute("PRAGMA index_list(cards)") if row[4]}
+        schema = [
+            (kind, name, sql)
+            for kind, name, sql in self.conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
+                "AND sql IS NOT NULL AND (type = 'index' OR "
+                "(type = 'trigger' AND name IN ('cards_ai', 'cards_ad', 'cards_au')))"
+            )
+            if name not in partial
+        ]
         for kind, name, _ in schema:
             self.conn.execute(f'DROP {kind.upper()} "{name}"')
         cache_size = self.conn.execute("PRAGMA cache_size").fetchone()[0]

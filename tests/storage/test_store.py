@@ -545,11 +545,8 @@ def journal_settings(conn: sqlite3.Connection) -> tuple[str, int]:
     return mode, conn.execute("PRAGMA synchronous").fetchone()[0]
 
 
-def test_a_large_new_deck_is_written_once_then_the_log_is_back(
-    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from trainer.storage.store import BULK_SYNC_ROWS
-
+def journal_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """The journal settings each insert of new cards ran under, as it runs."""
     seen: list[tuple[str, int]] = []
     insert = Store._insert_cards
 
@@ -558,6 +555,15 @@ def test_a_large_new_deck_is_written_once_then_the_log_is_back(
         insert(store, rows)
 
     monkeypatch.setattr(Store, "_insert_cards", insert_and_look)
+    return seen
+
+
+def test_a_large_new_deck_is_written_once_then_the_log_is_back(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainer.storage.store import BULK_SYNC_ROWS
+
+    seen = journal_spy(monkeypatch)
     folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
     trainer.deck_dirs.append(folder)
     trainer.sync_decks()
@@ -575,14 +581,7 @@ def test_a_large_new_deck_goes_through_the_log_while_another_connection_is_open(
 
     other = sqlite3.connect(tmp_path / "trainer.db")
     other.execute("SELECT count(*) FROM cards").fetchone()  # joins the log's shared state
-    seen: list[tuple[str, int]] = []
-    insert = Store._insert_cards
-
-    def insert_and_look(store: Store, rows: Sequence[tuple[object, ...]]) -> None:
-        seen.append(journal_settings(store.conn))
-        insert(store, rows)
-
-    monkeypatch.setattr(Store, "_insert_cards", insert_and_look)
+    seen = journal_spy(monkeypatch)
     folder, _ = write_big_deck(tmp_path, BULK_SYNC_ROWS)
     trainer.deck_dirs.append(folder)
     trainer.sync_decks()  # no wait for the other connection: the usual path

@@ -8,10 +8,11 @@ import random
 import fsrs
 import pytest
 
+from tests.unit.test_fsrs_scheduler import random_scheduled_state
 from trainer.app.fsrs_scheduler import DEFAULT_PARAMETERS, FSRSScheduler, _instant
 from trainer.core.fsrs6 import FSRS6
 from trainer.core.memory import FSRSState
-from trainer.core.sm2 import MAX_INTERVAL_DAYS, SM2State
+from trainer.core.sm2 import MAX_INTERVAL_DAYS
 
 START = dt.date(2026, 1, 1)
 
@@ -59,15 +60,8 @@ def test_the_scheduler_reviews_as_py_fsrs_does_from_fsrs_and_sm2_states() -> Non
     rng = random.Random(3)
     scheduler = FSRSScheduler(random_parameters(rng), desired_retention=0.85)
     for _ in range(300):
-        interval = rng.randint(1, 400)
-        due = START + dt.timedelta(days=rng.randint(-50, 400))
-        if rng.random() < 0.8:
-            state: SM2State = FSRSState(
-                3, 2.5, interval, due, 1, rng.uniform(0.1, 500), rng.uniform(1, 10)
-            )
-        else:
-            state = SM2State(3, rng.uniform(1.3, 3.0), interval, due, 0)
-        today = due + dt.timedelta(days=rng.randint(-interval, 300))
+        state = random_scheduled_state(rng, START, lapses=1)
+        today = state.due + dt.timedelta(days=rng.randint(-state.interval, 300))
         grade = rng.randint(0, 5)
         after = scheduler.review(state, grade, today)
         card = scheduler._card(state)

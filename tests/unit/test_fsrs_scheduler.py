@@ -377,6 +377,16 @@ def test_limits_drills_directions_and_rollover_work_the_same_under_both(
     assert replayed == states
 
 
+def random_scheduled_state(rng: random.Random, start: dt.date, lapses: int = 0) -> SM2State:
+    """A card direction's state as a log leaves it: FSRS's four times in five (with
+    its memory), else SM-2's (met by FSRS without one), due around ``start``."""
+    interval = rng.randint(1, 400)
+    due = start + dt.timedelta(days=rng.randint(-50, 400))
+    if rng.random() < 0.8:
+        return FSRSState(3, 2.5, interval, due, lapses, rng.uniform(0.1, 500), rng.uniform(1, 10))
+    return SM2State(3, rng.uniform(1.3, 3.0), interval, due, 0)
+
+
 @pytest.mark.parametrize("parameters", [None, "fitted"])
 def test_recall_is_py_fsrs_retrievability_of_the_card(parameters: str | None) -> None:
     """``recall`` computes the forgetting curve itself: the same figure as py-fsrs
@@ -388,14 +398,7 @@ def test_recall_is_py_fsrs_retrievability_of_the_card(parameters: str | None) ->
     scheduler = FSRSScheduler(chosen, desired_retention=0.85)
     start = dt.date(2026, 1, 1)
     for _ in range(300):
-        interval = rng.randint(1, 400)
-        due = start + dt.timedelta(days=rng.randint(-50, 400))
-        if rng.random() < 0.8:
-            state: SM2State = FSRSState(
-                3, 2.5, interval, due, 0, rng.uniform(0.1, 500), rng.uniform(1, 10)
-            )
-        else:
-            state = SM2State(3, rng.uniform(1.3, 3.0), interval, due, 0)
+        state = random_scheduled_state(rng, start)
         today = start + dt.timedelta(days=rng.randint(-60, 800))
         card = scheduler._card(state)
         assert card is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 import sys
 import types
 from collections.abc import Callable
@@ -267,3 +268,53 @@ async def test_opened_again_it_is_the_same_screen_with_fresh_figures(
         assert again.decks is None and again.sub_title == "Progress: all decks"
         assert again.query_one("#progress-body").scroll_y == 0
         assert "Reviews today 5" in " ".join(plain(app, "#progress-streak").split())
+
+
+async def test_home_gets_progress_ready_while_it_waits(
+    studied: Trainer, size: tuple[int, int]
+) -> None:
+    """While Home waits for a key, Progress is composed and its figures read, so the
+    first ``p`` paints at once; an answer given before it is in the figures shown."""
+    app = TrainerApp(studied)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        ready = app.get_screen("progress", ProgressScreen)
+        assert ready.is_running and ready.inputs is not None
+        studied.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY, 1000)
+        screen = await open_progress(app, pilot)
+        assert screen is ready
+        assert "Reviews today 5" in " ".join(plain(app, "#progress-streak").split())
+
+
+async def test_figures_read_ahead_are_read_again_after_another_write(
+    studied: Trainer, size: tuple[int, int]
+) -> None:
+    """A write from another connection after Home read the figures ahead: the
+    screen shows the figures read when it opens."""
+    app = TrainerApp(studied)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.get_screen("progress", ProgressScreen).inputs is not None
+        path = studied.store.conn.execute("PRAGMA database_list").fetchone()[2]
+        other = sqlite3.connect(path)
+        with other:
+            other.execute(
+                "UPDATE card_state SET repetitions = 5, interval = 30 "
+                "WHERE card_id = 'small/alpha' AND direction = 'forward'"
+            )
+        other.close()
+        await open_progress(app, pilot)
+        counts = " ".join(plain(app, "#progress-counts").split())
+        assert "Young 0 Mature 1" in counts
+
+
+async def test_nothing_is_read_ahead_under_another_screen(
+    studied: Trainer, size: tuple[int, int]
+) -> None:
+    """Started on the study screen, Home never shows: Progress is left alone, so no
+    study key waits for it."""
+    app = TrainerApp(studied, start="study")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert not app.is_screen_installed("progress")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -18,6 +18,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from trainer.app.trainer import Trainer
+
+if TYPE_CHECKING:
+    from trainer.tui.screens.progress import ProgressScreen
 
 #: how long the keys must rest after an answer before the idle checkpoint runs
 IDLE_CHECKPOINT_SECONDS = 1.0
@@ -149,16 +152,60 @@ class TrainerApp(App[int]):
     def open_progress(self, decks: Sequence[str] | None = None) -> None:
         from trainer.tui.screens.progress import ProgressScreen
 
-        # One Progress screen for the app's life: composing its two dozen widgets
-        # and charts again took longer than loading its figures. It reloads
-        # whenever it is shown.
-        if not self.is_screen_installed(PROGRESS_SCREEN):
-            self.install_screen(ProgressScreen(), name=PROGRESS_SCREEN)
-        screen = self.get_screen(PROGRESS_SCREEN, ProgressScreen)
+        screen = self._progress_screen()
         if screen in self.screen_stack:  # already open below: a second one of its own
             screen = ProgressScreen()
         screen.open_at_top(decks)
         self.push_screen(screen)
+
+    def _progress_screen(self) -> ProgressScreen:
+        """The one Progress screen of the app's life, installed on first use:
+        composing its two dozen widgets and charts again took longer than loading
+        its figures. It reloads whenever it is shown."""
+        from trainer.tui.screens.progress import ProgressScreen
+
+        if not self.is_screen_installed(PROGRESS_SCREEN):
+            self.install_screen(ProgressScreen(), name=PROGRESS_SCREEN)
+        return self.get_screen(PROGRESS_SCREEN, ProgressScreen)
+
+    def prepare_progress(self, home: Screen[Any]) -> None:
+        """While ``home`` waits for a key, get Progress ready a step at a time: the
+        first opening at 100k cards spent ~60 ms importing its modules, ~25 ms
+        composing and mounting its widgets and ~50 ms reading its figures before
+        it could paint. Each step runs after a refresh, so a key pressed meanwhile
+        is handled first, and none runs once another screen is on top (a study
+        session's keys never wait for it). The figures read here are checked again
+        when the screen is shown (``refresh_progress``), so they are never stale."""
+        steps = [self._import_progress, self._mount_progress, self._preload_progress]
+
+        def step() -> None:
+            if self.screen is not home or not self.is_running:
+                return
+            steps.pop(0)()
+            if steps:
+                self.call_after_refresh(step)
+
+        self.call_after_refresh(step)
+
+    def _import_progress(self) -> None:
+        import textual.scrollbar  # noqa: F401  (imported by the first scrolling view)
+
+        import trainer.tui.screens.progress  # noqa: F401
+
+    def _mount_progress(self) -> None:
+        """Compose and mount the Progress screen without showing it, what Textual
+        does on its first push, through the call ``push_screen`` makes
+        (``App._register``); where a Textual lacks it the screen is composed when
+        first shown, as before."""
+        screen = self._progress_screen()
+        register = getattr(self, "_register", None)
+        if not screen.is_running and callable(register):
+            register(self, screen)
+
+    def _preload_progress(self) -> None:
+        screen = self._progress_screen()
+        if screen not in self.screen_stack:
+            screen.preload()
 
     # ------------------------------------------------------------------ help
     def action_help(self) -> None:

@@ -49,6 +49,7 @@ class HomeScreen(Screen[None]):
         after every session or quiz, never while another screen covers it."""
         if self.app.screen is self:
             self.refresh_counts()
+            self.app.prepare_progress(self)
 
     def refresh_counts(self) -> None:
         trainer = self.app.trainer

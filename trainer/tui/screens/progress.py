@@ -223,15 +223,29 @@ class ProgressScreen(Screen[None]):
         self.reload()
 
     # ---------------------------------------------------------------- loading
+    def preload(self) -> None:
+        """Read the figures of all decks before the screen is shown (the app calls
+        this while Home waits for a key): showing them is then ``refresh_progress``
+        finding nothing written since, or only answers to move them on by. A
+        failure here is left for the visit itself to meet and report."""
+        try:
+            self.inputs = self._figures(None)
+        except TrainerError:
+            self.inputs = None
+
+    def _figures(self, decks: Sequence[str] | None) -> ProgressInputs:
+        """The figures of ``decks``: those kept from the last reading, moved on by the
+        answers given since, or read again (``refresh_progress`` decides)."""
+        trainer = self.app.trainer
+        chosen = tuple(decks) if decks else None
+        if self.inputs is not None and self.inputs.decks == chosen:
+            return refresh_progress(trainer, self.inputs, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        return load_progress(trainer, chosen, max(WINDOWS), weeks=HEATMAP_WEEKS)
+
     def reload(self) -> None:
         trainer = self.app.trainer
         self.deck_names = deck_names(trainer)
-        decks = tuple(self.decks) if self.decks else None
-        if self.inputs is not None and self.inputs.decks == decks:
-            # the figures of the last visit, moved on by the answers given since
-            self.inputs = refresh_progress(trainer, self.inputs, max(WINDOWS), weeks=HEATMAP_WEEKS)
-        else:
-            self.inputs = load_progress(trainer, self.decks, max(WINDOWS), weeks=HEATMAP_WEEKS)
+        self.inputs = self._figures(self.decks)
         self.terms = card_terms(trainer, self.inputs.cards.hardest)
         self.leeches = trainer.leeches(self.decks)
         self.check = self.load = None

@@ -230,7 +230,7 @@ class ProgressScreen(Screen[None]):
         failure here is left for the visit itself to meet and report."""
         try:
             self.inputs = self._figures(None)
-        except TrainerError:
+        except Exception:  # a read ahead nobody asked for (a locked database, say)
             self.inputs = None
 
     def _figures(self, decks: Sequence[str] | None) -> ProgressInputs:

@@ -46,7 +46,7 @@ def test_a_new_database_is_the_database_the_migrations_make(tmp_path: Path) -> N
     migrated.execute("BEGIN IMMEDIATE")
     migrate_step_by_step(migrated)
     migrated.execute("COMMIT")
-    current = fresh_schema.current_source()
+    current = fresh_schema.source_of(fresh_schema.statements_of(migrated))
     assert fresh_schema.statements_of(migrated) == list(fresh_schema.STATEMENTS), (
         "the migrations changed: replace STATEMENTS in trainer/storage/fresh_schema.py "
         f"with\n{current}"

@@ -220,11 +220,18 @@ plain_card = st.builds(
     aliases=st.lists(text, max_size=2).map(tuple),
     tags=st.lists(text, max_size=2).map(tuple),
 )
+#: a card as an Anki import makes it: often a term, a definition and its note's GUID
+anki_card = st.builds(
+    Card, term=text, definition=text, guid=st.one_of(st.none(), st.just(""), text)
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.one_of(plain_card, st.sampled_from(list(HOSTILE.values())).map(bare)), max_size=6),
+    st.lists(
+        st.one_of(plain_card, anki_card, st.sampled_from(list(HOSTILE.values())).map(bare)),
+        max_size=6,
+    ),
     st.lists(text, max_size=3),
     text,
 )
@@ -239,7 +246,8 @@ def test_an_imported_deck_is_written_as_the_generic_writer_writes_it(
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
 def test_an_imported_deck_of_hostile_cards_is_written_as_before(value: str) -> None:
-    deck = Deck(slug="g", name="G", cards=(bare(value), bare("plain"), bare("")), source=value)
+    cards = (bare(value), bare("plain"), bare(""), Card(term="t", definition="d", guid=value))
+    deck = Deck(slug="g", name="G", cards=cards, source=value)
     data = deck_to_data(deck)
     data["cards"] += [{"term": "", "missing_term": True, "definition": value}]
     assert dump_imported_deck(deck, [value]) == dump_deck_fast(data)

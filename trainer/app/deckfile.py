@@ -386,11 +386,20 @@ def dump_imported_deck(deck: Deck, drafts: Sequence[str]) -> str:
         lines.extend(line for entry in _cards_data(deck.cards) for line in _entry_lines(entry))
         return "\n".join([*lines, *_draft_lines(drafts), ""])
     raw = _needs_no_escape(
-        [card.term for card in deck.cards], [card.definition for card in deck.cards], drafts
+        [card.term for card in deck.cards],
+        [card.definition for card in deck.cards],
+        [card.guid for card in deck.cards if card.guid],
+        drafts,
     )
     for card in deck.cards:
         if raw and _is_bare(card):
-            lines.append(f'  - term: "{card.term}"\n    definition: "{card.definition}"')
+            if card.guid:  # an imported Anki note's card keeps its note's GUID
+                lines.append(
+                    f'  - term: "{card.term}"\n    definition: "{card.definition}"\n'
+                    f'    guid: "{card.guid}"'
+                )
+            else:
+                lines.append(f'  - term: "{card.term}"\n    definition: "{card.definition}"')
         else:
             lines.extend(_entry_lines(_card_data(card)))
     lines.extend(_draft_lines(drafts))
@@ -415,13 +424,13 @@ _RAW_ASCII = bytes(b for b in range(128) if chr(b).isprintable() and chr(b) not 
 
 
 def _is_bare(card: Card) -> bool:
-    """A card whose entry is its term and definition and nothing else."""
+    """A card whose entry is its term and definition, and its GUID if it has one
+    (as most cards of an imported Anki package), and nothing else."""
     return not (
         card.aliases
         or card.tags
         or card.example
         or card.key
-        or card.guid
         or card.directions is not None
         or card.cloze is not None
     )

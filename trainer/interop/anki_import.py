@@ -727,7 +727,7 @@ def _import_package(
     deck_name: str | None,
     limits: Limits | None,
 ) -> PackageImportOutcome:
-    from trainer.app.deckfile import deck_to_data, dump_deck_fast
+    from trainer.app.deckfile import deck_to_data, dump_deck_fast, dump_imported_deck
     from trainer.app.trainer import UserError
     from trainer.core.deck import DeckError, deck_from_data
     from trainer.interop.anki import DEFAULT_LIMITS, PackageError
@@ -766,13 +766,15 @@ def _import_package(
         elif not overwrite:
             _refuse_taken_slug(trainer, deck.slug, deck.name, target)
         deck = _without_derived_guids(deck, plan.derivable)
-        data = deck_to_data(deck)
         if merged:  # a hand-edited deck joined the package's cards: check what sync reads back
+            data = deck_to_data(deck)
             try:
                 deck = replace(deck_from_data(data, deck.slug, shown(target)), source=deck.source)
             except DeckError as error:
                 raise UserError(f"{source}: cannot make a deck of it: {error}") from None
-        text = dump_deck_fast(data)
+            text = dump_deck_fast(data)
+        else:  # the same text, written from the cards with no mapping per card
+            text = dump_imported_deck(deck, ())
         _check_size(text, source, deck)
         if target.exists():
             unchanged = _same_text(target, text)

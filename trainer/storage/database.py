@@ -9,7 +9,8 @@ before it is migrated, so an upgrade can always be undone by hand.
 Importing sqlite-utils costs about 60 ms, more than all the SQL of ``trainer
 due``; so the connection is opened and checked with the standard library, and
 sqlite-utils is imported only when a migration is pending or a caller wants
-its table API (``as_database``).
+its table API (``as_database``). A new, empty database is made from one script
+equal to all the steps (``trainer.storage.fresh_schema``), without sqlite-utils.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainer.errors import TrainerError, os_error
+from trainer.storage import fresh_schema
 from trainer.storage.sql_terms import DECK_OF_CARD_ID
 
 if TYPE_CHECKING:
@@ -402,6 +404,16 @@ def migration_set() -> Migrations:
     return migrations
 
 
+def migrate_step_by_step(conn: sqlite3.Connection) -> None:
+    """Apply every pending step through sqlite-utils (what ``fresh_schema`` is checked against)."""
+    migration_set().apply(as_database(conn))
+
+
+def _is_empty(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds no table, index, view or trigger at all."""
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
 def as_database(conn: sqlite3.Connection) -> Database:
     """sqlite-utils' API over an open connection.
 
@@ -594,8 +606,10 @@ def _migrate(conn: sqlite3.Connection, path: Path | str, backup: bool) -> None:
                 )
             finally:
                 source.close()
-        if pending:
-            migration_set().apply(as_database(conn))
+        if pending and not applied and _is_empty(conn) and tuple(pending) == fresh_schema.STEPS:
+            fresh_schema.create(conn, MIGRATION_SET)  # a new database: one script, no sqlite-utils
+        elif pending:
+            migrate_step_by_step(conn)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

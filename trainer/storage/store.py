@@ -276,22 +276,30 @@ class Store:
             before = self.conn.execute(
                 "SELECT directions, changed_at FROM decks WHERE slug = ?", [deck.slug]
             ).fetchone()
-            self.db["decks"].upsert(
-                {
-                    "slug": deck.slug,
-                    "name": deck.name,
-                    "description": deck.description,
-                    "source": deck.source,
-                    "directions": directions,
-                    "path": signature.path,
-                    "size": signature.size,
-                    "mtime_ns": signature.mtime_ns,
-                    "sha256": signature.sha256,
-                    "retired": 0,
+            # plain SQL, as sqlite-utils' upsert did it: an import need not load sqlite-utils
+            self.conn.execute(
+                """INSERT INTO decks (slug, name, description, source, directions, path, size,
+                                      mtime_ns, sha256, retired, changed_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+                   ON CONFLICT (slug) DO UPDATE SET
+                       name = excluded.name, description = excluded.description,
+                       source = excluded.source, directions = excluded.directions,
+                       path = excluded.path, size = excluded.size,
+                       mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, retired = 0,
+                       changed_at = excluded.changed_at""",
+                [
+                    deck.slug,
+                    deck.name,
+                    deck.description,
+                    deck.source,
+                    directions,
+                    signature.path,
+                    signature.size,
+                    signature.mtime_ns,
+                    signature.sha256,
                     # when the studied directions last changed: exported notes' cards change
-                    "changed_at": before[1] if before and before[0] == directions else stamp,
-                },
-                pk="slug",
+                    before[1] if before and before[0] == directions else stamp,
+                ],
             )
             stored = self._stored_cards(deck.slug)
             new = None if stored else _new_card_rows(deck.slug, deck.cards, stamp)

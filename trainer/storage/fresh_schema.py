@@ -4,7 +4,7 @@ A first run (``trainer import`` into an empty home, say) spent about a tenth
 of a second importing sqlite-utils and running the eighteen steps one by one.
 A database with no step applied is created from ``STATEMENTS`` instead, and
 the steps are recorded as applied, as sqlite-utils records them.
-``tests/unit/test_fresh_schema.py`` proves the result equal to the migrated
+``tests/storage/test_fresh_schema.py`` proves the result equal to the migrated
 database (every object's SQL, every row); when a new step is added it fails
 and prints the new script.
 """

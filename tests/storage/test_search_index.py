@@ -3,7 +3,6 @@ rebuilt (triggers and all) by the first search or by the background job."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from tests.storage.test_store import card_schema, write_big_deck
 from trainer.app.trainer import Trainer
 from trainer.storage import search_index
+from trainer.storage.database import DatabaseError
 from trainer.storage.store import BULK_SYNC_ROWS
 
 COUNT = BULK_SYNC_ROWS + 10
@@ -136,6 +136,6 @@ def test_a_recorded_value_that_is_not_trigger_sql_is_refused(bulk: tuple) -> Non
             "UPDATE meta SET value = ? WHERE key = ?",
             ['["DELETE FROM cards"]', search_index.PENDING_KEY],
         )
-    with pytest.raises(sqlite3.DatabaseError, match="not a list of search index triggers"):
+    with pytest.raises(DatabaseError, match="not a list of search index triggers"):
         trainer.browse("zebra1")
     assert trainer.store.conn.execute("SELECT count(*) FROM cards").fetchone()[0] >= COUNT

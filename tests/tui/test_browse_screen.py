@@ -299,3 +299,20 @@ async def test_a_search_before_the_index_is_ready_says_so_and_shows_the_matches_
         assert table_terms(app) == ["word4999"]
         assert status(app).startswith("1 card ·")
         assert trainer.store.search_index_current()
+
+
+async def test_a_damaged_search_index_record_is_one_line_in_the_status(trainer) -> None:
+    from trainer.storage import search_index
+
+    with trainer.store.write():
+        trainer.store.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, 'not json')", [search_index.PENDING_KEY]
+        )
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        assert table_terms(app) == ["Alpha", "Beta", "Gamma"]  # no search: no index needed
+        await type_text(pilot, "alp")
+        assert isinstance(app.screen, BrowseScreen)
+        assert "search index" in status(app) and "damaged" in status(app)
+        assert "\n" not in status(app)

@@ -38,7 +38,7 @@ from trainer.core.queue import (
 from trainer.core.replay import Replayed, replay
 from trainer.core.scheduler import Scheduler
 from trainer.core.sm2 import SM2, SM2State, lapses_reach
-from trainer.errors import UserError
+from trainer.errors import TrainerError, UserError
 from trainer.storage import Store, open_connection
 
 if TYPE_CHECKING:
@@ -273,20 +273,24 @@ class Trainer:
         """Whether ``browse(query)`` would first have to rebuild the search index (a
         bulk import left it out of date and the query matches text or a tag), so
         a screen can say so and wait for it off the event loop."""
-        from trainer.core.search import QueryError, parse_query
+        from trainer.core.search import parse_query
 
         try:
             parsed = parse_query(query)
-        except QueryError:
-            return False  # browse reports it
-        return bool(parsed.text or parsed.tags) and not self.store.search_index_current()
+            return bool(parsed.text or parsed.tags) and not self.store.search_index_current()
+        except TrainerError:
+            return False  # browse itself meets the error and reports it
 
     def search_index_job(self) -> Callable[[], None] | None:
         """Work for a background thread after a bulk import, or None: rebuild the
         search index that the import left out of date, on a connection of its
         own, so a search later finds it ready. A search that comes first
-        rebuilds it itself (or waits for this one to finish)."""
-        return self.store.search_index_job()
+        rebuilds it itself (or waits for this one to finish), and reports a
+        damaged record of it, which leaves nothing to do here."""
+        try:
+            return self.store.search_index_job()
+        except TrainerError:
+            return None
 
     def prepare_writes(self) -> None:
         """Load the write path (sqlite-utils) ahead of the first answer; the TUI calls

@@ -17,6 +17,8 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from trainer.storage.database import DatabaseError
+
 #: meta key present while the index is out of date; its value is the JSON list of
 #: the SQL of the triggers to put back once it is rebuilt
 PENDING_KEY = "search_index_pending_triggers"
@@ -98,9 +100,15 @@ def _pending_triggers(conn: sqlite3.Connection) -> list[str] | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", [PENDING_KEY]).fetchone()
     if row is None:
         return None
-    triggers = json.loads(row[0])
+    try:
+        triggers = json.loads(row[0])
+    except ValueError:
+        triggers = None
     if not isinstance(triggers, list) or not all(_is_index_trigger(sql) for sql in triggers):
-        raise sqlite3.DatabaseError(f"meta.{PENDING_KEY} is not a list of search index triggers")
+        raise DatabaseError(
+            f"the database's record of its search index (meta.{PENDING_KEY}) is damaged: "
+            "it is not a list of search index triggers; searching cannot use the index"
+        )
     return triggers
 
 

@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from trainer.app.deckedit import CardEdit, edit_from_card
 from trainer.core.model import BrowseRow, Direction
 from trainer.core.text import count_text, excerpt, interval_text, visible
-from trainer.errors import UserError, describe
+from trainer.errors import TrainerError, UserError, describe
 from trainer.tui.screens.card_form import CardForm
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.widgets.tables import cursor_row_key
@@ -207,7 +207,7 @@ class BrowseScreen(Screen[None]):
             rows, total = self.app.trainer.browse(
                 query, self.decks, self.sort, self.descending, ROW_LIMIT
             )
-        except UserError as error:
+        except TrainerError as error:  # a bad filter, or a database it cannot search
             rows, total = [], 0
             problem: str | None = describe(error)
         else:

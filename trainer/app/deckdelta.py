@@ -62,9 +62,7 @@ def remember(
                     for piece in pieces:
                         out.write(piece)
                 temporary.replace(target)
-        for old in folder.glob(f"{slug}.*.yaml"):
-            if old != target:
-                old.unlink(missing_ok=True)
+        _drop_older_copies(folder, slug, target)
     except OSError:
         pass  # a copy that cannot be kept only costs the next edit a full load
 
@@ -126,12 +124,17 @@ def _keep_copy(folder: Path, slug: str, sha256: str, temporary: Path) -> None:
     target = copy_path(folder, slug, sha256)
     try:
         temporary.replace(target)
-        for old in folder.glob(f"{slug}.*.yaml"):
-            if old != target:
-                old.unlink(missing_ok=True)
+        _drop_older_copies(folder, slug, target)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def _drop_older_copies(folder: Path, slug: str, kept: Path | None) -> None:
+    """Every copy of ``slug`` but ``kept``: only the text last loaded is of use."""
+    for old in folder.glob(f"{slug}.*.yaml"):
+        if old != kept:
+            old.unlink(missing_ok=True)
 
 
 def recall(folder: Path, slug: str, sha256: str, size: int) -> bytes | None:

@@ -111,8 +111,11 @@ class Card:
         aliases: tuple[str, ...],
         tags: tuple[str, ...],
         identity: str,
+        example: str | None = None,
+        guid: str | None = None,
     ) -> Card:
-        """A card of a term, definition, aliases and tags, its ``identity`` already known.
+        """A card of a term, definition, aliases, tags (and an imported note's example
+        and GUID), its ``identity`` already known.
 
         ``identity`` must be ``normalize_term(term)``: an import has folded every
         term once to find duplicates. Built without the dataclass ``__init__``,
@@ -126,6 +129,8 @@ class Card:
         fields["definition"] = definition
         fields["aliases"] = aliases
         fields["tags"] = tags
+        fields["example"] = example
+        fields["guid"] = guid
         fields["_identity"] = identity
         object.__setattr__(card, "__dict__", fields)
         return card

@@ -140,14 +140,9 @@ def intervals(grades: Iterable[int]) -> Iterator[int]:
         yield interval
 
 
-def became_leech(before: SM2State, after: SM2State, threshold: int) -> bool:
-    """True for the one answer whose lapse takes a card to the leech threshold."""
-    return lapses_reach(before.lapses, after.lapses, threshold)
-
-
 def lapses_reach(before: int, after: int, threshold: int) -> bool:
-    """``became_leech`` on lapse counts (a card's over both directions: recording
-    an answer adds them up without building two states)."""
+    """True for the one answer whose lapse takes a card's lapse count (over both
+    directions) from below the leech threshold to it."""
     return before < threshold <= after
 
 

@@ -14,11 +14,13 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from trainer.core.model import ReviewRecord
 from trainer.core.sm2 import SM2State
+from trainer.storage.database import bulk_page_cache
 
 __all__ = [
     "NoteRecord",
@@ -107,8 +109,6 @@ def _note_record(row: Sequence[object]) -> NoteRecord:
 
 #: from this many notes, the write gets a larger page cache (as a bulk deck sync does)
 BULK_NOTES = 5000
-#: that page cache, in KiB as ``PRAGMA cache_size`` takes it (negative)
-BULK_CACHE_KIB = 64 * 1024
 
 
 def save_note_records(
@@ -137,19 +137,13 @@ def save_note_records(
         )
         for r in records
     )
-    cache = conn.execute("PRAGMA cache_size").fetchone()[0] if len(rows) >= BULK_NOTES else None
-    if cache is not None:
-        conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-    try:
+    with bulk_page_cache(conn) if len(rows) >= BULK_NOTES else nullcontext():
         conn.executemany(
             """INSERT OR REPLACE INTO anki_notes (guid, deck, card_id, digest, notetype_id,
                    fields, term_field, definition_field, ords, imported_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             rows,
         )
-    finally:
-        if cache is not None:
-            conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 def save_notetypes(conn: sqlite3.Connection, records: Iterable[NotetypeRecord]) -> None:

@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from trainer.storage.database import DatabaseError
+from trainer.storage.database import DatabaseError, bulk_page_cache
 
 #: meta key present while the index is out of date; its value is the JSON list of
 #: the SQL of the triggers to put back once it is rebuilt
@@ -25,8 +25,6 @@ PENDING_KEY = "search_index_pending_triggers"
 #: FTS5 "hashsize" during a rebuild (fewer segments to merge), and FTS5's own default
 REBUILD_BUFFER = 16 * 1024 * 1024
 FTS5_DEFAULT_BUFFER = 1024 * 1024
-#: page cache during a rebuild, in KiB as PRAGMA cache_size takes it (negative)
-REBUILD_CACHE_SIZE = -64 * 1024
 
 
 def mark_out_of_date(conn: sqlite3.Connection, trigger_sql: Sequence[str]) -> None:
@@ -50,46 +48,18 @@ def is_current(conn: sqlite3.Connection) -> bool:
     return _pending_triggers(conn) is None
 
 
-def bring_up_to_date(conn: sqlite3.Connection) -> bool:
-    """Rebuild the index if it is out of date; True when it had to.
-
-    Outside a transaction this takes the write lock for the rebuild, and looks
-    again once it has it: another connection may have rebuilt it meanwhile.
-    Inside one, it works in the caller's transaction.
-    """
-    if is_current(conn):
-        return False
-    if conn.in_transaction:
-        return _rebuild(conn)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        rebuilt = _rebuild(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return rebuilt
-
-
-def rebuild_all(conn: sqlite3.Connection) -> None:
-    """Index every card afresh, with a large buffer, inside the caller's transaction."""
-    cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {REBUILD_CACHE_SIZE}")
-    set_buffer = "INSERT INTO cards_fts (cards_fts, rank) VALUES ('hashsize', ?)"
-    try:
-        conn.execute(set_buffer, [REBUILD_BUFFER])
-        conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
-        conn.execute(set_buffer, [FTS5_DEFAULT_BUFFER])
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
-
-
-def _rebuild(conn: sqlite3.Connection) -> bool:
+def rebuild_if_pending(conn: sqlite3.Connection) -> bool:
+    """In the caller's write transaction: index every card afresh and put the
+    triggers back, if the index is out of date; True when it was. Asked again
+    under the write lock, since another connection may have rebuilt it since."""
     pending = _pending_triggers(conn)
     if pending is None:
         return False
-    rebuild_all(conn)
+    set_buffer = "INSERT INTO cards_fts (cards_fts, rank) VALUES ('hashsize', ?)"
+    with bulk_page_cache(conn):
+        conn.execute(set_buffer, [REBUILD_BUFFER])
+        conn.execute("INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')")
+        conn.execute(set_buffer, [FTS5_DEFAULT_BUFFER])
     for sql in pending:
         conn.execute(sql)
     conn.execute("DELETE FROM meta WHERE key = ?", [PENDING_KEY])

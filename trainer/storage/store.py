@@ -33,7 +33,7 @@ from trainer.core.replay import Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
 from trainer.storage import search_index
-from trainer.storage.database import as_database, connect
+from trainer.storage.database import as_database, bulk_page_cache, connect
 from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
 if TYPE_CHECKING:
@@ -44,8 +44,6 @@ Replay = Callable[[Iterable[ReviewRecord]], Mapping[tuple[str, Direction], Repla
 
 #: from this many cards, a deck sync rebuilds the search index in one pass
 BULK_SYNC_ROWS = 5000
-#: page cache during a bulk sync, in KiB as PRAGMA cache_size takes it (negative)
-BULK_CACHE_SIZE = -64 * 1024
 STATE_FIELDS = ("repetitions", "easiness", "interval", "due", "lapses")
 #: card_state also caches FSRS's memory state (NULL under SM-2); the log does not
 CARD_STATE_FIELDS = (*STATE_FIELDS, "stability", "difficulty")
@@ -155,6 +153,14 @@ class Store:
     def checkpoint_job(self) -> Callable[[], None] | None:
         """A function that copies the log into the database file on a connection of
         its own, so it may run in a thread (None for an in-memory database)."""
+        return self._job_on_own_connection(
+            lambda store: store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        )
+
+    def _job_on_own_connection(self, work: Callable[[Store], object]) -> Callable[[], None] | None:
+        """``work`` as a function for a thread: on a connection of its own to this
+        database (a connection is never shared between threads), closed after;
+        None for an in-memory database, which no other connection can reach."""
         path = self.conn.execute("PRAGMA database_list").fetchone()[2]
         if not path:
             return None
@@ -162,7 +168,7 @@ class Store:
         def run() -> None:
             conn = connect(path)
             try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                work(Store(conn))
             finally:
                 conn.close()
 
@@ -453,9 +459,7 @@ class Store:
         ]
         for kind, name, _ in schema:
             self.conn.execute(f'DROP {kind.upper()} "{name}"')
-        cache_size = self.conn.execute("PRAGMA cache_size").fetchone()[0]
-        self.conn.execute(f"PRAGMA cache_size = {BULK_CACHE_SIZE}")
-        try:
+        with bulk_page_cache(self.conn):
             yield
             for kind, _, sql in schema:
                 if kind == "index":
@@ -463,32 +467,26 @@ class Store:
             search_index.mark_out_of_date(
                 self.conn, [sql for kind, _, sql in schema if kind == "trigger"]
             )
-        finally:
-            self.conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
     def search_index_current(self) -> bool:
         """Whether Browse's search index is up to date (a bulk import leaves it not)."""
         return search_index.is_current(self.conn)
 
     def bring_search_index_up_to_date(self) -> bool:
-        """Rebuild the search index if a bulk write left it out of date (True if so)."""
-        return search_index.bring_up_to_date(self.conn)
+        """Rebuild the search index if a bulk write left it out of date (True if so),
+        under the write lock: a search meanwhile waits for it, as does a second
+        rebuild, which then finds nothing left to do."""
+        if self.search_index_current():
+            return False
+        with self.write():
+            return search_index.rebuild_if_pending(self.conn)
 
     def search_index_job(self) -> Callable[[], None] | None:
         """A function that brings the search index up to date on a connection of
         its own, so it may run in a thread (None when there is nothing to do)."""
-        path = self.conn.execute("PRAGMA database_list").fetchone()[2]
-        if not path or self.search_index_current():
+        if self.search_index_current():
             return None
-
-        def run() -> None:
-            conn = connect(path)
-            try:
-                search_index.bring_up_to_date(conn)
-            finally:
-                conn.close()
-
-        return run
+        return self._job_on_own_connection(Store.bring_search_index_up_to_date)
 
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""

@@ -348,3 +348,45 @@ def test_cloze_history_lands_on_its_gap(
         "geo/paris is the capital of france #c2",
         Direction.FORWARD,
     )
+
+
+def test_notes_kept_without_their_fields_go_back_unchanged(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """A plain note keeps no copy of its fields; exporting rebuilds them byte for byte,
+    so the round trip changes no note, and an edit still reaches Anki."""
+    source = collections("source")
+    basic = source.models.by_name("Basic")
+    for front, back in (
+        ("a > b", "greater than"),  # plain, though HTML would escape it
+        ("<b>bold</b>", "a tag"),  # markup: its fields are kept
+        ("x", "ex"),
+    ):
+        note = source.new_note(basic)
+        note["Front"], note["Back"] = front, back
+        source.add_note(note, source.decks.id("Plain"))
+    package = tmp_path / "plain.apkg"
+    source.export_anki_package(
+        out_path=str(package), options=anki_collection.ExportAnkiPackageOptions(), limit=None
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    import_package(trainer, package)
+    kept = trainer.store.conn.execute(
+        "SELECT count(*), count(fields) FROM anki_notes WHERE deck = 'plain'"
+    ).fetchone()
+    assert tuple(kept) == (3, 1)
+    clock(trainer).advance(days=400)  # past Anki's (real) modification times
+    export_deck(trainer, "plain", "apkg", tmp_path / "back.apkg")
+    log = anki_import(source, tmp_path / "back.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+    deck_file = trainer.user_decks / "plain.yaml"
+    text = deck_file.read_text(encoding="utf-8")
+    deck_file.write_text(text.replace('definition: "ex"', 'definition: "ex & more"'), "utf-8")
+    trainer.sync_decks()
+    export_deck(trainer, "plain", "apkg", tmp_path / "edited.apkg")
+    log = anki_import(source, tmp_path / "edited.apkg")
+    assert (len(log.new), len(log.updated)) == (0, 1)
+    backs = {
+        source.get_note(nid)["Front"]: source.get_note(nid)["Back"] for nid in source.find_notes("")
+    }
+    assert backs == {"a > b": "greater than", "<b>bold</b>": "a tag", "x": "ex &amp; more"}

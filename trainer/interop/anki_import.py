@@ -408,9 +408,18 @@ def _plan_basic(
     deck.cards.append(card)
     ords = (note_cards[0][0],) if len(note_cards) == 1 else tuple(o for o, _, _ in note_cards)
     deck.note_directions.append(_directions_of(notetype.templates, ords))
+    # a note that is just this card's term and definition keeps no copy of its
+    # fields: export rebuilds them from the card (a third of the notes' bytes)
+    kept = (
+        ()
+        if term is values[term_at]
+        and definition is values[definition_at]
+        and sum(map(len, values)) == len(term) + len(definition)
+        else values
+    )
     deck.records[note.guid] = _NEW_TUPLE(
         NoteRecord,
-        (note.guid, "", key, card_digest(card), notetype.id, values, term_at, definition_at, ords),
+        (note.guid, "", key, card_digest(card), notetype.id, kept, term_at, definition_at, ords),
     )
     return key
 

@@ -51,7 +51,7 @@ from trainer.core.sm2 import SM2State
 from trainer.core.text import one_line
 from trainer.errors import os_error
 from trainer.interop.anki_notes import anki_deck_name, card_digest, note_guid
-from trainer.interop.html import html_to_text
+from trainer.interop.html import html_to_text, plain_field, text_to_html
 from trainer.storage.anki_records import (
     NoteRecord,
     NotetypeRecord,
@@ -438,6 +438,30 @@ def _note_guid(group: list[tuple[Card, str]], extras: ApkgExtras) -> str:
     return extras.guids.get(group[0][1]) or card.guid or note_guid("trainer", identity)
 
 
+def _with_fields_of(record: NoteRecord, card: Card, count: int) -> NoteRecord:
+    """The record with the fields it did not keep: a note whose fields were only its
+    card's term and definition as plain text is recorded without them (see the
+    importer), and they are the card's, each as Anki's field held it."""
+    at_term, at_definition = record.term_field, record.definition_field
+    if (
+        card.cloze is not None
+        or at_term is None
+        or at_definition is None
+        or at_term == at_definition
+        or max(at_term, at_definition) >= count
+    ):
+        return record
+    values = [""] * count
+    values[at_term] = _as_field(card.term)
+    values[at_definition] = _as_field(card.definition)
+    return record._replace(fields=tuple(values))
+
+
+def _as_field(text: str) -> str:
+    """Text as an Anki field: as it is when Anki shows it unchanged, else as HTML."""
+    return text if plain_field(text) == text else text_to_html(text)
+
+
 def _note_for(
     deck: Deck,
     group: list[tuple[Card, str]],
@@ -448,13 +472,13 @@ def _note_for(
     each of its template ordinals studies."""
     import genanki
 
-    from trainer.interop.html import text_to_html
-
     card, identity = group[0]
     tags = list(dict.fromkeys(tag.replace(" ", "_") for tag in (*card.tags, *deck.tags)))
     guid = _note_guid(group, extras)
     record = extras.records.get(guid)
     notetype = extras.notetypes.get(record.notetype_id or 0) if record else None
+    if record and notetype and not record.fields:
+        record = _with_fields_of(record, card, len(notetype.fields))
     if record and notetype and len(record.fields) == len(notetype.fields):
         model = models.get(notetype.id)
         if model is None:

@@ -118,6 +118,14 @@ def test_both_fixture_layouts_read_the_same_collection() -> None:
     assert dict(modern.decks) == dict(legacy.decks)
 
 
+def test_without_history_cards_are_read_without_their_schedules() -> None:
+    full, places = read_package(MODERN), read_package(MODERN, with_history=False)
+    assert places.notes == full.notes and places.revlog == ()
+    assert [card[:4] for card in places.cards] == [card[:4] for card in full.cards]
+    assert any(card.interval for card in full.cards)
+    assert all(card[4:] == (0,) * 7 for card in places.cards)
+
+
 @pytest.mark.parametrize("package", [MODERN, LEGACY], ids=["modern", "legacy"])
 def test_history_maps_the_revlog_onto_the_review_log(trainer: Trainer, package: Path) -> None:
     outcome = import_package(trainer, package, with_history=True)

@@ -179,7 +179,8 @@ def read_package(
 ) -> AnkiCollection:
     """Read the newest real collection in an Anki package, or raise PackageError.
 
-    The review log is read only ``with_history``: it is often the largest table.
+    The review log is read only ``with_history`` (it is often the largest table),
+    and so are the cards' schedules: without it every card reads as new.
     """
     import stat
     import zipfile
@@ -482,7 +483,7 @@ def _read_collection(
             if with_history and "revlog" in tables:
                 revlog_count = budget.count(conn, "revlog", limits.revlog, "review log rows")
             notes = _read_notes(conn, budget, note_count, chars)
-            cards = _read_cards(conn, budget, card_count)
+            cards = _read_cards(conn, budget, card_count, with_schedules=with_history)
             revlog: tuple[AnkiReview, ...] = ()
             if with_history and "revlog" in tables:
                 revlog = _read_revlog(conn, budget, revlog_count)
@@ -581,11 +582,28 @@ _PLAIN_CARDS = (
 )
 
 
-def _read_cards(conn: sqlite3.Connection, budget: _Budget, count: int) -> tuple[AnkiCard, ...]:
+#: The same without the schedule, which only an import with history uses.
+_PLAIN_CARD_PLACES = (
+    "SELECT id, nid, CASE WHEN odid THEN odid ELSE did END, ord FROM cards "
+    "WHERE typeof(id) = 'integer' AND typeof(nid) = 'integer' AND typeof(did) = 'integer' "
+    "AND typeof(odid) = 'integer' AND typeof(ord) = 'integer' ORDER BY id LIMIT ?"
+)
+_NO_SCHEDULE = (0,) * 7
+
+
+def _read_cards(
+    conn: sqlite3.Connection, budget: _Budget, count: int, *, with_schedules: bool = True
+) -> tuple[AnkiCard, ...]:
     """Every card (a card in a filtered deck with its home deck and due), in id order;
-    rows of Anki's own types as SQLite gives them, as for notes."""
+    rows of Anki's own types as SQLite gives them, as for notes. Without
+    ``with_schedules`` a card's schedule reads as new (zeros): reading seven
+    columns fewer halved reading the cards of a 100k-note package."""
     new = tuple.__new__
-    cards = [new(AnkiCard, row) for row in conn.execute(_PLAIN_CARDS, [count])]
+    if with_schedules:
+        cards = [new(AnkiCard, row) for row in conn.execute(_PLAIN_CARDS, [count])]
+    else:
+        rest = _NO_SCHEDULE
+        cards = [new(AnkiCard, row + rest) for row in conn.execute(_PLAIN_CARD_PLACES, [count])]
     if len(cards) == count:
         return tuple(cards)
     return _read_odd_cards(conn, budget)

@@ -444,6 +444,26 @@ def bulk_page_cache(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
+@contextmanager
+def indexes_built_after(conn: sqlite3.Connection, table: str) -> Iterator[None]:
+    """Drop ``table``'s own secondary indexes for the length of a bulk insert (inside
+    the caller's transaction), then build each again in one sorted pass.
+
+    Keeping an index up to date row by row costs more than sorting it afresh
+    once most of its rows are new. A failure rolls the drop back with the rest.
+    """
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL",
+        [table],
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with trainer's settings; refuses a database whose ``-wal`` or
     ``-journal`` belongs to another file before SQLite can fold them together."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from trainer.app import locations
-from trainer.app.files import shown
+from trainer.app.files import BackgroundWrite, shown
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
 from trainer.core.deck import DeckError
@@ -975,6 +975,26 @@ class Trainer:
                     f"{shown(path)}: a deck named {shown(row.name)!r} already exists as "
                     f"{row.slug!r} (use --deck to choose another name, or --force to add it anyway)"
                 )
+
+    def sync_deck_being_written(self, written: BackgroundWrite, deck: Deck) -> None:
+        """Load ``deck``, whose file ``written`` is writing meanwhile (an import's): its
+        cards go in while the file is made, and the file's signature once it is done.
+
+        The caller holds the transaction, so no one sees the deck before its
+        signature is recorded, and a failed write rolls the cards back.
+        """
+        path = Path(os.path.abspath(written.path))
+        if deck.slug != path.stem:
+            deck = replace(deck, slug=path.stem)
+        self.store.sync_deck(deck, DeckSignature(str(path), 0, 0, ""), self.now())
+        done = written.result()
+        signature = DeckSignature(str(path), done.size, done.mtime_ns, done.sha256)
+        self.store.record_deck_signature(deck.slug, signature)
+
+    def keep_deck_copy(self, slug: str) -> Callable[[bytes, str], None]:
+        """What keeps the copy of a deck file trainer wrote in its own form (for
+        ``BackgroundWrite``), as ``sync_deck_file`` keeps one of a file it loaded."""
+        return lambda raw, sha256: self._remember_deck(slug, sha256, raw, own_form=True)
 
     def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
         """Load one deck file now (it may live outside the deck folders).

@@ -49,12 +49,13 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.app.files import restored_on_failure, shown, write_file
+from trainer.app.files import BackgroundWrite, restored_on_failure, shown, write_file
 from trainer.core import cloze
 from trainer.core.clock import study_day
 from trainer.core.model import (
@@ -762,9 +763,14 @@ def _import_package(
             except DeckError as error:
                 raise UserError(f"{source}: cannot make a deck of it: {error}") from None
             text = dump_deck_fast(data)
+        elif len(deck.cards) >= BULK_SYNC_ROWS and not (target.exists() or target.is_symlink()):
+            # a large new deck file: made and written beside the database work
+            writes.append((target, None, deck, True))
+            records += _placed(deck, deck_plan.records, merged)
+            continue
         else:  # the same text, written from the cards with no mapping per card
             text = dump_imported_deck(deck, ())
-        _check_size(text, source, deck)
+        _check_size(len(text.encode("utf-8")), source, deck)
         if target.exists():
             unchanged = _same_text(target, text)
         writes.append((target, text, deck, not unchanged))
@@ -788,12 +794,27 @@ def _import_package(
         restored_on_failure(target for target, _text, _deck, changed in writes if changed),
         store.written_once() if new_cards >= BULK_SYNC_ROWS else nullcontext(),
         store.write(),
+        ExitStack() as background,
     ):
+        being_written = {
+            target: background.enter_context(
+                BackgroundWrite.start(
+                    target,
+                    partial(_deck_bytes, deck, source),
+                    trainer.keep_deck_copy(Path(os.path.abspath(target)).stem),
+                )
+            )
+            for target, text, deck, _changed in writes
+            if text is None
+        }
         for target, text, _deck, changed in writes:
-            if changed:
+            if changed and text is not None:
                 write_file(target, text)
         for target, _text, deck, written in writes:
-            trainer.sync_deck_file(target, deck)  # the deck just built: no parse back
+            if target in being_written:
+                trainer.sync_deck_being_written(being_written[target], deck)
+            else:
+                trainer.sync_deck_file(target, deck)  # the deck just built: no parse back
             imported.append(
                 ImportedDeck(
                     deck.slug,
@@ -1034,13 +1055,21 @@ def _anki_name(plan: _Plan, slug: str) -> str:
     return next(deck.anki_name for deck in plan.decks if deck.slug == slug)
 
 
-def _check_size(text: str, source: str, deck: Deck) -> None:
-    """Refuse a deck larger than a deck file may be, before anything is written:
-    a file sync would refuse is a file every later command would warn about."""
+def _deck_bytes(deck: Deck, source: str) -> bytes:
+    """The deck file of a new imported deck, refused as ``_check_size`` refuses one."""
+    from trainer.app.deckfile import dump_imported_deck
+
+    data = dump_imported_deck(deck, ()).encode("utf-8")
+    _check_size(len(data), source, deck)
+    return data
+
+
+def _check_size(size: int, source: str, deck: Deck) -> None:
+    """Refuse a deck of ``size`` bytes if larger than a deck file may be, before it is
+    written: a file sync would refuse is a file every later command would warn about."""
     from trainer.app.files import MAX_DECK_BYTES
     from trainer.app.trainer import UserError
 
-    size = len(text.encode("utf-8"))
     if size > MAX_DECK_BYTES:
         raise UserError(
             f"{source}: deck {shown(deck.name)!r} would be a {size}-byte deck file "

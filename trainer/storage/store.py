@@ -377,11 +377,16 @@ class Store:
         ]
         with self.write():
             self._upsert_cards(rows)
+            self.record_deck_signature(slug, signature)
+        return True
+
+    def record_deck_signature(self, slug: str, signature: DeckSignature) -> None:
+        """Which file, at which size, time and content, the deck's rows were loaded from."""
+        with self.write():
             self.conn.execute(
                 "UPDATE decks SET path = ?, size = ?, mtime_ns = ?, sha256 = ? WHERE slug = ?",
                 [signature.path, signature.size, signature.mtime_ns, signature.sha256, slug],
             )
-        return True
 
     def _stored_cards(self, slug: str) -> dict[str, tuple[Any, ...]]:
         """A deck's card rows by id, in the column order of ``sync_deck``'s rows."""

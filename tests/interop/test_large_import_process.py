@@ -1,0 +1,95 @@
+"""A large Anki package imported by the real program: its deck file is made and
+written by a child process (``BackgroundWrite``) while the cards go into the
+database; the result must be what the one-process import leaves, and a failure
+must still leave nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import run_process
+from tests.interop.anki_builders import genanki_package
+from trainer.app.deckfile import read_deck_file
+from trainer.storage.store import BULK_SYNC_ROWS
+
+pytest.importorskip("genanki", reason="genanki (a test extra) builds the package")
+
+
+@pytest.fixture(scope="module")
+def large_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    notes = [(f"term {n}", f"what term {n} means", ()) for n in range(BULK_SYNC_ROWS + 10)]
+    folder = tmp_path_factory.mktemp("package")
+    return genanki_package(folder / "large.apkg", {"Large": notes})
+
+
+def deck_row(home: Path) -> tuple[object, ...]:
+    conn = sqlite3.connect(home / "trainer.db")
+    try:
+        return conn.execute(
+            "SELECT path, size, mtime_ns, sha256, "
+            "(SELECT count(*) FROM cards WHERE deck = 'large') FROM decks WHERE slug = 'large'"
+        ).fetchone()
+    finally:
+        conn.close()
+
+
+def test_the_deck_file_and_its_signature_match_what_one_process_writes(
+    tmp_path: Path, large_package: Path
+) -> None:
+    forked, alone = tmp_path / "forked", tmp_path / "alone"
+    done = run_process(forked, "import", str(large_package))
+    assert done.returncode == 0, done.stderr
+    # the same import with the work done in one process (as beside a running thread)
+    script = (
+        "import sys, threading; threading.active_count = lambda: 2; "
+        "from trainer.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
+    single = subprocess.run(
+        [sys.executable, "-c", script, "import", str(large_package)],
+        capture_output=True,
+        text=True,
+        env={**environment, "TRAINER_HOME": str(alone)},
+        timeout=120,
+        check=False,
+    )
+    assert single.returncode == 0, single.stderr
+    deck_file = forked / "decks" / "large.yaml"
+    assert deck_file.read_bytes() == (alone / "decks" / "large.yaml").read_bytes()
+    path, size, mtime_ns, sha256, cards = deck_row(forked)
+    status = deck_file.stat()
+    assert (path, size, mtime_ns) == (str(deck_file), status.st_size, status.st_mtime_ns)
+    assert sha256 == hashlib.sha256(deck_file.read_bytes()).hexdigest()
+    assert cards == BULK_SYNC_ROWS + 10 == len(read_deck_file(deck_file).cards)
+    copies = list((forked / "cache" / "decks").glob("large.*.yaml"))
+    assert [copy.name for copy in copies] == [f"large.{sha256}.yaml"]
+    # the next command finds the deck as it left it: nothing to load again
+    status_line = run_process(forked, "decks")
+    assert status_line.returncode == 0, status_line.stderr
+    assert deck_row(forked) == (path, size, mtime_ns, sha256, cards)
+
+
+def test_a_write_that_fails_in_the_child_leaves_nothing(
+    tmp_path: Path, large_package: Path
+) -> None:
+    home = tmp_path / "home"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the deck folder should be")
+    done = run_process(home, "import", str(large_package), "--out", str(blocker / "decks"))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("trainer: ")
+    assert "Traceback" not in done.stderr
+    assert "not-a-folder" in done.stderr and "write" in done.stderr, done.stderr
+    conn = sqlite3.connect(home / "trainer.db")
+    try:
+        assert conn.execute("SELECT count(*) FROM cards WHERE deck = 'large'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM anki_notes").fetchone() == (0,)
+    finally:
+        conn.close()

@@ -78,7 +78,13 @@ from trainer.interop.anki import (
     Notetype,
     read_package,
 )
-from trainer.interop.anki_notes import anki_deck_name, card_digest, note_guid, trainer_deck_name
+from trainer.interop.anki_notes import (
+    anki_deck_name,
+    bare_card_digest,
+    card_digest,
+    note_guid,
+    trainer_deck_name,
+)
 from trainer.interop.html import html_to_text, plain_field
 from trainer.storage.anki_records import (
     NoteRecord,
@@ -384,28 +390,13 @@ def _plan_basic(
         )
         return None
     deck.terms.add(key)
-    example_field = values[example_at] if example_at is not None else ""
-    example = html_to_text(example_field).text or None if example_field else None
-    aliases_field = values[aliases_at] if aliases_at is not None else ""
-    aliases = (
-        tuple(
-            alias
-            for part in html_to_text(aliases_field).text.replace("\n", ";").split(";")
-            if (alias := part.strip()) and normalize_term(alias) != key
-        )
-        if aliases_field
-        else ()
-    )
-    tags = note.tags
-    card = _basic_card(
-        term,
-        definition,
-        tuple(dict.fromkeys(aliases)) if aliases else (),
-        tuple(dict.fromkeys(tags)) if tags else (),
-        example,
-        note.guid,
-        key,
-    )
+    guid, tags = note.guid, note.tags
+    if example_at is None and aliases_at is None and not tags:  # most notes of a large deck
+        card = Card.plain(term, definition, (), (), key, guid=guid)
+        digest = bare_card_digest(term, definition)
+    else:
+        card = _full_card(term, definition, key, values, example_at, aliases_at, tags, guid)
+        digest = card_digest(card)
     deck.cards.append(card)
     ords = (note_cards[0][0],) if len(note_cards) == 1 else tuple(o for o, _, _ in note_cards)
     deck.note_directions.append(_directions_of(notetype.templates, ords))
@@ -418,11 +409,44 @@ def _plan_basic(
         and sum(map(len, values)) == len(term) + len(definition)
         else values
     )
-    deck.records[note.guid] = _NEW_TUPLE(
-        NoteRecord,
-        (note.guid, "", key, card_digest(card), notetype.id, kept, term_at, definition_at, ords),
+    deck.records[guid] = _NEW_TUPLE(
+        NoteRecord, (guid, "", key, digest, notetype.id, kept, term_at, definition_at, ords)
     )
     return key
+
+
+def _full_card(
+    term: str,
+    definition: str,
+    key: str,
+    values: Sequence[str],
+    example_at: int | None,
+    aliases_at: int | None,
+    tags: Sequence[str],
+    guid: str,
+) -> Card:
+    """The card of a note with tags, or whose note type has Example or Aliases fields."""
+    example_field = values[example_at] if example_at is not None else ""
+    example = html_to_text(example_field).text or None if example_field else None
+    aliases_field = values[aliases_at] if aliases_at is not None else ""
+    aliases = (
+        tuple(
+            alias
+            for part in html_to_text(aliases_field).text.replace("\n", ";").split(";")
+            if (alias := part.strip()) and normalize_term(alias) != key
+        )
+        if aliases_field
+        else ()
+    )
+    return _basic_card(
+        term,
+        definition,
+        tuple(dict.fromkeys(aliases)) if aliases else (),
+        tuple(dict.fromkeys(tags)) if tags else (),
+        example,
+        guid,
+        key,
+    )
 
 
 _NEW_TUPLE = tuple.__new__

@@ -69,8 +69,7 @@ def card_digest(card: Card) -> str:
     general join.
     """
     if not card.aliases and not card.tags and not card.example:
-        content = f"{card.term}\x1e{card.definition}\x1e\x1e\x1e"
-        return _blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+        return bare_card_digest(card.term, card.definition)
     content = "\x1e".join(
         (
             card.term,
@@ -80,4 +79,11 @@ def card_digest(card: Card) -> str:
             card.example or "",
         )
     )
+    return _blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def bare_card_digest(term: str, definition: str) -> str:
+    """``card_digest`` of a card with no aliases, tags or example (for an importer that
+    knows this before it has built the card)."""
+    content = f"{term}\x1e{definition}\x1e\x1e\x1e"
     return _blake2b(content.encode("utf-8"), digest_size=16).hexdigest()

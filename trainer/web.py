@@ -32,19 +32,19 @@ before serving.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import logging
 import os
-import shlex
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    import logging
+
     from aiohttp import web
+
+# The standard modules only serving needs (logging, sockets, URLs, HMAC) are imported
+# where they are used: ``trainer.cli`` imports this module for the defaults below, and
+# every other command would pay for them at start-up.
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -53,7 +53,6 @@ WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 TOKEN_PARAMETER = "token"
 #: each tab is a whole trainer process (about 46 MB); more than a few is a mistake or an attack
 MAX_SESSIONS_CEILING = 64
-log = logging.getLogger("trainer.serve")
 
 
 # ------------------------------------------------------------------- serving
@@ -125,6 +124,8 @@ def valid_max_sessions(value: int | str) -> int:
 
 def app_command(db_path: Path, python: str = sys.executable) -> str:
     """The shell command textual-serve runs for each browser tab."""
+    import shlex
+
     return shlex.join([python, "-m", "trainer", "--db", str(db_path), "home"])
 
 
@@ -141,6 +142,8 @@ def valid_port(value: int | str) -> int:
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     name = host.strip("[]").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True
@@ -154,29 +157,35 @@ def host_port(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class _OneLineFormatter(logging.Formatter):
+def _one_line_formatter() -> logging.Formatter:
     """Log records as one line each: an exception is its type and message, no traceback.
 
     A tab closing mid-write is routine for a web server; it must not print a
     screenful of traceback on the console the user started ``trainer serve`` in.
     """
+    import logging
 
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            message = f"{message} ({type(error).__name__}: {error})"
-        from trainer.errors import escape_controls
+    from trainer.errors import escape_controls
 
-        return f"trainer: {escape_controls(message, keep_newlines=False)}"
+    class OneLineFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                message = f"{message} ({type(error).__name__}: {error})"
+            return f"trainer: {escape_controls(message, keep_newlines=False)}"
 
-    def formatException(self, ei: Any) -> str:
-        return ""
+        def formatException(self, ei: Any) -> str:
+            return ""
+
+    return OneLineFormatter()
 
 
 def _quiet_logging() -> None:
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLineFormatter())
+    handler.setFormatter(_one_line_formatter())
     for name in ("trainer.serve", "textual-serve", "aiohttp"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
@@ -188,6 +197,8 @@ def _quiet_logging() -> None:
 def _make_server_class() -> type:
     import asyncio
     import contextlib
+    import hmac
+    import logging
     import signal
 
     import aiohttp_jinja2
@@ -195,6 +206,8 @@ def _make_server_class() -> type:
     from aiohttp import WSMsgType, web
     from textual_serve.app_service import AppService
     from textual_serve.server import Server
+
+    log = logging.getLogger("trainer.serve")
 
     class _TrainerServer(Server):
         def __init__(
@@ -400,6 +413,8 @@ def make_server(
 
 def _machine_names() -> frozenset[str]:
     """This machine's own names, which a browser on the network may use as Host."""
+    import socket
+
     names = {socket.gethostname().lower()}
     with_domain = socket.getfqdn().lower()
     names.add(with_domain)
@@ -414,6 +429,8 @@ def host_allowed(header: str, local: str, port: int, machine_names: frozenset[st
     A page reached through DNS rebinding sends its own domain as Host, which is
     none of these, whatever address the server listens on.
     """
+    from urllib.parse import urlsplit
+
     parts = urlsplit(f"//{header}")
     try:
         given_port = parts.port or 80
@@ -431,6 +448,8 @@ def host_allowed(header: str, local: str, port: int, machine_names: frozenset[st
 
 
 def same_origin(origin: str, request: web.Request) -> bool:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(origin)
     default = 443 if parts.scheme == "https" else 80
     try:

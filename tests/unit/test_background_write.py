@@ -54,7 +54,7 @@ def test_a_forked_write_leaves_the_file_its_signature_and_its_copy(tmp_path: Pat
         def keep(data, sha256):
             (folder / f"copy.{sha256}").write_bytes(data)
         with BackgroundWrite.start(folder / "deck.yaml", lambda: b"cards: []\\n", keep) as job:
-            forked = job._pid is not None
+            forked = job.forked
             done = job.result()
         print(forked, done.size, done.mtime_ns, done.sha256, os.getpid())
         """,
@@ -108,7 +108,7 @@ def test_beside_other_threads_the_work_is_done_here(tmp_path: Path) -> None:
         job = BackgroundWrite.start(
             tmp_path / "deck.yaml", lambda: b"name: x\n", lambda _data, sha: kept.append(sha)
         )
-        assert job._pid is None  # no fork beside a running thread
+        assert not job.forked  # no fork beside a running thread
         done = job.result()
         job.wait()
     finally:
@@ -135,3 +135,16 @@ def test_done_here_a_failure_raises_at_once(tmp_path: Path) -> None:
 
 def _too_large() -> bytes:
     raise UserError("d.yaml: too large")
+
+
+def test_a_forked_job_returns_its_text_from_the_parents_memory(tmp_path: Path) -> None:
+    lines = run_alone(
+        tmp_path,
+        """
+        from trainer.app.files import ForkedJob
+        words = ["alpha", "beta"] * 1000  # already in memory: nothing is sent to the child
+        with ForkedJob.start(lambda: f"{len(words)}\\nlines", "counting") as job:
+            print(job.forked, repr(job.result()), repr(job.result()))
+        """,
+    )
+    assert lines == ["True '2000\\nlines' '2000\\nlines'"]

@@ -29,6 +29,7 @@ from trainer.errors import UserError, describe, escape_controls, os_error
 __all__ = [
     "BackgroundWrite",
     "FileRefused",
+    "ForkedJob",
     "WrittenFile",
     "check_regular",
     "read_bounded",
@@ -208,6 +209,98 @@ def restored_on_failure(paths: Iterable[Path]) -> Iterator[None]:
         raise
 
 
+class ForkedJob:
+    """Run a function in a child process while this one goes on (``start``); its result
+    is one line of text (``result`` waits for it).
+
+    For work that would otherwise wait behind an import's database writes and
+    needs none of them: a forked child has every object already in its memory,
+    nothing is pickled, and the two use two cores. The child never touches the
+    parent's database connection and leaves through ``os._exit``, so none of
+    the parent's buffers, exit handlers or SQLite state runs twice. Where there
+    is no fork, or other threads run (a fork copies only the calling thread, and
+    a lock another thread held would stay locked in the child), the function runs
+    in this process when ``start`` is called. Either way ``result`` raises a
+    failure as one line (a UserError), and ``wait`` (or leaving the ``with``
+    block) makes sure the child is gone before the caller cleans up.
+    """
+
+    def __init__(self, pid: int | None, reader: int | None, done: str | None, what: str):
+        self._pid = pid
+        self._reader = reader
+        self._done = done
+        self._what = what
+        #: whether a child does the work (else it was done in ``start``)
+        self.forked = pid is not None
+        self._report: tuple[bool, str, int] | None = None
+
+    @classmethod
+    def start(cls, work: Callable[[], str], what: str) -> ForkedJob:
+        """Run ``work``; ``what`` names it in the message of a child that died."""
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return cls(None, None, work(), what)
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report, never return
+            os.close(reader)
+            _child_runs(work, writer)
+        os.close(writer)
+        return cls(pid, reader, None, what)
+
+    def result(self) -> str:
+        """What ``work`` returned, once the child is done; its failure as a UserError."""
+        if self._done is not None:
+            return self._done
+        succeeded, text, status = self._wait()
+        if not succeeded:
+            raise UserError(
+                text
+                or f"{self._what}: the process doing it ended unexpectedly "
+                f"(wait status {status}); nothing imported"
+            )
+        self._done = text
+        return text
+
+    def wait(self) -> None:
+        """Wait for the child, whatever came of it."""
+        if self._done is None:
+            self._wait()
+
+    def _wait(self) -> tuple[bool, str, int]:
+        """Whether the child succeeded, its one line and its wait status (read once)."""
+        if self._report is None:
+            assert self._pid is not None and self._reader is not None
+            chunks = []
+            while chunk := os.read(self._reader, 1 << 16):
+                chunks.append(chunk)
+            os.close(self._reader)
+            _, status = os.waitpid(self._pid, 0)
+            report = b"".join(chunks).decode("utf-8", "replace")
+            self._report = (report.startswith("ok\n"), report.partition("\n")[2], status)
+        return self._report
+
+    def __enter__(self) -> ForkedJob:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wait()
+
+
+def _child_runs(work: Callable[[], str], pipe: int) -> NoReturn:
+    """The child's whole life: run ``work``, write how it went, leave."""
+    code, report = 1, "failed\n"
+    try:
+        report, code = f"ok\n{work()}", 0
+    except BaseException as error:  # the parent reports it; nothing may escape a fork
+        report = f"failed\n{describe(error)}"
+    finally:
+        with suppress(BaseException):
+            data = report.encode("utf-8", "replace")
+            while data:
+                data = data[os.write(pipe, data) :]
+        os._exit(code)
+
+
 @dataclass(frozen=True)
 class WrittenFile:
     """What a background write left on disk: the file's size, modification time and
@@ -219,79 +312,37 @@ class WrittenFile:
 
 
 class BackgroundWrite:
-    """Make a file's bytes, write them atomically and keep a copy, in a child process,
-    while this one goes on (``start``); ``result`` waits for it.
+    """Make a file's bytes, write them atomically and keep a copy (``ForkedJob``).
 
     An import of 100k Anki notes spent half a second turning the new deck into
-    YAML, writing, syncing and hashing it, and keeping its copy, while its
-    database work (longer, and needing none of that) waited; in a child the two
-    use two cores. The child is a fork: the deck is already in its memory,
-    nothing is pickled. It never touches the parent's database connection and
-    leaves through ``os._exit``, so none of the parent's buffers, exit handlers
-    or SQLite state runs twice. Where there is no fork, or other threads run (a
-    fork copies only the calling thread, and a lock another thread held would
-    stay locked in the child), the same work is done in this process when
-    ``start`` is called. Either way ``result`` raises the failure as one line.
+    YAML, writing, syncing and hashing it and keeping its copy, while its
+    database work (longer, and needing none of that) waited.
     """
 
-    def __init__(self, path: Path, pid: int | None, reader: int | None, done: WrittenFile | None):
+    def __init__(self, path: Path, job: ForkedJob):
         self.path = path
-        self._pid = pid
-        self._reader = reader
-        self._done = done
-        self._report: tuple[str, int] | None = None
+        self._job = job
+        self.forked = job.forked
 
     @classmethod
     def start(
-        cls,
-        path: Path,
-        make: Callable[[], bytes],
-        keep: Callable[[bytes, str], None],
+        cls, path: Path, make: Callable[[], bytes], keep: Callable[[bytes, str], None]
     ) -> BackgroundWrite:
         """Write ``make()`` to ``path`` (see ``write_file``), then ``keep(data, sha256)``."""
-        if not hasattr(os, "fork") or threading.active_count() > 1:
-            return cls(path, None, None, _make_and_write(path, make, keep))
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: report one line, never return
-            os.close(reader)
-            _child_writes(path, make, keep, writer)
-        os.close(writer)
-        return cls(path, pid, reader, None)
+
+        def work() -> str:
+            done = _make_and_write(path, make, keep)
+            return f"{done.size} {done.mtime_ns} {done.sha256}"
+
+        return cls(path, ForkedJob.start(work, f"writing {shown(path)}"))
 
     def result(self) -> WrittenFile:
-        """The file written, once the child is done; its failure as a UserError."""
-        if self._done is not None:
-            return self._done
-        report, status = self._wait()
-        if not report.startswith("ok "):
-            if report:
-                raise UserError(report)
-            raise UserError(
-                f"{shown(self.path)}: the process writing it ended unexpectedly "
-                f"(wait status {status}); nothing imported"
-            )
-        size, mtime_ns, sha256 = report[3:].split(" ")
-        self._done = WrittenFile(int(size), int(mtime_ns), sha256)
-        return self._done
+        """The file written; a failure to make or write it as a UserError."""
+        size, mtime_ns, sha256 = self._job.result().split(" ")
+        return WrittenFile(int(size), int(mtime_ns), sha256)
 
     def wait(self) -> None:
-        """Wait for the child, whatever came of it (so no file is written after the
-        caller has cleaned up)."""
-        if self._done is None:
-            self._wait()
-
-    def _wait(self) -> tuple[str, int]:
-        """The child's one line and wait status (read once; the child is gone after)."""
-        if self._report is None:
-            assert self._pid is not None and self._reader is not None
-            chunks = []
-            while chunk := os.read(self._reader, 1 << 16):
-                chunks.append(chunk)
-            os.close(self._reader)
-            _, status = os.waitpid(self._pid, 0)
-            self._report = (b"".join(chunks).decode("utf-8", "replace"), status)
-        return self._report
+        self._job.wait()
 
     def __enter__(self) -> BackgroundWrite:
         return self
@@ -311,22 +362,3 @@ def _make_and_write(
     sha256 = hashlib.sha256(data).hexdigest()
     keep(data, sha256)
     return WrittenFile(status.st_size, status.st_mtime_ns, sha256)
-
-
-def _child_writes(
-    path: Path, make: Callable[[], bytes], keep: Callable[[bytes, str], None], pipe: int
-) -> NoReturn:
-    """The child's whole life: do the work, write one line saying how it went, leave."""
-    code = 1
-    report = ""
-    try:
-        done = _make_and_write(path, make, keep)
-        report, code = f"ok {done.size} {done.mtime_ns} {done.sha256}", 0
-    except BaseException as error:  # the parent reports it; nothing may escape a fork
-        report = describe(error)
-    finally:
-        with suppress(BaseException):
-            data = report.encode("utf-8", "replace")
-            while data:
-                data = data[os.write(pipe, data) :]
-        os._exit(code)

@@ -93,3 +93,44 @@ def test_a_write_that_fails_in_the_child_leaves_nothing(
         assert conn.execute("SELECT count(*) FROM anki_notes").fetchone() == (0,)
     finally:
         conn.close()
+
+
+def glossary_rows(count: int) -> str:
+    """A TSV glossary; every third definition names its own term."""
+    lines = []
+    for n in range(count):
+        term = f"term {n}"
+        named = f"a {term} is what it means" if n % 3 == 0 else f"what entry {n} means"
+        lines.append(f"{term}\t{named}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_glossary_imports_the_same_in_child_processes(tmp_path: Path) -> None:
+    """The deck file and the self-naming count come from children; the same result."""
+    glossary = tmp_path / "large.tsv"
+    glossary.write_text(glossary_rows(BULK_SYNC_ROWS + 10), encoding="utf-8")
+    forked, alone = tmp_path / "forked", tmp_path / "alone"
+    done = run_process(forked, "import", str(glossary))
+    assert done.returncode == 0, done.stderr
+    script = (
+        "import sys, threading; threading.active_count = lambda: 2; "
+        "from trainer.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
+    single = subprocess.run(
+        [sys.executable, "-c", script, "import", str(glossary)],
+        capture_output=True,
+        text=True,
+        env={**environment, "TRAINER_HOME": str(alone)},
+        timeout=120,
+        check=False,
+    )
+    assert single.returncode == 0, single.stderr
+    assert done.stdout.replace(str(forked), "HOME") == single.stdout.replace(str(alone), "HOME")
+    assert f"{(BULK_SYNC_ROWS + 10 + 2) // 3} of {BULK_SYNC_ROWS + 10} definitions" in done.stdout
+    deck_file = forked / "decks" / "large.yaml"
+    assert deck_file.read_bytes() == (alone / "decks" / "large.yaml").read_bytes()
+    path, size, _mtime, sha256, cards = deck_row(forked)
+    assert (path, size) == (str(deck_file), deck_file.stat().st_size)
+    assert sha256 == hashlib.sha256(deck_file.read_bytes()).hexdigest()
+    assert cards == BULK_SYNC_ROWS + 10

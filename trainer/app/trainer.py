@@ -980,21 +980,29 @@ class Trainer:
         """Load ``deck``, whose file ``written`` is writing meanwhile (an import's): its
         cards go in while the file is made, and the file's signature once it is done.
 
-        The caller holds the transaction, so no one sees the deck before its
-        signature is recorded, and a failed write rolls the cards back.
+        One transaction (a savepoint in the caller's), so no one sees the deck
+        before its signature is recorded, and a failed write rolls the cards back.
         """
         path = Path(os.path.abspath(written.path))
         if deck.slug != path.stem:
             deck = replace(deck, slug=path.stem)
-        self.store.sync_deck(deck, DeckSignature(str(path), 0, 0, ""), self.now())
-        done = written.result()
-        signature = DeckSignature(str(path), done.size, done.mtime_ns, done.sha256)
-        self.store.record_deck_signature(deck.slug, signature)
+        store = self.store
+        with store.loading(deck), store.write():
+            store.sync_deck(deck, DeckSignature(str(path), 0, 0, ""), self.now())
+            done = written.result()
+            signature = DeckSignature(str(path), done.size, done.mtime_ns, done.sha256)
+            store.record_deck_signature(deck.slug, signature)
 
     def keep_deck_copy(self, slug: str) -> Callable[[bytes, str], None]:
-        """What keeps the copy of a deck file trainer wrote in its own form (for
-        ``BackgroundWrite``), as ``sync_deck_file`` keeps one of a file it loaded."""
-        return lambda raw, sha256: self._remember_deck(slug, sha256, raw, own_form=True)
+        """What keeps the copy of a deck file trainer wrote (for ``BackgroundWrite``),
+        as ``sync_deck_file`` keeps one of a file it wrote and loaded."""
+        from trainer.app.deckfile import has_surrogate_escape
+
+        def keep(raw: bytes, sha256: str) -> None:
+            own_form = not has_surrogate_escape(raw.decode("utf-8", "replace"))
+            self._remember_deck(slug, sha256, raw, own_form)
+
+        return keep
 
     def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
         """Load one deck file now (it may live outside the deck folders).

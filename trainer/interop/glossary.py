@@ -14,14 +14,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainer.app.files import restored_on_failure, write_file
+from trainer.app.files import BackgroundWrite, ForkedJob, restored_on_failure, write_file
 from trainer.core.deck import DeckError
 from trainer.core.model import Deck, slugify
 from trainer.core.text import excerpt, visible
 from trainer.errors import UserError
+from trainer.storage.store import BULK_SYNC_ROWS
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
@@ -167,10 +169,24 @@ def _import_glossary(
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")
     with restored_on_failure([path]):
-        write_file(path, text_out)
-        trainer.sync_deck_file(path, deck)
-    naming = count_self_naming(deck)
+        if len(deck.cards) < BULK_SYNC_ROWS:
+            write_file(path, text_out)
+            trainer.sync_deck_file(path, deck)
+            naming = count_self_naming(deck)
+        else:  # the file and the count in child processes, beside the database work
+            with (
+                BackgroundWrite.start(
+                    path, partial(str.encode, text_out, "utf-8"), trainer.keep_deck_copy(slug)
+                ) as written,
+                ForkedJob.start(partial(_self_naming_text, deck), f"{source}: counting") as count,
+            ):
+                trainer.sync_deck_being_written(written, deck)
+                naming = int(count.result())
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming)
+
+
+def _self_naming_text(deck: Deck) -> str:
+    return str(count_self_naming(deck))
 
 
 def count_self_naming(deck: Deck) -> int:

@@ -14,7 +14,7 @@ import json
 import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -220,9 +220,15 @@ class Store:
 
     def sync_deck(self, deck: Deck, signature: DeckSignature, now: dt.datetime) -> None:
         """Make the database's copy of a deck match its file, keeping all history."""
-        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self.has_cards(deck.slug)
-        with self.written_once() if large_new else nullcontext():
+        with self.loading(deck):
             self._sync_deck(deck, signature, now)
+
+    def loading(self, deck: Deck) -> AbstractContextManager[None]:
+        """What a write that loads ``deck`` goes through: a large new deck is written
+        once (``written_once``), anything else as usual. Open it before the write's
+        transaction: inside one the journal cannot change."""
+        large_new = len(deck.cards) >= BULK_SYNC_ROWS and not self.has_cards(deck.slug)
+        return self.written_once() if large_new else nullcontext()
 
     def has_cards(self, slug: str) -> bool:
         found = self.conn.execute("SELECT 1 FROM cards WHERE deck = ? LIMIT 1", [slug])

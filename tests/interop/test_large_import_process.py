@@ -134,3 +134,15 @@ def test_a_large_glossary_imports_the_same_in_child_processes(tmp_path: Path) ->
     assert (path, size) == (str(deck_file), deck_file.stat().st_size)
     assert sha256 == hashlib.sha256(deck_file.read_bytes()).hexdigest()
     assert cards == BULK_SYNC_ROWS + 10
+
+
+def test_a_large_glossary_whose_file_cannot_be_written_leaves_nothing(tmp_path: Path) -> None:
+    glossary = tmp_path / "large.tsv"
+    glossary.write_text(glossary_rows(BULK_SYNC_ROWS + 10), encoding="utf-8")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the deck folder should be")
+    home = tmp_path / "home"
+    done = run_process(home, "import", str(glossary), "--out", str(blocker / "large.yaml"))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "not-a-folder" in done.stderr, done.stderr
+    assert deck_row(home) is None

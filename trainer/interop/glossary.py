@@ -168,20 +168,23 @@ def _import_glossary(
     deck, text_out = glossary_to_deck(result, slug, name, source)
     if not deck.cards:
         raise UserError(f"{source}: no entry has a term; nothing to study")
-    with restored_on_failure([path]):
-        if len(deck.cards) < BULK_SYNC_ROWS:
+    if len(deck.cards) < BULK_SYNC_ROWS:
+        with restored_on_failure([path]):
             write_file(path, text_out)
             trainer.sync_deck_file(path, deck)
-            naming = count_self_naming(deck)
-        else:  # the file and the count in child processes, beside the database work
-            with (
-                BackgroundWrite.start(
-                    path, partial(str.encode, text_out, "utf-8"), trainer.keep_deck_copy(slug)
-                ) as written,
-                ForkedJob.start(partial(_self_naming_text, deck), f"{source}: counting") as count,
-            ):
-                trainer.sync_deck_being_written(written, deck)
-                naming = int(count.result())
+        naming = count_self_naming(deck)
+        return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming)
+    # a large deck: its file and the count come from child processes, beside the
+    # database work; the count is read once the file and the cards are in
+    with ForkedJob.start(partial(_self_naming_text, deck), f"{source}: counting") as count:
+        with (
+            restored_on_failure([path]),
+            BackgroundWrite.start(
+                path, partial(str.encode, text_out, "utf-8"), trainer.keep_deck_copy(slug)
+            ) as written,
+        ):
+            trainer.sync_deck_being_written(written, deck)
+        naming = int(count.result())
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming)
 
 

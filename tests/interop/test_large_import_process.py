@@ -29,6 +29,24 @@ def large_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return genanki_package(folder / "large.apkg", {"Large": notes})
 
 
+def run_in_one_process(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real program with its children's work done in-process (as it is beside a
+    running thread)."""
+    script = (
+        "import sys, threading; threading.active_count = lambda: 2; "
+        "from trainer.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env={**environment, "TRAINER_HOME": str(home)},
+        timeout=120,
+        check=False,
+    )
+
+
 def deck_row(home: Path) -> tuple[object, ...]:
     conn = sqlite3.connect(home / "trainer.db")
     try:
@@ -46,20 +64,7 @@ def test_the_deck_file_and_its_signature_match_what_one_process_writes(
     forked, alone = tmp_path / "forked", tmp_path / "alone"
     done = run_process(forked, "import", str(large_package))
     assert done.returncode == 0, done.stderr
-    # the same import with the work done in one process (as beside a running thread)
-    script = (
-        "import sys, threading; threading.active_count = lambda: 2; "
-        "from trainer.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
-    single = subprocess.run(
-        [sys.executable, "-c", script, "import", str(large_package)],
-        capture_output=True,
-        text=True,
-        env={**environment, "TRAINER_HOME": str(alone)},
-        timeout=120,
-        check=False,
-    )
+    single = run_in_one_process(alone, "import", str(large_package))
     assert single.returncode == 0, single.stderr
     deck_file = forked / "decks" / "large.yaml"
     assert deck_file.read_bytes() == (alone / "decks" / "large.yaml").read_bytes()
@@ -112,19 +117,7 @@ def test_a_large_glossary_imports_the_same_in_child_processes(tmp_path: Path) ->
     forked, alone = tmp_path / "forked", tmp_path / "alone"
     done = run_process(forked, "import", str(glossary))
     assert done.returncode == 0, done.stderr
-    script = (
-        "import sys, threading; threading.active_count = lambda: 2; "
-        "from trainer.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRAINER_")}
-    single = subprocess.run(
-        [sys.executable, "-c", script, "import", str(glossary)],
-        capture_output=True,
-        text=True,
-        env={**environment, "TRAINER_HOME": str(alone)},
-        timeout=120,
-        check=False,
-    )
+    single = run_in_one_process(alone, "import", str(glossary))
     assert single.returncode == 0, single.stderr
     assert done.stdout.replace(str(forked), "HOME") == single.stdout.replace(str(alone), "HOME")
     assert f"{(BULK_SYNC_ROWS + 10 + 2) // 3} of {BULK_SYNC_ROWS + 10} definitions" in done.stdout

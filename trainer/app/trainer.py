@@ -883,11 +883,11 @@ class Trainer:
         if copy.st_size != stat.st_size:
             return False
         raw = path.read_bytes()
-        _forget_cached(path)
         identity = stored.id.split("/", 1)[1]
         edited = edit_block(raw, stored.card.term, identity, edit, stored.deck)
         if edited is None:
             return False
+        _forget_cached(path)
         sha = write_remembered(
             self.deck_copies,
             stored.deck,

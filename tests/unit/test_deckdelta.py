@@ -217,6 +217,7 @@ def test_without_its_copy_a_changed_deck_is_loaded_whole(
     make_trainer: Callable[..., Trainer], big_deck: Path, full_loads: list[str]
 ) -> None:
     trainer_ = make_trainer(deck_dirs=[big_deck])
+    deckdelta.settle(trainer_.deck_copies, "delta")  # its own file, no longer a link
     for copy in trainer_.deck_copies.iterdir():
         copy.write_bytes(b"stale")  # wrong size: not trusted
     path = big_deck / "delta.yaml"
@@ -387,3 +388,32 @@ def test_a_hand_edit_in_place_after_an_edit_loads_only_the_changed_card(
     assert full_loads == ["delta"]
     assert stored_cards(trainer_) == loaded_from_file(path)
     assert trainer_.card("delta/term 9").card.definition == "nine"
+
+
+def test_a_loaded_deck_is_kept_as_a_link_then_as_its_own_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import os
+
+    folder = tmp_path / "copies"
+    deck = tmp_path / "deck.yaml"
+    raw = b"z" * deckdelta.MIN_CACHED_BYTES
+    deck.write_bytes(raw)
+    sha = hashlib.sha256(raw).hexdigest()
+    deckdelta.remember_file(folder, "deck", sha, raw, deck)
+    with deck.open("r+b") as in_place:  # the deck changes in place, link or not
+        in_place.write(b"q")
+    assert deckdelta.recall(folder, "deck", sha, len(raw)) == raw
+    assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]
+    assert not deckdelta.copy_path(folder, "deck", sha).samefile(deck)
+
+    def no_links(*_args: object, **_kwargs: object) -> None:
+        raise OSError("no hard links here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    other = b"w" * deckdelta.MIN_CACHED_BYTES
+    other_sha = hashlib.sha256(other).hexdigest()
+    deckdelta.remember_file(folder, "deck", other_sha, other, deck)
+    assert [p.name for p in folder.iterdir()] == [f"deck.{other_sha}.yaml"]  # written at once
+    assert deckdelta.copy_path(folder, "deck", other_sha).read_bytes() == other

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -96,6 +97,26 @@ def remember(
         _drop_older_copies(folder, slug, target)
     except OSError:
         pass  # a copy that cannot be kept only costs the next edit a full load
+
+
+def remember_file(folder: Path, slug: str, sha256: str, raw: bytes, path: Path) -> None:
+    """``remember`` for ``raw`` just read from the deck file ``path``: the copy is a
+    hard link of that file at first (its own file is written from ``raw`` by a
+    thread), so a sync that loads a 20 MB deck does not wait for a second write
+    of it. The link is checked against the digest when read, so a file changed
+    since it was read costs a full load, never a wrong one."""
+    if len(raw) < MIN_CACHED_BYTES:
+        remember(folder, slug, sha256, raw)
+        return
+    settle(folder, slug)
+    link = folder / f".{slug}.{secrets.token_hex(6)}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.link(path, link)
+    except (OSError, NotImplementedError):
+        remember(folder, slug, sha256, raw)
+        return
+    _keep_link(folder, slug, sha256, link, [raw])
 
 
 def _write_copy(

@@ -419,7 +419,7 @@ class Trainer:
             self.store.remember_refused_deck(signature, f"{error.line or ''}:{error.message}")
             raise
         self.store.sync_deck(deck, signature, self.now())
-        self._remember_deck(slug, signature.sha256, raw, own_form)
+        self._remember_deck(slug, signature.sha256, raw, own_form, path)
         if refused:
             self.store.forget_refused_deck(str(path))
         report.parsed.append(slug)
@@ -905,7 +905,7 @@ class Trainer:
     ) -> bool:
         """Load only the cards that changed since the file was last loaded (see
         deckdelta); False when no copy of that text is kept or a full load is needed."""
-        from trainer.app.deckdelta import changed_cards, recall, remember
+        from trainer.app.deckdelta import changed_cards, recall, remember_file
 
         if not old.sha256 or old.size is None:
             return False
@@ -917,15 +917,18 @@ class Trainer:
             return False
         if not self.store.update_deck_cards(slug, cards, signature, self.now()):
             return False
-        remember(self.deck_copies, slug, signature.sha256, raw)
+        remember_file(self.deck_copies, slug, signature.sha256, raw, path)
         return True
 
-    def _remember_deck(self, slug: str, sha256: str, raw: bytes, own_form: bool) -> None:
-        """Keep a copy of a large deck in trainer's form for later partial re-loads."""
-        from trainer.app.deckdelta import remember
+    def _remember_deck(
+        self, slug: str, sha256: str, raw: bytes, own_form: bool, path: Path
+    ) -> None:
+        """Keep a copy of a large deck in trainer's form (``raw``, just read from
+        ``path``) for later partial re-loads."""
+        from trainer.app.deckdelta import remember, remember_file
 
         if own_form:
-            remember(self.deck_copies, slug, sha256, raw)
+            remember_file(self.deck_copies, slug, sha256, raw, path)
         else:
             remember(self.deck_copies, slug, sha256, b"")  # drops an older copy
 
@@ -1011,7 +1014,7 @@ class Trainer:
         digest = hashlib.sha256(raw).hexdigest()
         signature = DeckSignature(str(path), stat.st_size, stat.st_mtime_ns, digest)
         self.store.sync_deck(deck, signature, self.now())
-        self._remember_deck(deck.slug, digest, raw, own_form)
+        self._remember_deck(deck.slug, digest, raw, own_form, path)
 
 
 #: The meta key naming the scheduler whose states card_state caches.

@@ -17,6 +17,7 @@ from trainer.app.settings import Settings
 from trainer.app.trainer import Trainer
 from trainer.core.clock import FixedClock
 from trainer.core.model import Mode
+from trainer.storage import companions
 from trainer.storage.integrity import stale_companion
 
 NOW = dt.datetime(2026, 3, 4, 9, tzinfo=dt.UTC)
@@ -39,9 +40,11 @@ def open_trainer(db: Path) -> Trainer:
     return trainer
 
 
-@pytest.fixture
-def stale_pair(tmp_path: Path) -> Path:
-    """``put-back/trainer.db``: an older copy, beside the ``-wal`` of the live database."""
+@pytest.fixture(params=["log alone", "log and its index"])
+def stale_pair(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """``put-back/trainer.db``: an older copy, beside the ``-wal`` of the live database
+    (a large one: over a megabyte) and, in the second case, its ``-shm`` taken while
+    the live database is open, as a copy put back under a running trainer finds them."""
     live = tmp_path / "live" / "trainer.db"
     trainer = open_trainer(live)
     try:
@@ -56,6 +59,8 @@ def stale_pair(tmp_path: Path) -> Path:
         put_back = tmp_path / "put-back"
         put_back.mkdir()
         shutil.copyfile(live.with_name("trainer.db-wal"), put_back / "trainer.db-wal")
+        if request.param == "log and its index":
+            shutil.copyfile(live.with_name("trainer.db-shm"), put_back / "trainer.db-shm")
         shutil.copyfile(older, put_back / "trainer.db")  # copied back by hand
     finally:
         trainer.close()
@@ -117,6 +122,78 @@ def test_a_sound_live_log_is_not_stale(tmp_path: Path, capsys: pytest.CaptureFix
         assert outcome.code == 0, outcome
         assert "300 reviews" in outcome.out
         assert run_cli(capsys, "--db", str(db), "due").code == 0
+    finally:
+        trainer.close()
+
+
+@pytest.fixture
+def whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files read whole (``Path.read_bytes``)."""
+    names: list[str] = []
+    original = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        names.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return names
+
+
+def test_a_stale_large_log_with_its_index_is_found_without_reading_it(
+    stale_pair: Path, whole_reads: list[str]
+) -> None:
+    wal = stale_pair.with_name("trainer.db-wal")
+    assert wal.stat().st_size > companions.FULL_SCAN_BYTES
+    assert stale_companion(stale_pair) is not None
+    indexed = stale_pair.with_name("trainer.db-shm").exists()
+    assert ("trainer.db-wal" in whole_reads) is not indexed
+
+
+def test_a_sound_large_live_log_is_checked_through_its_index(
+    tmp_path: Path, whole_reads: list[str]
+) -> None:
+    db = tmp_path / "trainer.db"
+    trainer = open_trainer(db)
+    try:
+        trainer.store.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        answer(trainer, 300)
+        assert db.with_name("trainer.db-wal").stat().st_size > companions.FULL_SCAN_BYTES
+        assert stale_companion(db) is None
+        assert "trainer.db-wal" not in whole_reads
+        # a second trainer opens it while the first is still open
+        with Trainer.open(db, clock=FixedClock(NOW), settings=Settings(), tz=dt.UTC) as other:
+            assert other.store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 300
+    finally:
+        trainer.close()
+
+
+def test_an_index_that_does_not_match_its_log_is_not_trusted(
+    tmp_path: Path, whole_reads: list[str]
+) -> None:
+    """An index of another log, or one behind its log, means reading the log."""
+    db = tmp_path / "trainer.db"
+    trainer = open_trainer(db)
+    try:
+        trainer.store.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        answer(trainer, 300)
+        shm = db.with_name("trainer.db-shm")
+        wal = db.with_name("trainer.db-wal")
+        behind = shm.read_bytes()  # the index now; the log grows past it
+        answer(trainer, 30)
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        shutil.copyfile(db, copy / "trainer.db")
+        shutil.copyfile(wal, copy / "trainer.db-wal")
+        (copy / "trainer.db-shm").write_bytes(behind)
+        assert stale_companion(copy / "trainer.db") is None
+        assert whole_reads.count("trainer.db-wal") == 1
+        other_salts = bytearray(shm.read_bytes())
+        other_salts[32] ^= 0xFF  # both copies of the header name another log
+        other_salts[80] ^= 0xFF
+        (copy / "trainer.db-shm").write_bytes(other_salts)
+        assert stale_companion(copy / "trainer.db") is None
+        assert whole_reads.count("trainer.db-wal") == 2
     finally:
         trainer.close()
 

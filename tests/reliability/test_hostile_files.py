@@ -157,6 +157,32 @@ def test_an_atomic_write_never_follows_a_planted_temporary_file(
     assert (tmp_path / ".out.yaml.aaaa.tmp").is_symlink()
 
 
+def test_an_atomic_write_can_give_the_new_file_a_second_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "deck.yaml"
+    target.write_text("old", encoding="utf-8")
+    kept = tmp_path / "kept.yaml"
+    assert write_atomically(target, "new", also=kept)
+    assert kept.samefile(target) and kept.read_text(encoding="utf-8") == "new"
+    # the rename fails: the second name goes too, the target keeps its text
+    again = tmp_path / "again.yaml"
+    monkeypatch.setattr(os, "replace", lambda *_: (_ for _ in ()).throw(OSError("no")))
+    with pytest.raises(OSError):
+        write_atomically(target, "newer", also=again)
+    assert not again.exists() and target.read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.yaml", "kept.yaml"]
+
+
+def test_an_atomic_write_without_hard_links_still_writes(tmp_path: Path) -> None:
+    target = tmp_path / "deck.yaml"
+    taken = tmp_path / "taken.yaml"
+    taken.write_text("someone else's", encoding="utf-8")
+    assert not write_atomically(target, "new", also=taken)  # the name exists: no link
+    assert target.read_text(encoding="utf-8") == "new"
+    assert taken.read_text(encoding="utf-8") == "someone else's"
+
+
 def test_editing_a_card_in_a_linked_deck_changes_the_original(
     decks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

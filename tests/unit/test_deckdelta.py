@@ -217,6 +217,7 @@ def test_without_its_copy_a_changed_deck_is_loaded_whole(
     make_trainer: Callable[..., Trainer], big_deck: Path, full_loads: list[str]
 ) -> None:
     trainer_ = make_trainer(deck_dirs=[big_deck])
+    deckdelta.settle(trainer_.deck_copies, "delta")  # its own file, no longer a link
     for copy in trainer_.deck_copies.iterdir():
         copy.write_bytes(b"stale")  # wrong size: not trusted
     path = big_deck / "delta.yaml"
@@ -313,23 +314,106 @@ def test_card_block_finds_exactly_one_term_line() -> None:
 def test_write_remembered_keeps_a_copy_named_by_the_digest(tmp_path: Path) -> None:
     import hashlib
 
+    from trainer.app.files import write_file
+
     folder = tmp_path / "copies"
     deck = tmp_path / "deck.yaml"
     big = b"x" * deckdelta.MIN_CACHED_BYTES
     pieces = (memoryview(big)[:10], b"middle", memoryview(big)[10:])
     sha = deckdelta.write_remembered(
-        folder, "deck", pieces, lambda: deck.write_bytes(b"".join(pieces))
+        folder, "deck", pieces, lambda link: write_file(deck, pieces, link)
     )
     assert sha == hashlib.sha256(deck.read_bytes()).hexdigest()
     assert deckdelta.recall(folder, "deck", sha, deck.stat().st_size) == deck.read_bytes()
     assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]
+    # settled (recall waits): the copy is a file of its own, not the deck's inode
+    assert not deckdelta.copy_path(folder, "deck", sha).samefile(deck)
 
-    def fail() -> None:
+    def fail(link: Path | None) -> bool:
         raise OSError("disk full")
 
     with pytest.raises(OSError):
         deckdelta.write_remembered(folder, "deck", (b"other", big), fail)
     assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]  # the old copy stays
-    small = deckdelta.write_remembered(folder, "deck", (b"small",), lambda: None)
+    small = deckdelta.write_remembered(folder, "deck", (b"small",), lambda link: False)
     assert small == hashlib.sha256(b"small").hexdigest()
     assert list(folder.iterdir()) == []  # none kept for it, and the older one goes
+
+
+def test_without_hard_links_the_copy_is_written_at_once(tmp_path: Path) -> None:
+    folder = tmp_path / "copies"
+    deck = tmp_path / "deck.yaml"
+    big = b"y" * deckdelta.MIN_CACHED_BYTES
+
+    def write_unlinked(link: Path | None) -> bool:
+        deck.write_bytes(big)
+        return False
+
+    sha = deckdelta.write_remembered(folder, "deck", (big,), write_unlinked)
+    assert deckdelta.copy_path(folder, "deck", sha).read_bytes() == big
+    assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]
+
+
+def test_a_linked_copy_is_used_only_while_it_matches_its_digest(tmp_path: Path) -> None:
+    """An editor that writes the deck file in place writes the linked copy too."""
+    import hashlib
+    import os
+
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    deck = tmp_path / "deck.yaml"
+    deck.write_bytes(b"a" * 1000)
+    sha = hashlib.sha256(deck.read_bytes()).hexdigest()
+    os.link(deck, deckdelta.linked_path(folder, "deck", sha))
+    assert deckdelta.kept_copy(folder, "deck", sha) == deckdelta.linked_path(folder, "deck", sha)
+    assert deckdelta.recall(folder, "deck", sha, 1000) == b"a" * 1000
+    with deck.open("r+b") as in_place:  # same size, other bytes
+        in_place.write(b"b")
+    assert deckdelta.recall(folder, "deck", sha, 1000) is None
+
+
+def test_a_hand_edit_in_place_after_an_edit_loads_only_the_changed_card(
+    make_trainer: Callable[..., Trainer], big_deck: Path, full_loads: list[str]
+) -> None:
+    """The edit's copy is a link at first; written in place, the deck must still
+    be compared with the text trainer wrote, not with itself."""
+    trainer_ = make_trainer(deck_dirs=[big_deck])
+    trainer_.edit_card("delta/term 5", CardEdit("term 5", "five"))
+    path = big_deck / "delta.yaml"
+    text = path.read_text(encoding="utf-8")
+    with path.open("r+", encoding="utf-8") as in_place:
+        in_place.write(text.replace('"meaning of term 9"', '"nine"'))
+        in_place.truncate()
+    assert trainer_.sync_decks().parsed == ["delta"]
+    assert full_loads == ["delta"]
+    assert stored_cards(trainer_) == loaded_from_file(path)
+    assert trainer_.card("delta/term 9").card.definition == "nine"
+
+
+def test_a_loaded_deck_is_kept_as_a_link_then_as_its_own_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import os
+
+    folder = tmp_path / "copies"
+    deck = tmp_path / "deck.yaml"
+    raw = b"z" * deckdelta.MIN_CACHED_BYTES
+    deck.write_bytes(raw)
+    sha = hashlib.sha256(raw).hexdigest()
+    deckdelta.remember_file(folder, "deck", sha, raw, deck)
+    with deck.open("r+b") as in_place:  # the deck changes in place, link or not
+        in_place.write(b"q")
+    assert deckdelta.recall(folder, "deck", sha, len(raw)) == raw
+    assert [p.name for p in folder.iterdir()] == [f"deck.{sha}.yaml"]
+    assert not deckdelta.copy_path(folder, "deck", sha).samefile(deck)
+
+    def no_links(*_args: object, **_kwargs: object) -> None:
+        raise OSError("no hard links here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    other = b"w" * deckdelta.MIN_CACHED_BYTES
+    other_sha = hashlib.sha256(other).hexdigest()
+    deckdelta.remember_file(folder, "deck", other_sha, other, deck)
+    assert [p.name for p in folder.iterdir()] == [f"deck.{other_sha}.yaml"]  # written at once
+    assert deckdelta.copy_path(folder, "deck", other_sha).read_bytes() == other

@@ -17,13 +17,16 @@ can change. Anything else (a rename, an added or removed card, a YAML
 construct) falls back to loading the whole file, which is always correct.
 
 The copy is an optimization only: a missing, stale or unreadable copy (its
-content is checked against its name) just means a full load.
+content is checked against its name) just means a full load. After an edit
+the copy is at first a hard link of the file written (``*.linked.yaml``, its
+digest checked when read), and gets its own file from a thread.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -45,11 +48,44 @@ def copy_path(folder: Path, slug: str, sha256: str) -> Path:
     return folder / f"{slug}.{sha256}.yaml"
 
 
+def linked_path(folder: Path, slug: str, sha256: str) -> Path:
+    """Where a copy that is a hard link of the deck file is kept until its own
+    copy is written: checked against its digest when read, since an editor that
+    writes the deck file in place changes it too."""
+    return folder / f"{slug}.{sha256}.linked.yaml"
+
+
+def kept_copy(folder: Path, slug: str, sha256: str) -> Path | None:
+    """The copy of that text, as its own file or still a link; None if neither is kept."""
+    for path in (copy_path(folder, slug, sha256), linked_path(folder, slug, sha256)):
+        if path.is_file():
+            return path
+    return None
+
+
+#: copies being written after an edit returned, by folder and slug
+_pending: dict[tuple[Path, str], threading.Thread] = {}
+_pending_lock = threading.Lock()
+
+
+def settle(folder: Path, slug: str) -> None:
+    """Wait for the copy of ``slug`` still being written after an edit, if any."""
+    with _pending_lock:
+        pending = _pending.get((folder, slug))
+    if pending is None:
+        return
+    pending.join()
+    with _pending_lock:
+        if _pending.get((folder, slug)) is pending:
+            del _pending[(folder, slug)]
+
+
 def remember(
     folder: Path, slug: str, sha256: str, raw: bytes | Sequence[bytes | memoryview]
 ) -> None:
     """Keep ``raw`` (or its pieces) as the last loaded text of deck ``slug``;
     decks too small to need it keep no copy, and older copies go."""
+    settle(folder, slug)
     pieces = [raw] if isinstance(raw, bytes) else list(raw)
     try:
         target = None
@@ -57,77 +93,123 @@ def remember(
             folder.mkdir(parents=True, exist_ok=True)
             target = copy_path(folder, slug, sha256)
             if not target.exists():
-                temporary = target.with_name(f".{target.name}.tmp")
-                with temporary.open("wb") as out:
-                    for piece in pieces:
-                        out.write(piece)
-                temporary.replace(target)
+                _write_copy(folder, slug, pieces, target)
         _drop_older_copies(folder, slug, target)
     except OSError:
         pass  # a copy that cannot be kept only costs the next edit a full load
 
 
-def write_remembered(
-    folder: Path, slug: str, pieces: Sequence[bytes | memoryview], write: Callable[[], None]
-) -> str:
-    """Run ``write`` (the deck file's atomic write of ``pieces``) while their
-    SHA-256 and the copy ``remember`` keeps are made in threads; the digest.
+def remember_file(folder: Path, slug: str, sha256: str, raw: bytes, path: Path) -> None:
+    """``remember`` for ``raw`` just read from the deck file ``path``: the copy is a
+    hard link of that file at first (its own file is written from ``raw`` by a
+    thread), so a sync that loads a 20 MB deck does not wait for a second write
+    of it. The link is checked against the digest when read, so a file changed
+    since it was read costs a full load, never a wrong one."""
+    if len(raw) < MIN_CACHED_BYTES:
+        remember(folder, slug, sha256, raw)
+        return
+    settle(folder, slug)
+    link = folder / f".{slug}.{secrets.token_hex(6)}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.link(path, link)
+    except (OSError, NotImplementedError):
+        remember(folder, slug, sha256, raw)
+        return
+    _keep_link(folder, slug, sha256, link, [raw])
 
-    Hashing and writing the copy of a 20 MB deck took as long as writing and
-    syncing the file itself (about 15 and 20 ms each); both release the GIL, so
-    they overlap with it. The copy is kept only once ``write`` has succeeded.
-    """
-    digest = hashlib.sha256()
-    keep = sum(map(len, pieces)) >= MIN_CACHED_BYTES
+
+def _write_copy(
+    folder: Path, slug: str, pieces: Sequence[bytes | memoryview], target: Path
+) -> None:
     temporary = folder / f".{slug}.{secrets.token_hex(6)}.tmp"
-    written: list[bool] = []
+    try:
+        with temporary.open("wb") as out:
+            for piece in pieces:
+                out.write(piece)
+        temporary.replace(target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_remembered(
+    folder: Path,
+    slug: str,
+    pieces: Sequence[bytes | memoryview],
+    write: Callable[[Path | None], bool],
+) -> str:
+    """Run ``write`` (the deck file's atomic write of ``pieces``, which also links
+    the written file to the path it is given and says whether it could) while
+    their SHA-256 is made in a thread; keep the copy; the digest.
+
+    The copy is first a hard link of the written file, not a second write: after
+    a 100k-card import, writing 22 MB twice made the first edit take 300-700 ms
+    (the write itself, not its sync, is what grew). The copy's own file, which
+    an editor writing the deck in place cannot change, is written in a thread
+    after the edit returns (``settle`` waits for it); until then the link serves,
+    checked against its digest. Without hard links the copy is written at once.
+    """
+    settle(folder, slug)
+    digest = hashlib.sha256()
+    link: Path | None = None
+    if sum(map(len, pieces)) >= MIN_CACHED_BYTES:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            link = folder / f".{slug}.{secrets.token_hex(6)}.tmp"
+        except OSError:
+            link = None  # no copy: the next edit loads the whole file
 
     def hash_pieces() -> None:
         for piece in pieces:
             digest.update(piece)
 
-    def copy_pieces() -> None:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with temporary.open("wb") as out:
-                for piece in pieces:
-                    out.write(piece)
-            written.append(True)
-        except OSError:
-            pass  # no copy: the next edit loads the whole file
-
-    helpers = [threading.Thread(target=hash_pieces)]
-    if keep:
-        helpers.append(threading.Thread(target=copy_pieces))
-    for helper in helpers:
-        helper.start()
+    hasher = threading.Thread(target=hash_pieces)
+    hasher.start()
     try:
-        write()
-    except BaseException:
-        for helper in helpers:
-            helper.join()
-        with contextlib.suppress(OSError):  # the file holds the old text, whose copy stays
-            temporary.unlink(missing_ok=True)
-        raise
-    for helper in helpers:
-        helper.join()
+        linked = write(link)
+    finally:
+        hasher.join()
     sha = digest.hexdigest()
-    if written:
-        _keep_copy(folder, slug, sha, temporary)
-    elif not keep:
-        remember(folder, slug, sha, pieces)  # too small to keep: older copies go
+    if linked and link is not None:
+        _keep_link(folder, slug, sha, link, pieces)
+    else:
+        remember(folder, slug, sha, pieces)  # its own file now; none when small
     return sha
 
 
-def _keep_copy(folder: Path, slug: str, sha256: str, temporary: Path) -> None:
-    """Name a written copy by its digest; older copies go."""
-    target = copy_path(folder, slug, sha256)
+def _keep_link(
+    folder: Path, slug: str, sha256: str, link: Path, pieces: Sequence[bytes | memoryview]
+) -> None:
+    """Name the linked copy by its digest and start writing its own file; older
+    copies go in that thread too (freeing a 20 MB file took 5-15 ms)."""
+    target = linked_path(folder, slug, sha256)
     try:
-        temporary.replace(target)
-        _drop_older_copies(folder, slug, target)
+        link.replace(target)
     except OSError:
         with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+            link.unlink(missing_ok=True)
+        return
+    writer = threading.Thread(
+        target=_unlink_copy, args=(folder, slug, sha256, pieces), name=f"copy of {slug}"
+    )
+    with _pending_lock:
+        _pending[(folder, slug)] = writer
+    writer.start()
+
+
+def _unlink_copy(
+    folder: Path, slug: str, sha256: str, pieces: Sequence[bytes | memoryview]
+) -> None:
+    """Replace the linked copy by a file of its own, and drop older copies (run in
+    a thread)."""
+    kept = linked_path(folder, slug, sha256)
+    with contextlib.suppress(OSError):  # the link stays: checked when read
+        _write_copy(folder, slug, pieces, copy_path(folder, slug, sha256))
+        kept = copy_path(folder, slug, sha256)
+    with contextlib.suppress(OSError):
+        _drop_older_copies(folder, slug, kept)
 
 
 def _drop_older_copies(folder: Path, slug: str, kept: Path | None) -> None:
@@ -138,13 +220,22 @@ def _drop_older_copies(folder: Path, slug: str, kept: Path | None) -> None:
 
 
 def recall(folder: Path, slug: str, sha256: str, size: int) -> bytes | None:
-    """The bytes last loaded for ``slug``, if the copy named by that digest is there
-    and has the recorded size (the trust ``sync_decks`` gives a file's size and time)."""
+    """The bytes last loaded for ``slug``, if a copy named by that digest is there
+    and has the recorded size (the trust ``sync_decks`` gives a file's size and
+    time); a copy that is still a link of the deck file must also match its digest."""
+    settle(folder, slug)
     try:
         raw = copy_path(folder, slug, sha256).read_bytes()
+        return raw if len(raw) == size else None
+    except OSError:
+        pass
+    try:
+        raw = linked_path(folder, slug, sha256).read_bytes()
     except OSError:
         return None
-    return raw if len(raw) == size else None
+    if len(raw) != size or hashlib.sha256(raw).hexdigest() != sha256:
+        return None
+    return raw
 
 
 def common_prefix(a: bytes, b: bytes) -> int:

@@ -128,7 +128,9 @@ def resolve_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def write_atomically(path: Path, data: str | bytes | Sequence[bytes | memoryview]) -> None:
+def write_atomically(
+    path: Path, data: str | bytes | Sequence[bytes | memoryview], also: Path | None = None
+) -> bool:
     """Write to a fresh temporary file beside the target, then rename it over the target.
 
     The rename is atomic on POSIX and Windows, so readers see the old file or
@@ -137,6 +139,12 @@ def write_atomically(path: Path, data: str | bytes | Sequence[bytes | memoryview
     or overwritten. Through a symlink the target is the file it points to, so
     the link stays a link. Raises OSError; callers turn it into their own
     one-line message, since only they know what the file is to the user.
+
+    ``also`` (a path that must not exist) is given the written file as a hard
+    link before it replaces the target, so a second name for the same bytes
+    costs no second write (linked from the temporary file, it can only be the
+    file written here). Returns whether that link was made: a file system
+    without hard links, or another device, is not an error.
     """
     import secrets
 
@@ -163,6 +171,7 @@ def write_atomically(path: Path, data: str | bytes | Sequence[bytes | memoryview
             continue
     else:  # pragma: no cover - a hundred collisions of 48 random bits
         raise FileExistsError(f"{target}: no free temporary name")
+    linked = False
     try:
         with os.fdopen(fd, "wb") as handle:
             # pieces, so a large file changed in the middle is never joined in memory
@@ -170,17 +179,32 @@ def write_atomically(path: Path, data: str | bytes | Sequence[bytes | memoryview
                 handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
+        linked = also is not None and _hard_link(temporary, also)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if linked and also is not None:  # the text never became the target's
+            with contextlib.suppress(OSError):
+                os.unlink(also)
         raise
+    return linked
 
 
-def write_file(path: Path, data: str | bytes | Sequence[bytes | memoryview]) -> None:
+def _hard_link(source: Path, name: Path) -> bool:
+    try:
+        os.link(source, name, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        return False
+    return True
+
+
+def write_file(
+    path: Path, data: str | bytes | Sequence[bytes | memoryview], also: Path | None = None
+) -> bool:
     """``write_atomically``, failing with one line that names the file."""
     try:
-        write_atomically(path, data)
+        return write_atomically(path, data, also)
     except OSError as error:
         raise os_error(error, shown(path), "write") from None
 

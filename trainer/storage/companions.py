@@ -15,6 +15,15 @@ write-ahead log that cannot belong to the file beside it refuses the open:
 - a b-tree page in the log points at a child that is neither in the log nor a
   b-tree page of the same kind in the file.
 
+A large log is not read whole: SQLite's own index of it (the ``-shm`` file,
+whose header names the last commit and whose hash tables say which frame
+holds a page) answers each question in a few reads, as it does for SQLite, and
+the checks look at a bounded number of pages (those right past the file's end
+and a spread of the rest; the b-tree pages among the latest frames), so an
+open costs the same after a 30 MB log as after none. Without a ``-shm`` that
+matches the log (a crash, or a log copied alone), SQLite reads the whole log to
+rebuild its index, and so does the check.
+
 A rollback journal beside a database in WAL mode (trainer's) is always stale:
 SQLite would play it back into a database it was not written for. This module
 imports nothing of trainer's, so opening a database can use it freely.
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["set_aside_stale", "stale_companion"]
@@ -90,6 +100,11 @@ def _check_wal(db: Path, wal_path: Path) -> None:
         page_size = _page_size(header)
         if page_size is None:
             return  # not a database at all: the open itself says so
+        if wal_path.stat().st_size > FULL_SCAN_BYTES:
+            index = _live_index(db, wal_path, page_size)
+            if index is not None:
+                _check_indexed(db_file, db, wal_path, index)
+                return
         wal = wal_path.read_bytes()
         found = _wal_frames(wal, page_size)
         if found is None:
@@ -118,6 +133,140 @@ def _check_wal(db: Path, wal_path: Path) -> None:
                 child_image = _page(db_file, (child - 1) * page_size, page_size)
                 child_kind = child_image[100 if child == 1 else 0]
                 if child_kind not in family:
+                    raise _Stale(
+                        f"a page in the log points at page {child}, which is not "
+                        "part of the same table in the database file"
+                    )
+
+
+# ------------------------------------------------------- SQLite's index of the log
+#: a log up to this size is read whole (under a millisecond); above it, the index is used
+FULL_SCAN_BYTES = 1 << 20
+#: the latest frames whose b-tree pages have their children checked, and how many children
+RECENT_FRAMES = 32
+CHILD_CHECKS = 256
+_INDEX_VERSION = 3007000
+_INDEX_HEADER = struct.Struct("=3I2BH2I2I8s2I")  # WalIndexHdr, SQLite's wal.c, native order
+_INDEX_HEADER_BYTES = 136  # two copies of the header, then the checkpoint information
+_BLOCK = 32768  # one hash table: 4096 page numbers (u32), then 8192 slots (u16)
+_BLOCK_PAGES = 4096
+_FIRST_BLOCK_PAGES = _BLOCK_PAGES - _INDEX_HEADER_BYTES // 4
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What a live ``-shm`` says about its log: the last committed frame, the
+    database's size in pages after it, and the pages its committed frames hold
+    (its page-number arrays: 4 bytes a frame, where the log takes a page)."""
+
+    page_size: int
+    last_frame: int
+    db_pages: int
+    salts: bytes
+    pages: frozenset[int]
+
+
+def _checksum(words: tuple[int, ...]) -> tuple[int, int]:
+    """SQLite's checksum of the index header (native order, pairs of u32 words)."""
+    first = second = 0
+    for index in range(0, len(words), 2):
+        first = (first + words[index] + second) & 0xFFFFFFFF
+        second = (second + words[index + 1] + first) & 0xFFFFFFFF
+    return first, second
+
+
+def _live_index(db: Path, wal_path: Path, page_size: int) -> _Index | None:
+    """The ``-shm`` beside ``db`` when it indexes exactly the committed frames of
+    its log (same salts, a sound header, the log's last frame a commit of the
+    size it names, and no committed frame after it); None otherwise."""
+    try:
+        with db.with_name(db.name + "-shm").open("rb") as shm_file:
+            head = shm_file.read(_INDEX_HEADER_BYTES)
+            if len(head) < _INDEX_HEADER_BYTES or head[:48] != head[48:96]:
+                return None  # no index, or a writer changing it: read the log
+            fields = _INDEX_HEADER.unpack_from(head)
+            version, _unused, _change, is_init, _big_end, size_code = fields[:6]
+            last_frame, db_pages, salts = fields[6], fields[7], fields[10]
+            if (
+                version != _INDEX_VERSION
+                or not is_init
+                or fields[11:] != _checksum(struct.unpack_from("=10I", head))
+            ):
+                return None
+            if (size_code & 0xFE00) + ((size_code & 1) << 16) != page_size or last_frame == 0:
+                return None
+            count = (last_frame + _BLOCK_PAGES - _FIRST_BLOCK_PAGES - 1) // _BLOCK_PAGES + 1
+            shm_file.seek(0)
+            tables = memoryview(shm_file.read(count * _BLOCK))
+    except OSError:
+        return None
+    if len(tables) < count * _BLOCK:
+        return None
+    with wal_path.open("rb") as wal:
+        wal_header = wal.read(_WAL_HEADER)
+        if len(wal_header) < _WAL_HEADER or wal_header[16:24] != salts:
+            return None
+        frame_bytes = _FRAME_HEADER + page_size
+        wal.seek(_WAL_HEADER + (last_frame - 1) * frame_bytes)
+        last = wal.read(_FRAME_HEADER)
+        wal.seek(_WAL_HEADER + last_frame * frame_bytes)
+        after = wal.read(_FRAME_HEADER)
+    if len(last) < _FRAME_HEADER or last[8:16] != salts or _u32(last, 4) != db_pages:
+        return None
+    if len(after) == _FRAME_HEADER and after[8:16] == salts and _u32(after, 0):
+        return None  # frames past the index's end: a commit it has not seen yet
+    pages: set[int] = set()
+    for number in range(count):
+        base = number * _BLOCK
+        start = base + (_INDEX_HEADER_BYTES if number == 0 else 0)
+        zero = 0 if number == 0 else _FIRST_BLOCK_PAGES + (number - 1) * _BLOCK_PAGES
+        numbers = tables[start : base + _BLOCK // 2].cast("I")
+        pages.update(numbers[: last_frame - zero])
+    return _Index(page_size, last_frame, db_pages, salts, frozenset(pages))
+
+
+def _u32(data: bytes, offset: int) -> int:
+    return int(struct.unpack_from(">I", data, offset)[0])
+
+
+def _check_indexed(db_file: object, db: Path, wal_path: Path, index: _Index) -> None:
+    """The checks of ``_check_wal`` on a bounded number of pages, through the index."""
+    page_size = index.page_size
+    file_pages = db.stat().st_size // page_size
+    pending_page = 0x40000000 // page_size + 1
+    for number in range(file_pages + 1, index.db_pages + 1):
+        if number not in index.pages and number != pending_page:
+            raise _Stale(
+                f"the database file has {file_pages} pages, but the log needs page "
+                f"{number}, which neither holds"
+            )
+    budget = CHILD_CHECKS
+    seen: set[int] = set()
+    with wal_path.open("rb") as wal:
+        for frame in range(index.last_frame, max(index.last_frame - RECENT_FRAMES, 0), -1):
+            wal.seek(_WAL_HEADER + (frame - 1) * (_FRAME_HEADER + page_size))
+            framed = wal.read(_FRAME_HEADER + page_size)
+            number = _u32(framed, 0)
+            if number in seen or framed[8:16] != index.salts:
+                continue
+            seen.add(number)
+            image = framed[_FRAME_HEADER:]
+            start = 100 if number == 1 else 0
+            kind = image[start]
+            if kind not in (0x02, 0x05):
+                continue
+            family = _TABLE_PAGES if kind == 0x05 else _INDEX_PAGES
+            for child in _children(image, start):
+                if budget <= 0:
+                    return
+                budget -= 1
+                if child in index.pages:
+                    continue
+                if child > file_pages or child > index.db_pages:
+                    raise _Stale(f"a page in the log points at page {child}, past the file")
+                kind_at = (child - 1) * page_size + (100 if child == 1 else 0)
+                child_kind = _page(db_file, kind_at, 1)
+                if not child_kind or child_kind[0] not in family:
                     raise _Stale(
                         f"a page in the log points at page {child}, which is not "
                         "part of the same table in the database file"

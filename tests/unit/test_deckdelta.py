@@ -264,6 +264,9 @@ def test_editing_a_card_in_place_writes_what_a_full_edit_writes(
         deck_dirs=[other],
     )
     slow_trainer.sync_decks()
+    deckdelta.settle(
+        slow_trainer.deck_copies, "delta"
+    )  # the copy's own file is still being written
     for copy in slow_trainer.deck_copies.iterdir():
         copy.unlink()
     slow_trainer.edit_card("delta/term 5", edit)
@@ -417,3 +420,27 @@ def test_a_loaded_deck_is_kept_as_a_link_then_as_its_own_copy(
     deckdelta.remember_file(folder, "deck", other_sha, other, deck)
     assert [p.name for p in folder.iterdir()] == [f"deck.{other_sha}.yaml"]  # written at once
     assert deckdelta.copy_path(folder, "deck", other_sha).read_bytes() == other
+
+
+def test_settle_all_leaves_no_copy_thread_running(tmp_path: Path) -> None:
+    """Before an import forks its children, every copy being written is finished."""
+    import hashlib
+    import threading
+
+    raw = b"y" * deckdelta.MIN_CACHED_BYTES
+    sha = hashlib.sha256(raw).hexdigest()
+    for slug in ("one", "two"):
+        deck = tmp_path / f"{slug}.yaml"
+        deck.write_bytes(raw)
+        deckdelta.remember_file(tmp_path / "copies", slug, sha, raw, deck)
+    deckdelta.settle_all()
+    assert not [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith("Thread")
+        and t.is_alive()
+        and t is not threading.current_thread()
+        and not t.daemon
+    ]
+    names = sorted(p.name for p in (tmp_path / "copies").iterdir())
+    assert names == [f"one.{sha}.yaml", f"two.{sha}.yaml"]

@@ -80,6 +80,15 @@ def settle(folder: Path, slug: str) -> None:
             del _pending[(folder, slug)]
 
 
+def settle_all() -> None:
+    """Wait for every copy still being written (before a fork, which copies only the
+    calling thread: ``app.files.ForkedJob`` works in-process beside other threads)."""
+    with _pending_lock:
+        pending = list(_pending)
+    for folder, slug in pending:
+        settle(folder, slug)
+
+
 def remember(
     folder: Path, slug: str, sha256: str, raw: bytes | Sequence[bytes | memoryview]
 ) -> None:

@@ -1003,14 +1003,27 @@ class Trainer:
             signature = DeckSignature(str(path), done.size, done.mtime_ns, done.sha256)
             store.record_deck_signature(deck.slug, signature)
 
-    def keep_deck_copy(self, slug: str) -> Callable[[bytes, str], None]:
-        """What keeps the copy of a deck file trainer wrote (for ``BackgroundWrite``),
-        as ``sync_deck_file`` keeps one of a file it wrote and loaded."""
+    def settle_deck_copies(self) -> None:
+        """Wait for the kept deck copies still being written by threads, so that the
+        import's children can be forked (see ``app.files.ForkedJob``)."""
+        from trainer.app.deckdelta import settle_all
+
+        settle_all()
+
+    def keep_deck_copy(self, path: Path) -> Callable[[bytes, str], None]:
+        """What keeps the copy of a deck file trainer wrote at ``path`` (for
+        ``BackgroundWrite``), as ``sync_deck_file`` keeps one of a file it wrote and
+        loaded. It waits for the copy's own file: in a forked child, a thread left
+        writing it would end with the child."""
+        from trainer.app.deckdelta import settle
         from trainer.app.deckfile import has_surrogate_escape
+
+        slug = Path(os.path.abspath(path)).stem
 
         def keep(raw: bytes, sha256: str) -> None:
             own_form = not has_surrogate_escape(raw.decode("utf-8", "replace"))
-            self._remember_deck(slug, sha256, raw, own_form)
+            self._remember_deck(slug, sha256, raw, own_form, path)
+            settle(self.deck_copies, slug)
 
         return keep
 

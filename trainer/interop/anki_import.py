@@ -820,12 +820,14 @@ def _import_package(
         store.write(),
         ExitStack() as background,
     ):
+        if any(text is None for _target, text, _deck, _changed in writes):
+            trainer.settle_deck_copies()  # no copy thread may run beside a fork
         being_written = {
             target: background.enter_context(
                 BackgroundWrite.start(
                     target,
                     partial(_deck_bytes, deck, source),
-                    trainer.keep_deck_copy(Path(os.path.abspath(target)).stem),
+                    trainer.keep_deck_copy(target),
                 )
             )
             for target, text, deck, _changed in writes

@@ -176,11 +176,12 @@ def _import_glossary(
         return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming)
     # a large deck: its file and the count come from child processes, beside the
     # database work; the count is read once the file and the cards are in
+    trainer.settle_deck_copies()
     with ForkedJob.start(partial(_self_naming_text, deck), f"{source}: counting") as count:
         with (
             restored_on_failure([path]),
             BackgroundWrite.start(
-                path, partial(str.encode, text_out, "utf-8"), trainer.keep_deck_copy(slug)
+                path, partial(str.encode, text_out, "utf-8"), trainer.keep_deck_copy(path)
             ) as written,
         ):
             trainer.sync_deck_being_written(written, deck)

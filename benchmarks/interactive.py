@@ -90,6 +90,17 @@ FILTERS = (
     ("flag", "is:leech", "term", "c.leech_at IS NOT NULL", ()),
 )
 
+#: A word of the generator's definitions on about a quarter of the cards.
+COMMON_WORD = "used"
+#: Flags typed after free text (``c is:new``), by the sort Browse opens with:
+#: (flag, floor condition). The text is the first term's first letter (most
+#: cards) and ``COMMON_WORD``.
+TEXT_FLAGS = (
+    ("new", "coalesce(s.due, '') = ''"),
+    ("suspended", "c.suspended = 1"),
+    ("leech", "c.leech_at IS NOT NULL"),
+)
+
 
 def browse_figures(trainer: Any, conn: sqlite3.Connection, runs: int) -> dict[str, tuple]:
     """(trainer, floor) seconds for Browse sorted by each column, and filtered."""
@@ -117,6 +128,15 @@ def browse_figures(trainer: Any, conn: sqlite3.Connection, runs: int) -> dict[st
             runs,
         )
         out[f"filter_{name}"] = (mine, base, query, sort)
+    for text_name, text in (("letter", word[0]), ("common", COMMON_WORD)):
+        for flag, condition in TEXT_FLAGS:
+            query = f"{text} is:{flag}"
+            mine = _median_time(lambda query=query: trainer.browse(query, None, "term"), runs)
+            base = _median_time(
+                lambda text=text, condition=condition: browse_floor(conn, "term", text, condition),
+                runs,
+            )
+            out[f"filter_{text_name}_{flag}"] = (mine, base, query, "term")
     return out
 
 

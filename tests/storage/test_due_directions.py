@@ -7,12 +7,13 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from tests.storage.test_store import write_big_deck
 from trainer.app.trainer import Trainer
 from trainer.core.model import Direction, Mode
-from trainer.storage import database, search_index
+from trainer.storage import database, due_directions, search_index
 from trainer.storage.database import (
     DUE_DIRECTIONS_UNKNOWN,
     as_database,
@@ -220,3 +221,44 @@ def test_upgrading_with_the_search_index_out_of_date_narrows_the_recorded_trigge
         as_database(conn)  # still a database sqlite-utils reads
     finally:
         db.conn.close()
+
+
+def test_settling_sets_the_bits_of_cards_not_known_yet(
+    make_trainer: Callable[..., Trainer], tmp_path: Path
+) -> None:
+    """Browse starts this in a thread when it opens: afterwards is:new finds the
+    new cards by their bits alone. It writes in batches, on its own connection."""
+    trainer = make_trainer()
+    conn = trainer.store.conn
+    conn.execute(
+        "INSERT INTO card_state (card_id, direction, repetitions, due) "
+        "VALUES ('small/gamma', 'forward', 1, '2026-03-05')"
+    )
+    conn.execute("UPDATE cards SET due_directions = 4 WHERE id = 'small/gamma'")
+    trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
+    assert [bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")] == [
+        1,
+        DUE_DIRECTIONS_UNKNOWN,
+        DUE_DIRECTIONS_UNKNOWN,
+    ]
+    job = trainer.due_directions_job()
+    assert job is not None
+    job()
+    assert [bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")] == [
+        1,
+        0,
+        1,
+    ]
+    assert wrongly_kept(conn) == []
+    assert trainer.due_directions_job() is None
+    assert new_terms(trainer) == ["Beta"]
+
+
+def test_settling_goes_batch_by_batch(
+    make_trainer: Callable[..., Trainer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(due_directions, "SETTLE_BATCH", 2)
+    trainer = make_trainer()
+    assert trainer.store.settle_due_directions() == 3
+    assert trainer.store.settle_due_directions() == 0
+    assert {bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")} == {0}

@@ -493,6 +493,26 @@ class Store:
             return None
         return self._job_on_own_connection(Store.bring_search_index_up_to_date)
 
+    def due_directions_job(self) -> Callable[[], None] | None:
+        """A function that sets the bits of the cards not known yet
+        (``trainer.storage.due_directions``) on a connection of its own, so it
+        may run in a thread (None when every card's are known)."""
+        if not due_directions.unknown_rowids(self.conn, 1):
+            return None
+        return self._job_on_own_connection(Store.settle_due_directions)
+
+    def settle_due_directions(self) -> int:
+        """Set the bits of every card not known yet, a batch per write transaction;
+        how many were set."""
+        settled = 0
+        while True:
+            with self.write():
+                rowids = due_directions.unknown_rowids(self.conn, due_directions.SETTLE_BATCH)
+                if not rowids:
+                    return settled
+                due_directions.settle(self.conn, rowids)
+            settled += len(rowids)
+
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""
         with self.write():

@@ -69,6 +69,11 @@ TARGETS = {
     "browse_filter_word": Target(0.100, "s"),
     "browse_filter_letter": Target(0.100, "s"),
     **{f"browse_filter_{name}": Target(0.100, "s") for name, *_ in interactive.FILTERS},
+    **{
+        f"browse_filter_{text}_{flag}": Target(0.100, "s")
+        for text in ("letter", "common")
+        for flag, _ in interactive.TEXT_FLAGS
+    },
     "progress": Target(0.100, "s"),
     "summary": Target(0.100, "s"),
     "keypress": Target(0.033, "s"),

@@ -22,6 +22,7 @@ from tests.interop.anki_builders import (
     zstd,
 )
 from tests.interop.conftest import LEGACY, MODERN, Result, folder_snapshot, review_rows
+from tests.storage.test_due_directions import wrongly_kept
 from trainer.app.deckfile import read_deck_file
 from trainer.app.settings import Settings
 from trainer.app.trainer import Trainer, UserError
@@ -151,6 +152,7 @@ def test_history_maps_the_revlog_onto_the_review_log(trainer: Trainer, package: 
     assert all(uuid.UUID(hex=r.id).version == 5 for r in reviews)
     states = trainer.store.cached_states()
     assert len(states) == 5
+    assert wrongly_kept(trainer.store.conn) == []  # the cards' due directions (m019)
     assert states[("glossary-fixture/tokenizer", "forward")] == SM2State(
         repetitions=0, easiness=2.5, interval=1, due=dt.date(2026, 11, 24), lapses=0
     )

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import SMALL_DECK, START
 from tests.interop.conftest import Result, database_dump, review_rows
+from tests.storage.test_due_directions import wrongly_kept
 from trainer.app.trainer import Trainer, UserError
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.interop.backup import backup_database, merge_database
@@ -176,6 +177,7 @@ def test_unknown_cards_are_kept_so_no_review_is_orphaned(
         "WHERE c.id = r.card_id)"
     ).fetchone()[0]
     assert orphans == 0
+    assert wrongly_kept(a.store.conn) == []  # the cards' due directions (m019)
     assert [row.slug for row in a.decks()] == ["small"]  # the retired deck stays out of sight
     assert "small/delta" in {s.card_id for s in a.statuses()}
     # A's own deck file does not know delta: the next change to it retires the card again

@@ -158,6 +158,7 @@ def test_every_filter_and_sort_pages_exactly_like_one_sort_of_every_row(
     # page even tiny results (or sort even every row whole), and take both ways
     # through a tie group
     monkeypatch.setattr(store_module, "_SORT_WHOLE", sort_whole)
+    monkeypatch.setattr(store_module, "_SORT_NEW_WHOLE", sort_whole)
     monkeypatch.setattr(store_module, "_WALK_GROUP", walk_group)
     for round_ in range(2):
         randomize_states(trainer, rng)

@@ -69,6 +69,7 @@ COLUMNS = {
         "directions",
         "cloze",
         "cloze_number",
+        "due_directions",
     ],
     "card_state": ["card_id", "direction", *STATE, "last_review", "stability", "difficulty"],
     "reviews": [
@@ -135,6 +136,8 @@ INDEXES = {
         "idx_cards_deck_leech": ["deck", "retired"],
         "idx_cards_suspended": ["deck", "retired"],
         "idx_cards_deck_term": ["deck", "term"],
+        # Browse's is:new: the cards of a deck whose direction has no due day
+        "idx_cards_due_directions": ["deck", "retired", "due_directions"],
     },
     "card_state": {
         "idx_card_state_due": ["due"],

@@ -316,3 +316,21 @@ async def test_a_damaged_search_index_record_is_one_line_in_the_status(trainer) 
         assert isinstance(app.screen, BrowseScreen)
         assert "search index" in status(app) and "damaged" in status(app)
         assert "\n" not in status(app)
+
+
+async def test_opening_browse_sets_the_bits_of_new_cards_in_a_thread(trainer) -> None:
+    """Cards never answered are not known to be new until Browse opens
+    (``Trainer.due_directions_job``); is:new lists them before and after."""
+    conn = trainer.store.conn
+    assert trainer.due_directions_job() is not None
+    app = TrainerApp(trainer)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await type_text(pilot, "is:new")
+        assert table_terms(app) == ["Alpha", "Beta", "Gamma"]
+        await app.workers.wait_for_complete()
+        assert trainer.due_directions_job() is None
+        assert {row[0] for row in conn.execute("SELECT due_directions FROM cards")} == {0}
+        await pilot.press("backspace")
+        await type_text(pilot, "w")
+        assert table_terms(app) == ["Alpha", "Beta", "Gamma"]

@@ -292,6 +292,16 @@ class Trainer:
         except TrainerError:
             return None
 
+    def due_directions_job(self) -> Callable[[], None] | None:
+        """Work for a background thread when Browse opens, or None: set the bits
+        of the cards no state has set yet (cards added since the last rebuild
+        and never answered), which Browse's ``is:new`` otherwise checks one by
+        one against their states."""
+        try:
+            return self.store.due_directions_job()
+        except TrainerError:
+            return None
+
     def prepare_writes(self) -> None:
         """Load the write path (sqlite-utils) ahead of the first answer; the TUI calls
         this once its first screen shows, so no answer waits for the import."""

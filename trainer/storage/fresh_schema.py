@@ -1,7 +1,7 @@
 """A new database's schema in one script: what all the migrations leave behind.
 
 A first run (``trainer import`` into an empty home, say) spent about a tenth
-of a second importing sqlite-utils and running the eighteen steps one by one.
+of a second importing sqlite-utils and running the nineteen steps one by one.
 A database with no step applied is created from ``STATEMENTS`` instead, and
 the steps are recorded as applied, as sqlite-utils records them.
 ``tests/storage/test_fresh_schema.py`` proves the result equal to the migrated
@@ -38,13 +38,14 @@ STEPS = (
     "m016_leech_index",
     "m017_browse_filters",
     "m018_review_histories",
+    "m019_due_directions",
 )
 
 # generated from a migrated database by tests/storage/test_fresh_schema.py: do not edit by hand
 STATEMENTS: tuple[str, ...] = (
     'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n   "migration_set" TEXT,\n   "name" TEXT,\n   "applied_at" TEXT\n)',
     'CREATE TABLE "decks" (\n   "slug" TEXT PRIMARY KEY,\n   "name" TEXT NOT NULL,\n   "description" TEXT,\n   "source" TEXT,\n   "directions" TEXT NOT NULL DEFAULT \'["forward"]\',\n   "path" TEXT,\n   "size" INTEGER,\n   "mtime_ns" INTEGER,\n   "sha256" TEXT,\n   "retired" INTEGER NOT NULL DEFAULT 0\n, changed_at TEXT)',
-    'CREATE TABLE "cards" (\n   "id" TEXT PRIMARY KEY,\n   "deck" TEXT NOT NULL,\n   "term" TEXT NOT NULL,\n   "definition" TEXT NOT NULL,\n   "aliases" TEXT DEFAULT \'[]\',\n   "tags" TEXT DEFAULT \'[]\',\n   "example" TEXT,\n   "position" INTEGER NOT NULL,\n   "retired" INTEGER NOT NULL DEFAULT 0,\n   "suspended" INTEGER NOT NULL DEFAULT 0,\n   "added_at" TEXT\n, "leech_at" TEXT, changed_at TEXT, directions TEXT, cloze TEXT, cloze_number INTEGER)',
+    'CREATE TABLE "cards" (\n   "id" TEXT PRIMARY KEY,\n   "deck" TEXT NOT NULL,\n   "term" TEXT NOT NULL,\n   "definition" TEXT NOT NULL,\n   "aliases" TEXT DEFAULT \'[]\',\n   "tags" TEXT DEFAULT \'[]\',\n   "example" TEXT,\n   "position" INTEGER NOT NULL,\n   "retired" INTEGER NOT NULL DEFAULT 0,\n   "suspended" INTEGER NOT NULL DEFAULT 0,\n   "added_at" TEXT\n, "leech_at" TEXT, changed_at TEXT, directions TEXT, cloze TEXT, cloze_number INTEGER, due_directions INTEGER NOT NULL DEFAULT 4)',
     'CREATE TABLE "card_state" (\n   "card_id" TEXT,\n   "direction" TEXT,\n   "repetitions" INTEGER,\n   "easiness" REAL,\n   "interval" INTEGER,\n   "due" TEXT,\n   "lapses" INTEGER,\n   "last_review" TEXT, "stability" REAL, "difficulty" REAL,\n   PRIMARY KEY ("card_id", "direction")\n)',
     'CREATE TABLE "reviews" (\n   "id" TEXT PRIMARY KEY,\n   "card_id" TEXT NOT NULL,\n   "direction" TEXT NOT NULL,\n   "answered_at" TEXT NOT NULL,\n   "day" TEXT NOT NULL,\n   "grade" INTEGER NOT NULL,\n   "mode" TEXT NOT NULL,\n   "response_ms" INTEGER,\n   "prev_repetitions" INTEGER,\n   "prev_easiness" REAL,\n   "prev_interval" INTEGER,\n   "prev_due" TEXT,\n   "prev_lapses" INTEGER,\n   "repetitions" INTEGER,\n   "easiness" REAL,\n   "interval" INTEGER,\n   "due" TEXT,\n   "lapses" INTEGER\n)',
     'CREATE TABLE "review_undos" (\n   "review_id" TEXT PRIMARY KEY,\n   "undone_at" TEXT\n)',
@@ -80,11 +81,15 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX idx_cards_deck_term ON cards (deck, term COLLATE NOCASE)",
     "CREATE INDEX idx_card_state_undue ON card_state (card_id, direction) WHERE coalesce(due, '') = ''",
     "CREATE INDEX idx_reviews_history ON reviews (card_id, direction, answered_at, mode, day, grade)",
+    "CREATE INDEX idx_cards_due_directions ON cards (deck, retired, due_directions)",
     "CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END",
     "CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END",
     'CREATE TRIGGER "cards_ai" AFTER INSERT ON "cards" BEGIN\n  INSERT INTO "cards_fts" (rowid, "term", "definition", "aliases", "tags") VALUES (new.rowid, new."term", new."definition", new."aliases", new."tags");\nEND',
     'CREATE TRIGGER "cards_ad" AFTER DELETE ON "cards" BEGIN\n  INSERT INTO "cards_fts" ("cards_fts", rowid, "term", "definition", "aliases", "tags") VALUES(\'delete\', old.rowid, old."term", old."definition", old."aliases", old."tags");\nEND',
-    'CREATE TRIGGER "cards_au" AFTER UPDATE ON "cards" BEGIN\n  INSERT INTO "cards_fts" ("cards_fts", rowid, "term", "definition", "aliases", "tags") VALUES(\'delete\', old.rowid, old."term", old."definition", old."aliases", old."tags");\n  INSERT INTO "cards_fts" (rowid, "term", "definition", "aliases", "tags") VALUES (new.rowid, new."term", new."definition", new."aliases", new."tags");\nEND',
+    'CREATE TRIGGER "cards_au" AFTER UPDATE OF "term", "definition", "aliases", "tags" ON "cards" BEGIN\n  INSERT INTO "cards_fts" ("cards_fts", rowid, "term", "definition", "aliases", "tags") VALUES(\'delete\', old.rowid, old."term", old."definition", old."aliases", old."tags");\n  INSERT INTO "cards_fts" (rowid, "term", "definition", "aliases", "tags") VALUES (new.rowid, new."term", new."definition", new."aliases", new."tags");\nEND',
+    "CREATE TRIGGER card_state_due_directions_ai AFTER INSERT ON card_state BEGIN UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > '') WHERE id = new.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > ''); END",
+    "CREATE TRIGGER card_state_due_directions_au AFTER UPDATE ON card_state WHEN old.card_id IS NOT new.card_id OR old.direction IS NOT new.direction OR (coalesce(old.due, '') > '') IS NOT (coalesce(new.due, '') > '') BEGIN UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > '') WHERE id = old.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > ''); UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > '') WHERE id = new.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > ''); END",
+    "CREATE TRIGGER card_state_due_directions_ad AFTER DELETE ON card_state WHEN old.due > '' BEGIN UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > '') WHERE id = old.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > ''); END",
     'INSERT INTO "meta" VALUES (\'daily_totals_mark\', \'{"reviews": 0, "id": null, "undos": 0}\')',
     'INSERT INTO "cards_fts" ("cards_fts") VALUES (\'rebuild\')',
 )

@@ -18,10 +18,11 @@ import sqlite3
 from collections.abc import Sequence
 
 from trainer.storage.database import DatabaseError, bulk_page_cache
+from trainer.storage.sql_terms import SEARCH_INDEX_PENDING_KEY
 
 #: meta key present while the index is out of date; its value is the JSON list of
 #: the SQL of the triggers to put back once it is rebuilt
-PENDING_KEY = "search_index_pending_triggers"
+PENDING_KEY = SEARCH_INDEX_PENDING_KEY
 #: FTS5 "hashsize" during a rebuild (fewer segments to merge), and FTS5's own default
 REBUILD_BUFFER = 16 * 1024 * 1024
 FTS5_DEFAULT_BUFFER = 1024 * 1024

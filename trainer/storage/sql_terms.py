@@ -11,3 +11,11 @@ NOT_UNDONE = (
 
 #: A card's deck, read off its id ("<deck>/<term>"): card_state has no deck column.
 DECK_OF_CARD_ID = "substr(card_id, 1, instr(card_id, '/') - 1)"
+
+#: meta key present while Browse's search index is out of date
+#: (``trainer.storage.search_index``): the JSON list of the SQL of its triggers
+SEARCH_INDEX_PENDING_KEY = "search_index_pending_triggers"
+
+#: The bit each direction sets in ``cards.due_directions``, the directions of a
+#: card that have a due day (kept by triggers, ``storage.database.m019_due_directions``).
+DIRECTION_BITS = {"forward": 1, "reverse": 2}

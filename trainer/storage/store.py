@@ -32,9 +32,14 @@ from trainer.core.model import (
 from trainer.core.replay import Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
-from trainer.storage import search_index
-from trainer.storage.database import as_database, bulk_page_cache, connect
-from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
+from trainer.storage import due_directions, search_index
+from trainer.storage.database import (
+    DUE_DIRECTIONS_UNKNOWN,
+    as_database,
+    bulk_page_cache,
+    connect,
+)
+from trainer.storage.sql_terms import DECK_OF_CARD_ID, DIRECTION_BITS, NOT_UNDONE
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -498,6 +503,26 @@ class Store:
         if self.search_index_current():
             return None
         return self._job_on_own_connection(Store.bring_search_index_up_to_date)
+
+    def due_directions_job(self) -> Callable[[], None] | None:
+        """A function that sets the bits of the cards not known yet
+        (``trainer.storage.due_directions``) on a connection of its own, so it
+        may run in a thread (None when every card's are known)."""
+        if not due_directions.unknown_rowids(self.conn, 1):
+            return None
+        return self._job_on_own_connection(Store.settle_due_directions)
+
+    def settle_due_directions(self) -> int:
+        """Set the bits of every card not known yet, a batch per write transaction;
+        how many were set."""
+        settled = 0
+        while True:
+            with self.write():
+                rowids = due_directions.unknown_rowids(self.conn, due_directions.SETTLE_BATCH)
+                if not rowids:
+                    return settled
+                due_directions.settle(self.conn, rowids)
+            settled += len(rowids)
 
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""
@@ -1206,7 +1231,7 @@ class Store:
         transaction, so an answer another process records meanwhile waits, and
         is not lost from the cache.
         """
-        with self.write():
+        with self.write(), due_directions.in_one_pass(self.conn):
             states = replay(self.all_reviews())
             self.conn.execute("DELETE FROM card_state")
             self.db["card_state"].insert_all(
@@ -1532,16 +1557,16 @@ class Store:
             self._kept_cards(query, narrowed, matched, match_params) as conditions,
         ):
             (found, found_params), (where, params) = conditions
+            page = _BrowseQuery(pairs, pair_params, sort, descending, limit)
+            if "new" in query.flags:
+                filtered = bool(query.text or query.tags or query.flags - {"new"})
+                return self._browse_new(page, (found, found_params), (where, params), filtered)
             cards_total = self._browse_card_total(directions, found, found_params)
             if cards_total == 0:
                 return [], 0
-            page = _BrowseQuery(pairs, pair_params, sort, descending, limit)
             if cards_total <= _SORT_WHOLE:
-                return self._browse_few(query, page, found, found_params, cards_total)
-            if "new" not in query.flags:
-                return self._browse_page(query, directions, page, where, params, cards_total)
-            total = self._new_rows(page, directions, narrowed, where, params, cards_total)
-            return self._browse_new(page, where, params, total)
+                return self._browse_few(page, found, found_params, cards_total)
+            return self._browse_page(query, directions, page, where, params, cards_total)
 
     @contextmanager
     def _kept_cards(
@@ -1608,7 +1633,6 @@ class Store:
 
     def _browse_few(
         self,
-        query: SearchQuery,
         page: _BrowseQuery,
         where: list[str],
         params: list[Any],
@@ -1619,23 +1643,15 @@ class Store:
         which beats walking a sort index past 100k cards to find them."""
         select = f"SELECT c.rowid FROM cards c WHERE {' AND '.join(where)}"
         with self._temporary_rowids("browse_cards", select, params):
-            source = (
-                f"temp.browse_cards m CROSS JOIN cards c ON c.rowid = m.id "
-                f"CROSS JOIN (VALUES {page.pairs}) p ON p.column1 = c.deck "
-                "LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"
-            )
-            condition, total = "1", cards_total
-            if "new" in query.flags:
-                condition = NEW_ROW
-                (total,) = self.conn.execute(
-                    f"SELECT count(*) FROM {source} WHERE {condition}", page.pair_params
-                ).fetchone()
             rows = self.conn.execute(
-                f"SELECT {BROWSE_COLUMNS} FROM {source} WHERE {condition} "
-                f"ORDER BY {page.order} LIMIT ?",
+                f"""SELECT {BROWSE_COLUMNS} FROM temp.browse_cards m
+                    CROSS JOIN cards c ON c.rowid = m.id
+                    CROSS JOIN (VALUES {page.pairs}) p ON p.column1 = c.deck
+                    LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
+                    ORDER BY {page.order} LIMIT ?""",
                 [*page.pair_params, page.limit],
             ).fetchall()
-            return [_browse_row(row) for row in rows], total
+            return [_browse_row(row) for row in rows], cards_total
 
     @contextmanager
     def _text_matches(self, text: str) -> Iterator[tuple[str | None, list[Any]]]:
@@ -1714,34 +1730,6 @@ class Store:
             ).fetchall()
         return [_browse_row(row) for row in rows], total
 
-    def _new_rows(
-        self,
-        page: _BrowseQuery,
-        directions: dict[str, tuple[Direction, ...]],
-        decks: Sequence[str] | None,
-        where: list[str],
-        params: list[Any],
-        cards_total: int,
-    ) -> int:
-        """How many rows ``is:new`` keeps, without looking up a state for each of
-        100k cards where it can: with no other filter, every row less those with
-        a due day (``_due_rows``); with a filter keeping most cards, the new rows
-        of all cards less those of the few cards it drops; else a state per card."""
-        base = 2 if decks is not None else 1  # retired, deck: ``_browse_conditions``
-        base_params = list(decks or [])
-        filters = [term for term in where[base:] if term != NEW_ROW]
-        if not filters:
-            return cards_total - self._due_rows(page)
-        all_total = self._browse_card_total(directions, where[:base], base_params)
-        if cards_total * 2 < all_total:
-            return self._browse_new_total(page, where, params)
-        dropped = [*where[:base], f"NOT coalesce(({' AND '.join(filters)}), 0)", NEW_ROW]
-        (others,) = self.conn.execute(
-            f"SELECT count(*) FROM {page.source} WHERE {' AND '.join(dropped)}",
-            [*page.pair_params, *params],
-        ).fetchone()
-        return all_total - self._due_rows(page) - int(others)
-
     def _page_cards(self, page: _BrowseQuery, condition: str, params: list[Any]) -> list[int]:
         """Rowids of the first ``limit`` matching cards in term order, or by deck then
         term: deck by deck (an index on deck and term walks each), until a page is
@@ -1770,6 +1758,69 @@ class Store:
             if len(picked) >= page.limit:
                 break
         return picked
+
+    def _browse_new(
+        self,
+        page: _BrowseQuery,
+        finding: tuple[list[str], list[Any]],
+        walking: tuple[list[str], list[Any]],
+        filtered: bool,
+    ) -> tuple[list[BrowseRow], int]:
+        """``is:new``: the rows whose direction has no due day. A card keeps the
+        directions that have one (``cards.due_directions``, m019), so the cards
+        of a deck new in a direction are a range of an index, and no state is
+        looked up for each of 100k cards (only for cards whose bits are not
+        known yet). Up to ``_SORT_NEW_WHOLE`` of them (most searches: the new
+        rows are the few not yet studied) are put once into a temporary table
+        and sorted whole; more are walked in the page's order (``_walk_new``)."""
+        where, params = finding
+        condition = " AND ".join(where)
+        candidates = 0
+        for deck, direction in _pairs_of(page):
+            (count,) = self.conn.execute(
+                f"SELECT count(*) FROM {_maybe_new(direction)} AND {condition}",
+                [deck, *_undue_values(direction), *params],
+            ).fetchone()
+            candidates += count
+        if candidates == 0:
+            return [], 0
+        if candidates > _SORT_NEW_WHOLE:
+            return self._walk_new(page, *walking, self._new_rows(page, finding, filtered))
+        with self._browse_rows() as insert:
+            total = 0
+            for deck, direction in _pairs_of(page):
+                total += insert(
+                    f"SELECT c.rowid, ? FROM {_maybe_new(direction)} "
+                    f"AND {_NEW_IF_UNKNOWN} AND {condition}",
+                    [direction, deck, *_undue_values(direction), direction, *params],
+                )
+            return self._browse_rows_page(page), total
+
+    def _new_rows(
+        self, page: _BrowseQuery, finding: tuple[list[str], list[Any]], filtered: bool
+    ) -> int:
+        """How many rows ``is:new`` keeps when many cards may be new (a deck just
+        imported): with no other filter, every active card's rows less those with
+        a due day (``_due_rows``: indexes alone); else a state per card that may be."""
+        where, params = finding
+        condition = " AND ".join(where)
+        if not filtered:
+            cards = dict(
+                self.conn.execute(
+                    f"SELECT c.deck, count(*) FROM cards c WHERE {condition} GROUP BY c.deck",
+                    params,
+                ).fetchall()
+            )
+            return sum(cards.get(deck, 0) for deck, _ in _pairs_of(page)) - self._due_rows(page)
+        total = 0
+        for deck, direction in _pairs_of(page):
+            (count,) = self.conn.execute(
+                f"SELECT count(*) FROM {_maybe_new(direction)} "
+                f"AND {_NEW_IF_UNKNOWN} AND {condition}",
+                [deck, *_undue_values(direction), direction, *params],
+            ).fetchone()
+            total += count
+        return total
 
     def _due_rows(self, page: _BrowseQuery) -> int:
         """Rows of active cards of the chosen decks that have a due day: every card's
@@ -1800,13 +1851,56 @@ class Store:
         ).fetchone()
         return int(states) - int(undue) - int(retired)
 
-    def _browse_new(
+    @contextmanager
+    def _browse_rows(self) -> Iterator[Callable[[str, list[Any]], int]]:
+        """``temp.browse_rows`` (card rowid, direction) for the length of the block,
+        filled by the function it yields (a SELECT of those two, its parameters;
+        it returns the rows it added)."""
+        self.conn.execute("DROP TABLE IF EXISTS temp.browse_rows")
+        self.conn.execute("CREATE TEMP TABLE browse_rows (card INTEGER, direction TEXT)")
+
+        def insert(select: str, params: list[Any]) -> int:
+            return self.conn.execute(f"INSERT INTO temp.browse_rows {select}", params).rowcount
+
+        try:
+            yield insert
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.browse_rows")
+
+    def _browse_rows_page(self, page: _BrowseQuery) -> list[BrowseRow]:
+        """The page of the rows in ``temp.browse_rows``, all of them sorted. Sorted by
+        the card alone (term, deck, direction), only the page's rows have their
+        state looked up."""
+        source = f"""temp.browse_rows m CROSS JOIN cards c ON c.rowid = m.card
+            CROSS JOIN (VALUES {page.pairs}) p
+              ON p.column1 = c.deck AND p.column2 = m.direction
+            LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2"""
+        if page.sort in CARD_SORTS or page.sort == "direction":
+            (kept,) = self.conn.execute("SELECT count(*) FROM temp.browse_rows").fetchone()
+            if kept > page.limit:
+                self.conn.execute(
+                    f"""DELETE FROM temp.browse_rows WHERE rowid NOT IN (
+                          SELECT m.rowid FROM temp.browse_rows m
+                          CROSS JOIN cards c ON c.rowid = m.card
+                          CROSS JOIN (VALUES {page.pairs}) p
+                            ON p.column1 = c.deck AND p.column2 = m.direction
+                          ORDER BY {page.order} LIMIT ?)""",
+                    [*page.pair_params, page.limit],
+                )
+        rows = self.conn.execute(
+            f"SELECT {BROWSE_COLUMNS} FROM {source} ORDER BY {page.order} LIMIT ?",
+            [*page.pair_params, page.limit],
+        ).fetchall()
+        return [_browse_row(row) for row in rows]
+
+    def _walk_new(
         self, page: _BrowseQuery, where: list[str], params: list[Any], total: int
     ) -> tuple[list[BrowseRow], int]:
-        """``is:new`` over many cards. Its rows are the few states without a due day
-        (a partial index holds them) and the rows with no state at all; the first
-        page is among those few and the first ``limit`` stateless rows in the
-        page's order, walked from the term index, so only they are sorted."""
+        """``is:new`` over many rows (a deck just imported). Its rows are the few
+        states without a due day (a partial index holds them) and the rows with no
+        state at all; the first page is among those few and the first ``limit``
+        stateless rows in the page's order, walked from the term index, so only
+        they are sorted."""
         condition = " AND ".join(w for w in where if w != NEW_ROW)
         keys = self.conn.execute(
             f"""SELECT c.rowid, s.direction FROM card_state s INDEXED BY idx_card_state_undue
@@ -1831,22 +1925,11 @@ class Store:
             found += len(rows)
             if found >= page.limit:  # the values come in the page's order
                 break
-        self.conn.execute("DROP TABLE IF EXISTS temp.browse_rows")
-        self.conn.execute("CREATE TEMP TABLE browse_rows (card INTEGER, direction TEXT)")
-        try:
-            self.conn.executemany("INSERT INTO temp.browse_rows VALUES (?, ?)", set(keys))
-            rows = self.conn.execute(
-                f"""SELECT {BROWSE_COLUMNS} FROM temp.browse_rows m
-                    CROSS JOIN cards c ON c.rowid = m.card
-                    CROSS JOIN (VALUES {page.pairs}) p
-                      ON p.column1 = c.deck AND p.column2 = m.direction
-                    LEFT JOIN card_state s ON s.card_id = c.id AND s.direction = p.column2
-                    ORDER BY {page.order} LIMIT ?""",
-                [*page.pair_params, page.limit],
-            ).fetchall()
-        finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.browse_rows")
-        return [_browse_row(row) for row in rows], total
+        with self._browse_rows():
+            self.conn.executemany(
+                "INSERT INTO temp.browse_rows (card, direction) VALUES (?, ?)", set(keys)
+            )
+            return self._browse_rows_page(page), total
 
     def _stateless(
         self,
@@ -1877,13 +1960,6 @@ class Store:
             [*page.pair_params, *params, *chosen, first[-1][2]],
         ).fetchall()
         return [row[:2] for row in first + tied]
-
-    def _browse_new_total(self, page: _BrowseQuery, where: list[str], params: list[Any]) -> int:
-        """How many rows match when a filter reads the schedule (``is:new``)."""
-        return self.conn.execute(
-            f"SELECT count(*) FROM {page.source} WHERE {' AND '.join(where)}",
-            [*page.pair_params, *params],
-        ).fetchone()[0]
 
     def _browse_drafts(
         self, query: SearchQuery, decks: Sequence[str] | None, limit: int
@@ -2039,6 +2115,9 @@ SCHEDULE_SORTS = {
 _WALK_GROUP = 4000
 #: up to this many matching rows (a narrow search), sorting them all is cheapest
 _SORT_WHOLE = 5000
+#: up to this many ``is:new`` rows, sorting them all is cheapest: they are found
+#: through an index of their own (``Store._browse_new``), not among every card
+_SORT_NEW_WHOLE = 20000
 
 
 #: the columns of a Browse row, as ``_browse_row`` reads them
@@ -2185,6 +2264,34 @@ class _SchedulePage:
         return before + tied
 
 
+def _pairs_of(page: _BrowseQuery) -> list[tuple[str, str]]:
+    """The (deck, direction) pairs a page studies."""
+    return list(zip(page.pair_params[::2], page.pair_params[1::2], strict=True))
+
+
+def _maybe_new(direction: str) -> str:
+    """FROM and WHERE of the cards of a deck that may be new in ``direction``
+    (parameters: the deck, ``_undue_values(direction)``): a range of an index,
+    those whose ``due_directions`` lacks its bit, or is not known yet; the
+    latter are new if ``_NEW_IF_UNKNOWN`` says so."""
+    values = ", ".join("?" * len(_undue_values(direction)))
+    return f"""cards c INDEXED BY idx_cards_due_directions
+        WHERE c.deck = ? AND c.retired = 0 AND c.due_directions IN ({values})"""
+
+
+#: of a card ``_maybe_new`` finds, whether it is new in a direction (the parameter):
+#: known bits say so; else its state (no trigger sets the bits of a card inserted)
+_NEW_IF_UNKNOWN = f"""(c.due_directions != {DUE_DIRECTIONS_UNKNOWN} OR NOT EXISTS (
+    SELECT 1 FROM card_state s WHERE s.card_id = c.id AND s.direction = ? AND s.due > ''))"""
+
+
+def _undue_values(direction: str) -> list[int]:
+    """The values of ``due_directions`` without ``direction``'s bit."""
+    bit = DIRECTION_BITS[direction]
+    known = range(sum(DIRECTION_BITS.values()) + 1)
+    return [*(value for value in known if not value & bit), DUE_DIRECTIONS_UNKNOWN]
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """``items`` in slices of ``size``: lookups by a list of keys, a few hundred at a time.
 
@@ -2269,7 +2376,7 @@ def _browse_conditions(
     plus = "+" if walk else ""
     where = ["c.retired = 0"]
     params: list[Any] = []
-    if decks is not None:  # first: the cards' own filters follow (``_new_rows``)
+    if decks is not None:
         where.append(f"{plus}c.deck IN ({','.join('?' * len(decks))})")
         params += list(decks)
     if matched:

@@ -177,6 +177,9 @@ class BrowseScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        if (job := self.app.trainer.due_directions_job()) is not None:
+            # it changes no row Browse shows, only how fast is:new finds them
+            self.run_worker(job, thread=True, group="browse-new", exit_on_error=False)
         self.set_columns(self.app.size.width)
         table = self.query_one("#cards", DataTable)
         (table if self.initial_query else self.query_one("#search", Input)).focus()

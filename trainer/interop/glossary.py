@@ -177,15 +177,23 @@ def count_self_naming(deck: Deck) -> int:
     """How many definitions name their own term: questions show those names blanked.
 
     ``may_name_themselves`` first: on 100k cards building every card's names took
-    longer than storing the deck.
+    longer than storing the deck. A glossary's cards rarely have aliases: their
+    terms are then checked as one column (``may_name_their_terms``).
     """
-    from trainer.core.fairness import card_names, may_name_themselves, names_itself
+    from trainer.core.fairness import (
+        card_names,
+        may_name_their_terms,
+        may_name_themselves,
+        names_itself,
+    )
 
     cards = deck.cards
-    maybe = may_name_themselves(
-        [card.definition for card in cards],
-        [(card.term, *card.aliases) if card.aliases else (card.term,) for card in cards],
-    )
+    definitions = [card.definition for card in cards]
+    if any(card.aliases for card in cards):
+        names = [(card.term, *card.aliases) if card.aliases else (card.term,) for card in cards]
+        maybe = may_name_themselves(definitions, names)
+    else:
+        maybe = may_name_their_terms(definitions, [card.term for card in cards])
     return sum(
         1
         for card in (cards[i] for i in maybe)

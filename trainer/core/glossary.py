@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import PurePath
@@ -397,12 +397,40 @@ def _bare_entry(term: str, definition: str, line: int) -> GlossaryEntry:
 _BARE_ENTRY = dict(GlossaryEntry("", "", 0).__dict__)
 
 
+def _bare_entries(
+    terms: Sequence[str], definitions: Sequence[str], lines: Sequence[int]
+) -> list[GlossaryEntry]:
+    """``_bare_entry`` of each term, definition and line, in one loop."""
+    new, set_fields, blank = object.__new__, object.__setattr__, _BARE_ENTRY
+    entries = []
+    for term, definition, line in zip(terms, definitions, lines, strict=True):
+        entry = new(GlossaryEntry)
+        fields = blank.copy()
+        fields["term"] = term
+        fields["definition"] = definition
+        fields["line"] = line
+        set_fields(entry, "__dict__", fields)
+        entries.append(entry)
+    return entries
+
+
+def _filled_pairs(rows: Sequence[tuple[int, list[str]]]) -> tuple[list[str], list[str]] | None:
+    """The stripped terms and definitions of ``rows`` if every row is two filled cells."""
+    if any(len(cells) != 2 for _, cells in rows):
+        return None
+    terms = [cells[0].strip() for _, cells in rows]
+    definitions = [cells[1].strip() for _, cells in rows]
+    if not all(terms) or not all(definitions):
+        return None
+    return terms, definitions
+
+
 #: Anki's plain-text export starts with lines like ``#separator:tab`` or ``#html:false``.
 _ANKI_HEADER = re.compile(r"#[a-z][a-z ]*:", re.IGNORECASE)
 
 
 def _parse_rows(
-    rows: Iterable[tuple[int, list[str]]],
+    rows: Sequence[tuple[int, list[str]]],
 ) -> tuple[list[GlossaryEntry], list[Skip]]:
     """Turn table rows into entries; single-cell rows are artefacts or stray text."""
     entries: list[GlossaryEntry] = []
@@ -412,7 +440,17 @@ def _parse_rows(
     # True while the layout is term then definition: a row of two filled cells after
     # the first entry is then an entry of just those (the loop's usual, fast case)
     two_cells = True
-    for line, cells in rows:
+    whole_rest_tried = False
+    for index, (line, cells) in enumerate(rows):
+        if entries and two_cells and not whole_rest_tried:
+            # the layout is settled by the first entry; a clean table's remaining
+            # rows are all two filled cells, and then they are read per column
+            whole_rest_tried = True
+            rest = rows[index:]
+            pairs = _filled_pairs(rest)
+            if pairs is not None:
+                entries.extend(_bare_entries(*pairs, [no for no, _ in rest]))
+                break
         if entries and two_cells and len(cells) == 2:
             term, definition = cells[0].strip(), cells[1].strip()
             if term and definition:

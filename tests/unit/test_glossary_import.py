@@ -7,6 +7,8 @@ before the large-import speed-ups; they must not change.
 from __future__ import annotations
 
 import gc
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +125,48 @@ def test_an_import_leaves_a_paused_collector_paused(trainer: Trainer, tmp_path: 
     gc.disable()
     run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
     assert not gc.isenabled()
+
+
+def test_a_failed_load_waits_for_the_count_and_puts_the_file_back(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The self-naming count runs in a thread while the deck loads; it never outlives
+    an import that failed, and the failure is the one the user reads."""
+    counted: list[bool] = []
+    loading = threading.Event()
+
+    def count(deck: object) -> int:
+        loading.wait(5)
+        time.sleep(0.05)  # still counting when the load has failed
+        counted.append(True)
+        return 0
+
+    def refuse(path: Path, deck: object = None) -> None:
+        loading.set()
+        raise UserError("cannot load")
+
+    monkeypatch.setattr("trainer.interop.glossary.count_self_naming", count)
+    monkeypatch.setattr(trainer, "sync_deck_file", refuse)
+    threads = threading.active_count()
+    with pytest.raises(UserError, match="cannot load"):
+        run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
+    assert counted == [True]
+    assert threading.active_count() == threads
+    assert not (trainer.user_decks / "glossary.yaml").exists()
+
+
+def test_an_error_of_the_count_reaches_the_caller(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(deck: object) -> int:
+        raise RuntimeError("count failed")
+
+    monkeypatch.setattr("trainer.interop.glossary.count_self_naming", fail)
+    with pytest.raises(RuntimeError, match="count failed"):
+        run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
+
+
+def test_the_count_of_self_naming_definitions(trainer: Trainer, tmp_path: Path) -> None:
+    text = "Epoch\tOne full pass.\nLearning Rate\tThe learning rate sets the step.\n"
+    outcome = import_glossary(trainer, glossary_file(tmp_path, text), out=None)
+    assert (outcome.cards, outcome.self_naming) == (2, 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -138,6 +139,35 @@ class Card:
 
 #: Every field of a Card at its default: what ``Card.plain`` starts from.
 _PLAIN_CARD: dict[str, object] = dict(Card(term="", definition="").__dict__)
+
+
+def plain_cards(
+    terms: Sequence[str],
+    definitions: Sequence[str],
+    aliases: Sequence[tuple[str, ...]],
+    tags: Sequence[tuple[str, ...]],
+    identities: Sequence[str],
+) -> list[Card]:
+    """``Card.plain`` of each term, definition, aliases, tags and identity, in one loop.
+
+    For a whole glossary: the call of ``Card.plain`` per card was a third of
+    building 100k of them.
+    """
+    new, set_fields, blank = object.__new__, object.__setattr__, _PLAIN_CARD
+    cards = []
+    for term, definition, own_aliases, own_tags, identity in zip(
+        terms, definitions, aliases, tags, identities, strict=True
+    ):
+        card = new(Card)
+        fields = blank.copy()
+        fields["term"] = term
+        fields["definition"] = definition
+        fields["aliases"] = own_aliases
+        fields["tags"] = own_tags
+        fields["_identity"] = identity
+        set_fields(card, "__dict__", fields)
+        cards.append(card)
+    return cards
 
 
 @dataclass(frozen=True)

@@ -252,6 +252,21 @@ def test_no_character_casefolds_into_whitespace() -> None:
 # ----------------------------------------------------------------- duplicates
 
 
+#: Terms that are all ASCII more often than not (their keys are then read as one column).
+ASCII_TERMS = st.lists(
+    st.text(st.sampled_from("aB z\t\x0b\x0c\r\x1c\x1f\n-."), max_size=6)
+    | st.sampled_from(["", " ", "Alpha", "alpha beta", "Alpha  Beta", " x", "x ", "ß"]),
+    max_size=8,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(ASCII_TERMS)
+def test_term_keys_are_normalize_term(terms: list[str]) -> None:
+    result = GlossaryImport("tsv", tuple(GlossaryEntry(term, "D.", 1) for term in terms))
+    assert result.term_keys == tuple(normalize_term(term) for term in terms)
+
+
 @settings(max_examples=1000, deadline=None)
 @given(ENTRIES)
 def test_duplicates_are_reported_in_the_same_order(entries: list[GlossaryEntry]) -> None:

@@ -101,7 +101,13 @@ class GlossaryImport:
         Computed once: the duplicate report and the deck built from an import
         both need it, and a 100k-term import should not fold every term twice.
         """
-        return tuple(normalize_term(entry.term) if entry.term else "" for entry in self.entries)
+        terms = self.terms
+        return tuple(_plain_ascii_keys(terms) or (normalize_term(term) for term in terms))
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Each entry's term ("" when it has none), in entry order."""
+        return tuple(entry.term for entry in self.entries)
 
     @property
     def duplicates(self) -> dict[str, tuple[int, ...]]:
@@ -109,6 +115,12 @@ class GlossaryImport:
 
         Reported, not resolved: the same term may legitimately carry two senses.
         """
+        keys, untitled = self.term_keys, self.terms.count("")
+        distinct = set(keys)
+        # the keys of the entries with a term: "" too if a term is only white space
+        named = len(distinct) - ("" in distinct and keys.count("") == untitled)
+        if named == len(keys) - untitled:
+            return {}  # the usual case: no term repeats
         first_line: dict[str, int] = {}
         repeated: dict[str, list[int]] = {}  # lists only for the few repeated terms
         for entry, key in zip(self.entries, self.term_keys, strict=True):
@@ -120,6 +132,27 @@ class GlossaryImport:
                 first_line[key] = entry.line
         # in the order each term first occurs
         return {key: tuple(repeated[key]) for key in first_line if key in repeated}
+
+
+def _plain_ascii_keys(terms: Sequence[str]) -> list[str] | None:
+    """``normalize_term`` of every term at once, when all are ASCII with single
+    spaces between words and none at the ends; else None.
+
+    Such a term's key is its lower-case form (``normalize_term`` only folds
+    case and spacing, and ASCII is its own NFKC form), so all of them are one
+    ``lower`` of the terms joined by line breaks.
+    """
+    joined = "\n".join(terms)
+    if not joined.isascii() or joined.count("\n") != len(terms) - 1:
+        return None
+    if any(odd in joined for odd in _ODD_SPACING) or joined[:1] == " " or joined[-1:] == " ":
+        return None
+    return joined.lower().split("\n")
+
+
+#: What ``normalize_term`` would change in ASCII terms joined by line breaks: white
+#: space other than one space between words (``str.split`` also breaks at \x1c-\x1f).
+_ODD_SPACING = ("  ", " \n", "\n ", *"\t\x0b\x0c\r\x1c\x1d\x1e\x1f")
 
 
 # --------------------------------------------------------------------------- API

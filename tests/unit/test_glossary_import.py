@@ -7,6 +7,7 @@ before the large-import speed-ups; they must not change.
 from __future__ import annotations
 
 import gc
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -141,7 +142,7 @@ def test_a_failed_load_waits_for_the_count_and_puts_the_file_back(
         counted.append(True)
         return 0
 
-    def refuse(path: Path, deck: object = None) -> None:
+    def refuse(path: Path, deck: object = None, written: object = None) -> None:
         loading.set()
         raise UserError("cannot load")
 
@@ -170,3 +171,15 @@ def test_the_count_of_self_naming_definitions(trainer: Trainer, tmp_path: Path) 
     text = "Epoch\tOne full pass.\nLearning Rate\tThe learning rate sets the step.\n"
     outcome = import_glossary(trainer, glossary_file(tmp_path, text), out=None)
     assert (outcome.cards, outcome.self_naming) == (2, 1)
+
+
+def test_the_stored_signature_is_the_written_file(trainer: Trainer, tmp_path: Path) -> None:
+    """The import hands the text it wrote to the load instead of reading it back:
+    the database must still describe the file's bytes."""
+    text = "Alpha\tThe first letter.\nBeta\tThe second, with ü.\n" * 3
+    outcome = import_glossary(trainer, glossary_file(tmp_path, text), out=None, overwrite=True)
+    signature = trainer.store.deck_signatures()[outcome.slug]
+    raw = outcome.path.read_bytes()
+    stat = outcome.path.stat()
+    assert (signature.sha256, signature.size) == (hashlib.sha256(raw).hexdigest(), len(raw))
+    assert signature.mtime_ns == stat.st_mtime_ns

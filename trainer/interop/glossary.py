@@ -192,7 +192,7 @@ def _import_glossary(
     # both let go of the interpreter lock: most of a second for 100k cards
     with _in_background(count_self_naming, deck) as naming, restored_on_failure([path]):
         write_file(path, text_out)
-        trainer.sync_deck_file(path, deck)
+        trainer.sync_deck_file(path, deck, written=text_out)
     return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming.result())
 
 

@@ -92,6 +92,8 @@ class GlossaryImport:
     @property
     def missing_terms(self) -> tuple[GlossaryEntry, ...]:
         """Entries whose term was lost and could not be recovered: they need a human."""
+        if "" not in self.terms:  # the usual case, without a look at each entry
+            return ()
         return tuple(entry for entry in self.entries if not entry.term)
 
     @cached_property

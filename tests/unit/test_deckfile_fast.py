@@ -22,7 +22,7 @@ from trainer.app.deckfile import (
     dump_deck_fast,
     dump_imported_deck,
 )
-from trainer.core.model import Card, Deck
+from trainer.core.model import Card, Deck, plain_cards
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 card = st.fixed_dictionaries(
@@ -260,3 +260,25 @@ def test_a_plain_card_is_the_card_its_constructor_builds(card: Card) -> None:
     assert built == card
     assert hash(built) == hash(card)
     assert built.__dict__ == card.__dict__
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(plain_card, max_size=5))
+def test_plain_cards_are_the_cards_their_constructor_builds(cards: list[Card]) -> None:
+    built = plain_cards(
+        [card.term for card in cards],
+        [card.definition for card in cards],
+        [card.aliases for card in cards],
+        [card.tags for card in cards],
+        [card.identity for card in cards],
+    )
+    assert built == cards
+    assert [card.__dict__ for card in built] == [card.__dict__ for card in cards]
+
+
+def test_an_identity_is_computed_once_and_kept() -> None:
+    card = Card(term="Learning  Rate", definition="d")
+    assert "identity" not in card.__dict__
+    assert card.identity == "learning rate"
+    assert card.__dict__["identity"] == "learning rate"
+    assert card == Card(term="Learning  Rate", definition="d")

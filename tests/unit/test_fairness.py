@@ -16,6 +16,7 @@ from trainer.core.fairness import (
     is_acronym,
     mask_names,
     may_name_itself,
+    may_name_their_terms,
     may_name_themselves,
     names_itself,
 )
@@ -264,3 +265,32 @@ def test_the_quick_checks_agree_with_the_original_on_the_generated_cases() -> No
     expected = [i for i, (t, a, x) in enumerate(ascii_only) if reference_may_name_itself(x, t, a)]
     texts = [x for _, _, x in ascii_only]
     assert may_name_themselves(texts, [(t, *a) for t, a, _ in ascii_only]) == expected
+
+
+#: ASCII that tests the column route of ``may_name_their_terms``: capitals alone and
+#: in pairs, digits, underscores, joiners, brackets and ASCII's odd white space.
+ASCII_TRICKY = "aAbBzZ09_ -()'.\t\x0b\x0c\x1c\x1f"
+ascii_term = st.text(st.sampled_from(ASCII_TRICKY), max_size=20) | st.sampled_from(
+    ["epoch", "Learning Rate", "LoRA", "low rank", "x", "", " ", "a-b", "GPU_s"]
+)
+ascii_card = st.tuples(ascii_term, tricky_text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(ascii_card | st.tuples(tricky_text, tricky_text), max_size=8))
+def test_terms_read_as_a_column_agree_with_the_original(cards: list[tuple[str, str]]) -> None:
+    expected = [i for i, (term, text) in enumerate(cards) if reference_may_name_itself(text, term)]
+    texts = [text for _, text in cards]
+    terms = [term for term, _ in cards]
+    assert may_name_their_terms(texts, terms) == expected
+    assert may_name_themselves(texts, [(term,) for term in terms]) == expected
+
+
+def test_terms_read_as_a_column_on_a_generated_glossary() -> None:
+    rng = random.Random(5)
+    pool = ["model", "Model", "LoRA", "rank", "low", "of", "x", "GPUs", "log_file", "Low-Rank"]
+    cards = [(_words(rng, pool, 1, 3), _words(rng, pool, 0, 10)) for _ in range(3000)]
+    expected = [i for i, (term, text) in enumerate(cards) if reference_may_name_itself(text, term)]
+    assert 100 < len(expected) < len(cards) - 100
+    found = may_name_their_terms([text for _, text in cards], [term for term, _ in cards])
+    assert found == expected

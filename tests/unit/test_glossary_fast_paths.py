@@ -143,6 +143,14 @@ CELLS = st.sampled_from(
 ROWS = st.lists(st.lists(CELLS, max_size=5), max_size=12).map(
     lambda rows: [(line, cells) for line, cells in enumerate(rows, 1)]
 )
+#: Mostly a clean table: a few rows of anything, then rows of two filled cells (read
+#: per column when nothing follows them), then perhaps a few rows of anything again.
+FILLED = CELLS.filter(lambda cell: bool(cell.strip()))
+CLEAN_TAILED_ROWS = st.tuples(
+    st.lists(st.lists(CELLS, max_size=5), max_size=3),
+    st.lists(st.lists(FILLED, min_size=2, max_size=2), min_size=1, max_size=8),
+    st.lists(st.lists(CELLS, max_size=5), max_size=2),
+).map(lambda parts: list(enumerate([*parts[0], *parts[1], *parts[2]], 1)))
 TEXTS = st.lists(
     st.sampled_from(["\t", "\n", ",", ";", "|", " ", "a", "B", "\u00a0", "Def", "x\ty\n"]),
     max_size=60,
@@ -155,6 +163,12 @@ TEXTS = st.lists(
 @settings(max_examples=1000, deadline=None)
 @given(ROWS)
 def test_rows_become_the_same_entries_and_skips(rows: list[tuple[int, list[str]]]) -> None:
+    assert _parse_rows(rows) == reference_parse_rows(rows)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(CLEAN_TAILED_ROWS)
+def test_a_clean_tail_becomes_the_same_entries(rows: list[tuple[int, list[str]]]) -> None:
     assert _parse_rows(rows) == reference_parse_rows(rows)
 
 
@@ -236,6 +250,21 @@ def test_no_character_casefolds_into_whitespace() -> None:
 
 
 # ----------------------------------------------------------------- duplicates
+
+
+#: Terms that are all ASCII more often than not (their keys are then read as one column).
+ASCII_TERMS = st.lists(
+    st.text(st.sampled_from("aB z\t\x0b\x0c\r\x1c\x1f\n-."), max_size=6)
+    | st.sampled_from(["", " ", "Alpha", "alpha beta", "Alpha  Beta", " x", "x ", "ß"]),
+    max_size=8,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(ASCII_TERMS)
+def test_term_keys_are_normalize_term(terms: list[str]) -> None:
+    result = GlossaryImport("tsv", tuple(GlossaryEntry(term, "D.", 1) for term in terms))
+    assert result.term_keys == tuple(normalize_term(term) for term in terms)
 
 
 @settings(max_examples=1000, deadline=None)

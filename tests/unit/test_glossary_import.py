@@ -7,6 +7,8 @@ before the large-import speed-ups; they must not change.
 from __future__ import annotations
 
 import gc
+import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +125,56 @@ def test_an_import_leaves_a_paused_collector_paused(trainer: Trainer, tmp_path: 
     gc.disable()
     run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
     assert not gc.isenabled()
+
+
+def test_a_failed_load_puts_the_file_back_and_is_the_error_the_user_reads(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck under BULK_SYNC_ROWS cards is written, loaded and counted here (a large
+    one in child processes: tests/interop/test_large_import_process.py)."""
+    counted: list[bool] = []
+
+    def count(deck: object) -> int:
+        counted.append(True)
+        return 0
+
+    def refuse(path: Path, deck: object = None, written: object = None) -> None:
+        raise UserError("cannot load")
+
+    monkeypatch.setattr("trainer.interop.glossary.count_self_naming", count)
+    monkeypatch.setattr(trainer, "sync_deck_file", refuse)
+    threads = threading.active_count()
+    with pytest.raises(UserError, match="cannot load"):
+        run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
+    assert counted == []
+    assert threading.active_count() == threads
+    assert not (trainer.user_decks / "glossary.yaml").exists()
+
+
+def test_an_error_of_the_count_reaches_the_caller(
+    trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(deck: object) -> int:
+        raise RuntimeError("count failed")
+
+    monkeypatch.setattr("trainer.interop.glossary.count_self_naming", fail)
+    with pytest.raises(RuntimeError, match="count failed"):
+        run_import(trainer, glossary_file(tmp_path, "Alpha\tThe first letter.\n"))
+
+
+def test_the_count_of_self_naming_definitions(trainer: Trainer, tmp_path: Path) -> None:
+    text = "Epoch\tOne full pass.\nLearning Rate\tThe learning rate sets the step.\n"
+    outcome = import_glossary(trainer, glossary_file(tmp_path, text), out=None)
+    assert (outcome.cards, outcome.self_naming) == (2, 1)
+
+
+def test_the_stored_signature_is_the_written_file(trainer: Trainer, tmp_path: Path) -> None:
+    """The import hands the text it wrote to the load instead of reading it back:
+    the database must still describe the file's bytes."""
+    text = "Alpha\tThe first letter.\nBeta\tThe second, with ü.\n" * 3
+    outcome = import_glossary(trainer, glossary_file(tmp_path, text), out=None, overwrite=True)
+    signature = trainer.store.deck_signatures()[outcome.slug]
+    raw = outcome.path.read_bytes()
+    stat = outcome.path.stat()
+    assert (signature.sha256, signature.size) == (hashlib.sha256(raw).hexdigest(), len(raw))
+    assert signature.mtime_ns == stat.st_mtime_ns

@@ -9,6 +9,7 @@ large decks.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -385,23 +386,25 @@ def dump_imported_deck(deck: Deck, drafts: Sequence[str]) -> str:
     if any(card.cloze is not None for card in deck.cards):  # cloze cards group into entries
         lines.extend(line for entry in _cards_data(deck.cards) for line in _entry_lines(entry))
         return "\n".join([*lines, *_draft_lines(drafts), ""])
-    raw = _needs_no_escape(
-        [card.term for card in deck.cards],
-        [card.definition for card in deck.cards],
-        [card.guid for card in deck.cards if card.guid],
-        drafts,
-    )
-    for card in deck.cards:
-        if raw and _is_bare(card):
-            if card.guid:  # an imported Anki note's card keeps its note's GUID
-                lines.append(
-                    f'  - term: "{card.term}"\n    definition: "{card.definition}"\n'
-                    f'    guid: "{card.guid}"'
-                )
+    terms = [card.term for card in deck.cards]
+    definitions = [card.definition for card in deck.cards]
+    guids = [card.guid for card in deck.cards if card.guid]
+    raw = _needs_no_escape(terms, definitions, guids, drafts)
+    if raw and not guids and _all_bare(deck.cards):  # a glossary's cards, written per column
+        pairs = zip(terms, definitions, strict=True)
+        lines.extend([f'  - term: "{t}"\n    definition: "{d}"' for t, d in pairs])
+    else:
+        for card in deck.cards:
+            if raw and _is_bare(card):
+                if card.guid:  # an imported Anki note's card keeps its note's GUID
+                    lines.append(
+                        f'  - term: "{card.term}"\n    definition: "{card.definition}"\n'
+                        f'    guid: "{card.guid}"'
+                    )
+                else:
+                    lines.append(f'  - term: "{card.term}"\n    definition: "{card.definition}"')
             else:
-                lines.append(f'  - term: "{card.term}"\n    definition: "{card.definition}"')
-        else:
-            lines.extend(_entry_lines(_card_data(card)))
+                lines.extend(_entry_lines(_card_data(card)))
     lines.extend(_draft_lines(drafts))
     lines.append("")
     return "\n".join(lines)
@@ -413,7 +416,7 @@ def _draft_lines(drafts: Sequence[str]) -> list[str]:
 
 def _needs_no_escape(*groups: Sequence[str]) -> bool:
     """Whether every text of the groups is written as itself in quotes (see ``_quoted``)."""
-    joined = " ".join(text for group in groups for text in group)
+    joined = " ".join(itertools.chain.from_iterable(groups))
     if joined.isascii():  # deleting the harmless bytes is five times faster than isprintable
         return not joined.encode("ascii").translate(None, _RAW_ASCII)
     return joined.isprintable() and '"' not in joined and "\\" not in joined
@@ -421,6 +424,19 @@ def _needs_no_escape(*groups: Sequence[str]) -> bool:
 
 #: The ASCII characters ``_quoted`` writes as themselves: printable, not ``"`` or ``\\``.
 _RAW_ASCII = bytes(b for b in range(128) if chr(b).isprintable() and chr(b) not in '"\\')
+
+
+def _all_bare(cards: Sequence[Card]) -> bool:
+    """``_is_bare`` of every card, without a call per card."""
+    return not any(
+        card.aliases
+        or card.tags
+        or card.example
+        or card.key
+        or card.directions is not None
+        or card.cloze is not None
+        for card in cards
+    )
 
 
 def _is_bare(card: Card) -> bool:

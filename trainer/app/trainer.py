@@ -1037,11 +1037,14 @@ class Trainer:
 
         return keep
 
-    def sync_deck_file(self, path: Path, deck: Deck | None = None) -> None:
+    def sync_deck_file(
+        self, path: Path, deck: Deck | None = None, written: str | None = None
+    ) -> None:
         """Load one deck file now (it may live outside the deck folders).
 
         ``deck`` is the file's content when the caller has just written it, so
-        an import does not parse back the YAML it produced.
+        an import does not parse back the YAML it produced; ``written``, the
+        text it wrote there, spares reading and decoding the file again.
         """
         from trainer.app.deckfile import (
             decode_deck_bytes,
@@ -1051,14 +1054,18 @@ class Trainer:
         from trainer.app.files import MAX_DECK_BYTES, read_bounded
 
         path = Path(os.path.abspath(path))  # a symlink stays the deck's name, as in the folder
-        raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
+        if deck is not None and written is not None:
+            raw = written.encode("utf-8")
+        else:
+            raw = read_bounded(path, MAX_DECK_BYTES, "deck file")
         if deck is None:
             deck, own_form = parse_deck_text_form(
                 decode_deck_bytes(raw, str(path)), path.stem, str(path)
             )
         else:
             # the caller wrote the file with dump_deck_fast: trainer's own form
-            own_form = not has_surrogate_escape(raw.decode("utf-8", "replace"))
+            text = written if written is not None else raw.decode("utf-8", "replace")
+            own_form = not has_surrogate_escape(text)
             if deck.slug != path.stem:
                 deck = replace(deck, slug=path.stem)
         stat = path.stat()

@@ -45,6 +45,7 @@ __all__ = [
     "is_acronym",
     "mask_names",
     "may_name_itself",
+    "may_name_their_terms",
     "may_name_themselves",
     "names_itself",
     "word_set",
@@ -403,15 +404,14 @@ def may_name_themselves(texts: Sequence[str], names: Sequence[Sequence[str]]) ->
     one call (no character folds into a line break), so a card costs only its
     name words' lookups. Texts that hold a line break are checked one by one.
     """
-    joined = "\n".join(texts)
-    folded = joined.casefold().split("\n")
-    if len(folded) != len(texts):
+    prepared = _folded_with_capitals(texts)
+    if prepared is None:
         return [
             i
             for i, (text, own) in enumerate(zip(texts, names, strict=True))
             if may_name_itself(text, own[0], tuple(own[1:]))
         ]
-    capitals = _two_capitals_at(joined, texts)
+    folded, capitals = prepared
     found = []
     for i, (text, own) in enumerate(zip(folded, names, strict=True)):
         if i in capitals:
@@ -426,6 +426,47 @@ def may_name_themselves(texts: Sequence[str], names: Sequence[Sequence[str]]) ->
         elif _shares_a_name_word(text, own):
             found.append(i)
     return found
+
+
+def may_name_their_terms(texts: Sequence[str], terms: Sequence[str]) -> list[int]:
+    """``may_name_themselves(texts, [(term,) for term in terms])``: cards without aliases.
+
+    When every term is ASCII, the terms are read as one column too: one
+    lower-casing of them all gives every term's words (an ASCII word is a run
+    of letters and digits: what a split leaves once every other character is a
+    space) and one byte translation the terms with two capitals, so a card
+    costs only its words' lookups in its folded text.
+    """
+    joined = "\n".join(terms)
+    prepared = _folded_with_capitals(texts)
+    if prepared is None or not joined.isascii() or joined.count("\n") != len(terms) - 1:
+        return may_name_themselves(texts, [(term,) for term in terms])
+    folded, capitals = prepared
+    encoded = joined.encode("ascii")
+    words = encoded.lower().translate(_WORDS_AND_BREAKS).decode("ascii").split("\n")
+    counts = encoded.translate(None, _NOT_CAPITAL_OR_BREAK).split(b"\n")
+    # a name with two capitals may be an acronym: always checked in full
+    flagged = capitals.union(i for i, kept in enumerate(counts) if len(kept) >= 2)
+    found = []
+    for i, (text, own) in enumerate(zip(folded, words, strict=True)):
+        if i in flagged:
+            found.append(i)
+            continue
+        for word in own.split():
+            if word in text:
+                found.append(i)
+                break
+    return found
+
+
+def _folded_with_capitals(texts: Sequence[str]) -> tuple[list[str], set[int]] | None:
+    """Each text casefolded, and the indexes of those with two capitals in one run;
+    None when a text holds a line break (the texts are joined by them)."""
+    joined = "\n".join(texts)
+    folded = joined.casefold().split("\n")
+    if len(folded) != len(texts):
+        return None
+    return folded, _two_capitals_at(joined, texts)
 
 
 def _two_capitals_at(joined: str, texts: Sequence[str]) -> set[int]:
@@ -460,6 +501,12 @@ def _capitals_and_spaces(byte: int) -> int:
 #: The ASCII characters other than capitals and white space (``\s`` in a pattern).
 _NOT_CAPITAL_OR_SPACE = bytes(
     b for b in range(128) if not (chr(b).isspace() or "A" <= chr(b) <= "Z")
+)
+#: The ASCII bytes other than capitals and the line break.
+_NOT_CAPITAL_OR_BREAK = bytes(b for b in range(128) if not ("A" <= chr(b) <= "Z" or b == 10))
+#: Letters and digits as themselves and line breaks kept; any other byte a space.
+_WORDS_AND_BREAKS = bytes(
+    b if (b < 128 and chr(b).isalnum()) or b == 10 else 32 for b in range(256)
 )
 #: Capitals to ``A``, white space but line breaks to a space.
 _CAPITALS_AND_SPACES = bytes(_capitals_and_spaces(b) for b in range(256))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import PurePath
@@ -92,6 +92,8 @@ class GlossaryImport:
     @property
     def missing_terms(self) -> tuple[GlossaryEntry, ...]:
         """Entries whose term was lost and could not be recovered: they need a human."""
+        if "" not in self.terms:  # the usual case, without a look at each entry
+            return ()
         return tuple(entry for entry in self.entries if not entry.term)
 
     @cached_property
@@ -101,7 +103,13 @@ class GlossaryImport:
         Computed once: the duplicate report and the deck built from an import
         both need it, and a 100k-term import should not fold every term twice.
         """
-        return tuple(normalize_term(entry.term) if entry.term else "" for entry in self.entries)
+        terms = self.terms
+        return tuple(_plain_ascii_keys(terms) or (normalize_term(term) for term in terms))
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Each entry's term ("" when it has none), in entry order."""
+        return tuple(entry.term for entry in self.entries)
 
     @property
     def duplicates(self) -> dict[str, tuple[int, ...]]:
@@ -109,6 +117,12 @@ class GlossaryImport:
 
         Reported, not resolved: the same term may legitimately carry two senses.
         """
+        keys, untitled = self.term_keys, self.terms.count("")
+        distinct = set(keys)
+        # the keys of the entries with a term: "" too if a term is only white space
+        named = len(distinct) - ("" in distinct and keys.count("") == untitled)
+        if named == len(keys) - untitled:
+            return {}  # the usual case: no term repeats
         first_line: dict[str, int] = {}
         repeated: dict[str, list[int]] = {}  # lists only for the few repeated terms
         for entry, key in zip(self.entries, self.term_keys, strict=True):
@@ -120,6 +134,27 @@ class GlossaryImport:
                 first_line[key] = entry.line
         # in the order each term first occurs
         return {key: tuple(repeated[key]) for key in first_line if key in repeated}
+
+
+def _plain_ascii_keys(terms: Sequence[str]) -> list[str] | None:
+    """``normalize_term`` of every term at once, when all are ASCII with single
+    spaces between words and none at the ends; else None.
+
+    Such a term's key is its lower-case form (``normalize_term`` only folds
+    case and spacing, and ASCII is its own NFKC form), so all of them are one
+    ``lower`` of the terms joined by line breaks.
+    """
+    joined = "\n".join(terms)
+    if not joined.isascii() or joined.count("\n") != len(terms) - 1:
+        return None
+    if any(odd in joined for odd in _ODD_SPACING) or joined[:1] == " " or joined[-1:] == " ":
+        return None
+    return joined.lower().split("\n")
+
+
+#: What ``normalize_term`` would change in ASCII terms joined by line breaks: white
+#: space other than one space between words (``str.split`` also breaks at \x1c-\x1f).
+_ODD_SPACING = ("  ", " \n", "\n ", *"\t\x0b\x0c\r\x1c\x1d\x1e\x1f")
 
 
 # --------------------------------------------------------------------------- API
@@ -397,12 +432,40 @@ def _bare_entry(term: str, definition: str, line: int) -> GlossaryEntry:
 _BARE_ENTRY = dict(GlossaryEntry("", "", 0).__dict__)
 
 
+def _bare_entries(
+    terms: Sequence[str], definitions: Sequence[str], lines: Sequence[int]
+) -> list[GlossaryEntry]:
+    """``_bare_entry`` of each term, definition and line, in one loop."""
+    new, set_fields, blank = object.__new__, object.__setattr__, _BARE_ENTRY
+    entries = []
+    for term, definition, line in zip(terms, definitions, lines, strict=True):
+        entry = new(GlossaryEntry)
+        fields = blank.copy()
+        fields["term"] = term
+        fields["definition"] = definition
+        fields["line"] = line
+        set_fields(entry, "__dict__", fields)
+        entries.append(entry)
+    return entries
+
+
+def _filled_pairs(rows: Sequence[tuple[int, list[str]]]) -> tuple[list[str], list[str]] | None:
+    """The stripped terms and definitions of ``rows`` if every row is two filled cells."""
+    if any(len(cells) != 2 for _, cells in rows):
+        return None
+    terms = [cells[0].strip() for _, cells in rows]
+    definitions = [cells[1].strip() for _, cells in rows]
+    if not all(terms) or not all(definitions):
+        return None
+    return terms, definitions
+
+
 #: Anki's plain-text export starts with lines like ``#separator:tab`` or ``#html:false``.
 _ANKI_HEADER = re.compile(r"#[a-z][a-z ]*:", re.IGNORECASE)
 
 
 def _parse_rows(
-    rows: Iterable[tuple[int, list[str]]],
+    rows: Sequence[tuple[int, list[str]]],
 ) -> tuple[list[GlossaryEntry], list[Skip]]:
     """Turn table rows into entries; single-cell rows are artefacts or stray text."""
     entries: list[GlossaryEntry] = []
@@ -412,7 +475,17 @@ def _parse_rows(
     # True while the layout is term then definition: a row of two filled cells after
     # the first entry is then an entry of just those (the loop's usual, fast case)
     two_cells = True
-    for line, cells in rows:
+    whole_rest_tried = False
+    for index, (line, cells) in enumerate(rows):
+        if entries and two_cells and not whole_rest_tried:
+            # the layout is settled by the first entry; a clean table's remaining
+            # rows are all two filled cells, and then they are read per column
+            whole_rest_tried = True
+            rest = rows[index:]
+            pairs = _filled_pairs(rest)
+            if pairs is not None:
+                entries.extend(_bare_entries(*pairs, [no for no, _ in rest]))
+                break
         if entries and two_cells and len(cells) == 2:
             term, definition = cells[0].strip(), cells[1].strip()
             if term and definition:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -27,7 +27,7 @@ from trainer.storage.store import BULK_SYNC_ROWS
 
 if TYPE_CHECKING:
     from trainer.app.trainer import Trainer
-    from trainer.core.glossary import GlossaryImport
+    from trainer.core.glossary import GlossaryEntry, GlossaryImport
 
 
 def import_glossary(
@@ -85,27 +85,46 @@ def glossary_to_deck(result: GlossaryImport, slug: str, name: str, source: str) 
     """A Deck of the complete entries plus the YAML of the whole import, drafts included.
 
     The first entry of each term becomes a card; entries without a term are the
-    drafts, written at the end of the file.
+    drafts, written at the end of the file. Built column by column: a large
+    glossary's terms are usually all present and distinct, and then every
+    entry is a card.
     """
     from trainer.app.deckfile import dump_imported_deck
-    from trainer.core.model import Card
+    from trainer.core.model import plain_cards
 
-    seen: set[str] = set()
-    cards: list[Card] = []
-    drafts: list[str] = []
-    plain = Card.plain
+    entries: Sequence[GlossaryEntry] = result.entries
     # term_keys: normalized once per import, shared with the duplicate report
-    for entry, key in zip(result.entries, result.term_keys, strict=True):
-        if not entry.term:
-            drafts.append(entry.definition)
-        elif key not in seen:
-            seen.add(key)
-            cards.append(plain(entry.term, entry.definition, entry.aliases, entry.tags, key))
+    keys: Sequence[str] = result.term_keys
+    drafts = [entry.definition for entry in entries if not entry.term]
+    if drafts or len(set(keys)) != len(keys):
+        entries, keys = _first_of_each_term(entries, keys)
+    cards = plain_cards(
+        [entry.term for entry in entries],
+        [entry.definition for entry in entries],
+        [entry.aliases for entry in entries],
+        [entry.tags for entry in entries],
+        keys,
+    )
     note = f"Imported by trainer from {source} ({result.format} layout)."
     if drafts:
         note += f" {len(drafts)} cards have no term yet (missing_term: true): fill them in."
     deck = Deck(slug=slug, name=name, cards=tuple(cards), source=note, missing=tuple(drafts))
     return deck, dump_imported_deck(deck, drafts)
+
+
+def _first_of_each_term(
+    entries: Sequence[GlossaryEntry], keys: Sequence[str]
+) -> tuple[list[GlossaryEntry], list[str]]:
+    """The entries that have a term not seen before, and their keys."""
+    seen: set[str] = set()
+    kept: list[GlossaryEntry] = []
+    kept_keys: list[str] = []
+    for entry, key in zip(entries, keys, strict=True):
+        if entry.term and key not in seen:
+            seen.add(key)
+            kept.append(entry)
+            kept_keys.append(key)
+    return kept, kept_keys
 
 
 @contextmanager
@@ -171,7 +190,7 @@ def _import_glossary(
     if len(deck.cards) < BULK_SYNC_ROWS:
         with restored_on_failure([path]):
             write_file(path, text_out)
-            trainer.sync_deck_file(path, deck)
+            trainer.sync_deck_file(path, deck, written=text_out)
         naming = count_self_naming(deck)
         return ImportOutcome(slug, path, len(deck.cards), tuple(messages), naming)
     # a large deck: its file and the count come from child processes, beside the
@@ -197,15 +216,23 @@ def count_self_naming(deck: Deck) -> int:
     """How many definitions name their own term: questions show those names blanked.
 
     ``may_name_themselves`` first: on 100k cards building every card's names took
-    longer than storing the deck.
+    longer than storing the deck. A glossary's cards rarely have aliases: their
+    terms are then checked as one column (``may_name_their_terms``).
     """
-    from trainer.core.fairness import card_names, may_name_themselves, names_itself
+    from trainer.core.fairness import (
+        card_names,
+        may_name_their_terms,
+        may_name_themselves,
+        names_itself,
+    )
 
     cards = deck.cards
-    maybe = may_name_themselves(
-        [card.definition for card in cards],
-        [(card.term, *card.aliases) if card.aliases else (card.term,) for card in cards],
-    )
+    definitions = [card.definition for card in cards]
+    if any(card.aliases for card in cards):
+        names = [(card.term, *card.aliases) if card.aliases else (card.term,) for card in cards]
+        maybe = may_name_themselves(definitions, names)
+    else:
+        maybe = may_name_their_terms(definitions, [card.term for card in cards])
     return sum(
         1
         for card in (cards[i] for i in maybe)

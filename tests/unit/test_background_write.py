@@ -148,3 +148,21 @@ def test_a_forked_job_returns_its_text_from_the_parents_memory(tmp_path: Path) -
         """,
     )
     assert lines == ["True '2000\\nlines' '2000\\nlines'"]
+
+
+def test_when_no_process_can_be_forked_the_work_is_done_here(tmp_path: Path) -> None:
+    lines = run_alone(
+        tmp_path,
+        """
+        import errno
+        from trainer.app.files import ForkedJob
+
+        def refuse():
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+        os.fork = refuse
+        job = ForkedJob.start(lambda: "done here", "working")
+        print(job.forked, repr(job.result()))
+        """,
+    )
+    assert lines[-1] == "False 'done here'"

@@ -264,7 +264,12 @@ class ForkedJob:
         if not hasattr(os, "fork") or threading.active_count() > 1:
             return cls(None, None, work(), what)
         reader, writer = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare (a limit, no memory): the work is done here
+            os.close(reader)
+            os.close(writer)
+            return cls(None, None, work(), what)
         if pid == 0:  # the child: report, never return
             os.close(reader)
             _child_runs(work, writer)

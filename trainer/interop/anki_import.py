@@ -836,11 +836,11 @@ def _import_package(
         for target, text, _deck, changed in writes:
             if changed and text is not None:
                 write_file(target, text)
-        for target, _text, deck, written in writes:
+        for target, text, deck, written in writes:
             if target in being_written:
                 trainer.sync_deck_being_written(being_written[target], deck)
-            else:
-                trainer.sync_deck_file(target, deck)  # the deck just built: no parse back
+            else:  # the deck just built and its text: no read or parse back
+                trainer.sync_deck_file(target, deck, written=text)
             imported.append(
                 ImportedDeck(
                     deck.slug,

@@ -224,3 +224,28 @@ def test_a_stale_journal_beside_a_wal_database_is_refused(
     outcome = run_cli(capsys, "--db", str(db), "due")
     assert outcome.code == 1 and "trainer.db-journal does not belong" in outcome.err
     assert journal.exists()
+
+
+def test_a_database_this_process_holds_open_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the companions closes descriptors of them, which would drop this
+    process's SQLite locks: a second connection beside an open one skips the check."""
+    from trainer.storage import database
+
+    checked: list[Path] = []
+    real = companions.stale_companion
+
+    def counting(path: Path) -> str | None:
+        checked.append(path)
+        return real(path)
+
+    monkeypatch.setattr(companions, "stale_companion", counting)
+    db = tmp_path / "trainer.db"
+    first = database.connect(db)
+    second = database.connect(tmp_path / "." / "trainer.db")  # the same file, named otherwise
+    assert len(checked) == 1
+    second.close()
+    first.close()
+    database.connect(db).close()  # nothing open any more: checked again
+    assert len(checked) == 2

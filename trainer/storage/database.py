@@ -16,8 +16,11 @@ equal to all the steps (``trainer.storage.fresh_schema``), without sqlite-utils.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -572,15 +575,58 @@ def indexes_built_after(conn: sqlite3.Connection, table: str) -> Iterator[None]:
         conn.execute(sql)
 
 
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, knowing its file and held in a weak set (see ``connect``)."""
+
+    file: str = ""
+
+
+#: every connection this process has opened and not yet dropped
+_opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
+_opened_lock = threading.Lock()
+
+
+def _open_here(file: str) -> bool:
+    """Whether this process has a connection open on ``file`` (a closed one refuses
+    every call, ``total_changes`` included)."""
+    with _opened_lock:
+        held = [conn for conn in _opened if conn.file == file]
+    for conn in held:
+        try:
+            conn.total_changes  # noqa: B018 - raises once the connection is closed
+        except sqlite3.ProgrammingError:
+            continue
+        return True
+    return False
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with trainer's settings; refuses a database whose ``-wal`` or
-    ``-journal`` belongs to another file before SQLite can fold them together."""
-    if str(path) != ":memory:":
+    ``-journal`` belongs to another file before SQLite can fold them together.
+
+    The companions are checked only when this process has no connection open on
+    the database yet. A log beside a database we hold open is ours, and reading
+    the files would be harmful, not just useless. SQLite's locks are POSIX
+    locks, and closing any descriptor of a file drops all of this process's locks
+    on it. The check closing its read of the ``-shm`` let a second connection
+    (a thread's) take away the first one's read locks. Another process's writer
+    then checkpointed under it, and readers and the writer both saw "database
+    disk image is malformed".
+    """
+    file = str(path) if str(path) == ":memory:" else os.path.realpath(path)
+    if file != ":memory:" and not _open_here(file):
         _refuse_stale_companion(Path(path))
     # ``timeout`` is SQLite's busy timeout (sqlite3_busy_timeout): no PRAGMA needed
     conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        str(path),
+        timeout=BUSY_TIMEOUT_SECONDS,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=_Connection,
     )
+    conn.file = file
+    with _opened_lock:
+        _opened.add(conn)
     conn.execute("PRAGMA foreign_keys = ON")
     # what sqlite-utils sets on the connections it opens, so a delete trigger
     # fires the same whether or not its API has been used on this connection

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from trainer.app.deckfile import (
     _YAML_UNSAFE,
-    SafeLoader,
     _quoted,
     deck_to_data,
     dump_deck_fast,
     dump_imported_deck,
 )
+from trainer.app.deckyaml import SafeLoader
 from trainer.core.model import Card, Deck, plain_cards
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -140,7 +140,7 @@ def lines_of(document: dict) -> list[int | None]:
 
 
 def read_with_yaml(text: str) -> dict:
-    from trainer.app.deckfile import _LineLoader
+    from trainer.app.deckyaml import _LineLoader
 
     return yaml.load(text, Loader=_LineLoader)
 

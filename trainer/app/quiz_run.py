@@ -28,7 +28,7 @@ import datetime as dt
 import json
 import random
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,9 @@ from trainer.app.trainer import Trainer, UserError
 from trainer.core import cloze
 from trainer.core.model import Direction, Mode, ReviewRecord
 from trainer.core.quiz import (
-    DEFAULT_CHOICES,
-    DEFAULT_QUESTIONS,
     AnswerResult,
     Question,
     Quiz,
-    QuizDirection,
     QuizError,
     QuizItem,
     QuizScore,
@@ -50,6 +47,7 @@ from trainer.core.quiz import (
     retake_items,
     score_quiz,
 )
+from trainer.core.quiz_options import SOURCES, QuizDirection, QuizOptions
 from trainer.core.text import one_line, visible
 from trainer.storage.store import StoredCard
 
@@ -69,8 +67,7 @@ __all__ = [
 DUE_SOON_DAYS = 7
 #: The grade a wrong quiz answer on a studied card is logged with.
 QUIZ_GRADE_WRONG = 2
-#: Where a quiz's cards come from; ``retake`` is set by ``QuizRun.retake`` only.
-SOURCES = ("deck", "weakest", "due-soon")
+#: A quiz's cards come from one of ``SOURCES``; ``retake`` is set by ``QuizRun.retake`` only.
 RETAKE_SOURCE = "retake"
 
 #: Up to this many active cards a quiz loads them all; beyond, it loads samples.
@@ -90,18 +87,6 @@ _DIRECTION_OF_KIND = {
 
 class NothingToQuiz(UserError):
     """No quiz can be built from this selection; the message says why, for the user."""
-
-
-@dataclass(frozen=True)
-class QuizOptions:
-    """What to quiz; the defaults are the CLI's and the TUI's alike."""
-
-    decks: list[str] | None = None
-    questions: int = DEFAULT_QUESTIONS
-    choices: int = DEFAULT_CHOICES
-    direction: str = QuizDirection.TERM.value
-    source: str = SOURCES[0]
-    seed: int | None = None
 
 
 def _quiz_item(stored: StoredCard) -> QuizItem:

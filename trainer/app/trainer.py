@@ -22,7 +22,7 @@ from trainer.app import locations
 from trainer.app.files import BackgroundWrite, shown
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
-from trainer.core.deck import DeckError
+from trainer.core.deck import DeckError, deck_from_data
 from trainer.core.model import BrowseRow, CardStatus, Deck, Direction, Mode, ReviewRecord
 from trainer.core.queue import (
     Limits,
@@ -420,11 +420,8 @@ class Trainer:
         if old and self._sync_changed_cards(slug, path, old, raw, signature):
             report.parsed.append(slug)
             return
-        # imported here, past the unchanged files: PyYAML costs every command 12 ms
-        from trainer.app.deckfile import decode_deck_bytes, parse_deck_text_form
-
         try:
-            deck, own_form = parse_deck_text_form(decode_deck_bytes(raw, source), slug, source)
+            deck, own_form = _parsed_deck(raw, slug, source, signature.sha256)
         except DeckError as error:
             self.store.remember_refused_deck(signature, f"{error.line or ''}:{error.message}")
             raise
@@ -1128,6 +1125,20 @@ def _forget_cached(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _parsed_deck(raw: bytes, slug: str, source: str, sha256: str) -> tuple[Deck, bool]:
+    """A deck file's deck, and whether it is in trainer's own form. A bundled deck's
+    very bytes come already parsed (``bundled_forms``); imported here, past the
+    unchanged files, and PyYAML only for a hand-written deck."""
+    from trainer.app import bundled_forms
+
+    document = bundled_forms.document(sha256)
+    if document is not None:
+        return deck_from_data(document, slug, source), False
+    from trainer.app.deckfile import decode_deck_bytes, parse_deck_text_form
+
+    return parse_deck_text_form(decode_deck_bytes(raw, source), slug, source)
 
 
 def _remembered(source: str, stored: str) -> DeckError:

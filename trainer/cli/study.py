@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trainer.app.quiz_run import SOURCES, QuizOptions
 from trainer.cli.common import (
     Command,
     choices_int,
@@ -17,7 +16,7 @@ from trainer.cli.common import (
     print_json,
     seed_int,
 )
-from trainer.core.quiz import QuizDirection
+from trainer.core.quiz_options import SOURCES, QuizDirection, QuizOptions
 from trainer.errors import EXIT_OK
 
 

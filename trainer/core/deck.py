@@ -42,6 +42,12 @@ class DeckError(TrainerError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class LineDict(dict[str, Any]):
+    """A mapping of a deck document that knows the 1-based line it starts on."""
+
+    line: int | None = None
+
+
 def line_of(node: object) -> int | None:
     return getattr(node, "line", None)
 

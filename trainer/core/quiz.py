@@ -25,7 +25,6 @@ import itertools
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from trainer.core.fairness import (
     FUNCTION_WORDS,
@@ -37,6 +36,7 @@ from trainer.core.fairness import (
     word_set,
 )
 from trainer.core.model import CardStatus, normalize_term
+from trainer.core.quiz_options import DEFAULT_CHOICES, DEFAULT_QUESTIONS, QuizDirection
 from trainer.core.sm2 import SM2State
 from trainer.errors import TrainerError
 
@@ -56,8 +56,6 @@ __all__ = [
     "weakest_items",
 ]
 
-DEFAULT_QUESTIONS = 10
-DEFAULT_CHOICES = 4
 #: Each tag a distractor shares with the answer adds this much to its weight factor.
 TAG_WEIGHT = 2.0
 #: Keeps distractors of very different length possible, only unlikely.
@@ -80,14 +78,6 @@ class QuizError(TrainerError, ValueError):
 
     A ``ValueError`` so callers that already validate user input catch it too.
     """
-
-
-class QuizDirection(StrEnum):
-    """What the question shows; the options are the other side of the card."""
-
-    TERM = "term"
-    DEFINITION = "definition"
-    MIXED = "mixed"
 
 
 @dataclass(frozen=True)

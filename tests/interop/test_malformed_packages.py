@@ -100,6 +100,26 @@ def corrupt_collection(path: Path, tmp: Path) -> None:
     write_zip(path, {"collection.anki2": bytes(data)})
 
 
+def damaged_index(path: Path, tmp: Path) -> None:
+    """A page no read of the import visits (an index on the notes' checksums) is
+    scribbled over: only SQLite's own check, run beside the reads, finds it."""
+    import sqlite3
+
+    made = genanki_package(tmp / "good.apkg", {"Deck": [("a", "b", [])]})
+    with zipfile.ZipFile(made) as archive:
+        data = bytearray(archive.read("collection.anki2"))
+    plain = tmp / "plain.sqlite"
+    plain.write_bytes(bytes(data))
+    conn = sqlite3.connect(plain)
+    (root,) = conn.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'ix_notes_csum'"
+    ).fetchone()
+    conn.close()
+    start = (root - 1) * 4096
+    data[start : start + 4096] = bytes(range(256)) * 16
+    write_zip(path, {"collection.anki2": bytes(data)})
+
+
 BROKEN = {
     "truncated-zip": (truncated, "not an Anki package (not a zip file, or a truncated one)"),
     "damaged-member": (damaged_member, "the package is damaged"),
@@ -114,6 +134,7 @@ BROKEN = {
     "not-sqlite": (not_sqlite, "collection database is"),
     "not-anki": (wrong_database, "not an Anki collection"),
     "corrupt-collection": (corrupt_collection, "collection database is"),
+    "damaged-index": (damaged_index, "the collection database is corrupt"),
 }
 
 

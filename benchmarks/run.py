@@ -1029,7 +1029,8 @@ def _growth(
 
 
 def bench_anki(n: int, plan: Plan) -> list[Figure]:
-    """``trainer import PKG.apkg`` beside Anki's own importer (the figure's floor column)."""
+    """``trainer import PKG.apkg`` beside Anki's own importer, in the Anki column (with
+    ``--peer anki``; else in the floor column, this figure having no sqlite floor)."""
     from benchmarks import anki
 
     python, where = anki.anki_python()
@@ -1041,7 +1042,9 @@ def bench_anki(n: int, plan: Plan) -> list[Figure]:
     runs = plan.import_runs if n <= 20_000 else 1
     log(f"  Anki package import of {format_count(n)} notes ({runs} run(s); Anki from {where})")
 
-    def measure() -> tuple[float, float, str]:
+    anki_seconds: list[float] = []
+
+    def measure() -> tuple[float, float | None, str]:
         mine, theirs = [], []
         for _ in range(runs):
             work = fresh_dir(WORK_DIR / f"anki-n{n}" / "trainer")
@@ -1049,9 +1052,15 @@ def bench_anki(n: int, plan: Plan) -> list[Figure]:
             env = environment(work, work / "trainer.db")
             mine.append(anki.time_trainer(trainer_command(), apkg, env))
             theirs.append(anki.time_anki(python, apkg, fresh_dir(WORK_DIR / f"anki-n{n}" / "anki")))
+        anki_seconds.append(median(theirs))
+        if plan.peer:
+            return median(mine), None, f"median of {runs}, alternating with Anki"
         return median(mine), median(theirs), f"median of {runs}; floor = Anki"
 
-    return [guarded("anki_import", label, n, None)(measure)]
+    figure = guarded("anki_import", label, n, None)(measure)
+    if plan.peer and anki_seconds:
+        figure.peer = anki_seconds[0]
+    return [figure]
 
 
 # ----------------------------------------------------------------------- main

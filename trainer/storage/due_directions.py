@@ -23,11 +23,15 @@ from contextlib import contextmanager
 from trainer.storage.database import DUE_DIRECTIONS_OF, DUE_DIRECTIONS_UNKNOWN, LAST_STATE
 from trainer.storage.sql_terms import DUE_DIRECTIONS_SETTLED, DUE_DIRECTIONS_SETTLED_KEY
 
-#: The cards with a state inserted since the bits were last set that has a due
-#: day in a direction (the parameter): their bits may lack it. Few (the first
-#: answers since Browse last opened), so a query reads them once by rowid.
-RECENTLY_DUE = f"""(SELECT s.card_id FROM card_state s WHERE s.rowid > {DUE_DIRECTIONS_SETTLED}
-    AND s.direction = ? AND s.due > '' AND s.card_id IS NOT NULL)"""
+#: The rowids of the cards with a state inserted since the bits were last set
+#: that has a due day in a direction (the parameter): their bits may lack it.
+#: Few (the first answers since Browse last opened), so a query reads them once
+#: by rowid (any index of card_state would have it read every state with a due
+#: day), and tests its candidates by rowid, which their index holds, not by id,
+#: which would read each candidate's row.
+RECENTLY_DUE = f"""(SELECT r.rowid FROM card_state s NOT INDEXED CROSS JOIN cards r
+    ON r.id = s.card_id WHERE s.rowid > {DUE_DIRECTIONS_SETTLED}
+    AND s.direction = ? AND s.due > '')"""
 
 
 @contextmanager

@@ -2295,7 +2295,7 @@ def _maybe_new(direction: str) -> str:
 #: trigger sets the bits of a card inserted)
 _SURELY_NEW = f"""(c.due_directions != {DUE_DIRECTIONS_UNKNOWN} OR NOT EXISTS (
     SELECT 1 FROM card_state s WHERE s.card_id = c.id AND s.direction = ? AND s.due > ''))
-    AND c.id NOT IN {due_directions.RECENTLY_DUE}"""
+    AND c.rowid NOT IN {due_directions.RECENTLY_DUE}"""
 
 
 def _undue_values(direction: str) -> list[int]:

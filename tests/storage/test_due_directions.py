@@ -4,6 +4,7 @@ opens), so Browse's ``is:new`` can find new rows by index."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -357,3 +358,40 @@ def test_upgrading_to_m020_takes_the_insert_trigger_off_and_marks_every_state(
         assert wrongly_kept(conn) == []
     finally:
         upgraded.conn.close()
+
+
+def test_is_new_is_right_after_any_mix_of_answers_undos_settling_and_rebuilds(
+    make_trainer: Callable[..., Trainer],
+) -> None:
+    """Browse must never list a card with a due day as new, nor leave out a new one,
+    whatever order first answers, undos (which free the top rowid), Browse's
+    settling and rebuilds come in."""
+    rng = random.Random(1)
+    trainer = make_trainer()
+    conn = trainer.store.conn
+    cards = ["small/alpha", "small/beta", "small/gamma"]
+    answers: list[str] = []
+    for step in range(80):
+        action = rng.choice(["answer", "answer", "answer", "undo", "undo", "settle", "rebuild"])
+        if action == "answer":
+            card, direction = rng.choice(cards), rng.choice(list(Direction))
+            answers.append(
+                trainer.record_answer(card, direction, rng.choice((0, 4)), Mode.STUDY).id
+            )
+        elif action == "undo" and answers:
+            trainer.undo(answers.pop())
+        elif action == "settle":
+            trainer.store.settle_due_directions()
+        elif action == "rebuild":
+            trainer.rebuild()
+        due = {
+            card
+            for (card,) in conn.execute(
+                "SELECT card_id FROM card_state WHERE direction = 'forward' AND due > ''"
+            )
+        }
+        expected = sorted(card.split("/")[1].title() for card in cards if card not in due)
+        assert new_terms(trainer) == expected, step
+        assert sorted(row.term for row in trainer.browse("is:new", sort="due")[0]) == expected
+        assert new_terms(trainer, "letter is:new") == expected, step
+        assert wrongly_kept(conn) == [], step

@@ -106,8 +106,9 @@ def browse_figures(trainer: Any, conn: sqlite3.Connection, runs: int) -> dict[st
     """(trainer, floor) seconds for Browse sorted by each column, and filtered.
 
     First what the Browse screen starts in a thread when it opens: setting the
-    due-direction bits of the cards never answered (``Trainer.due_directions_job``,
-    half a second once for the 9k new cards), as a user types a query after it."""
+    due-direction bits of the cards never answered and of those answered for the
+    first time since (``Trainer.due_directions_job``, half a second once for the
+    9k new cards), as a user types a query after it."""
     from trainer.storage.store import BROWSE_SORTS
 
     if (job := trainer.due_directions_job()) is not None:

@@ -1,8 +1,10 @@
 """``cards.due_directions`` (m019): the directions of a card with a due day, kept by
-triggers under every write, so Browse's ``is:new`` can find new rows by index."""
+triggers under every write but a state's insert (m020: those are set when Browse
+opens), so Browse's ``is:new`` can find new rows by index."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -20,21 +22,28 @@ from trainer.storage.database import (
     connect,
     open_database,
 )
-from trainer.storage.sql_terms import DIRECTION_BITS
+from trainer.storage.sql_terms import DIRECTION_BITS, DUE_DIRECTIONS_SETTLED
 from trainer.storage.store import BULK_SYNC_ROWS
 
 
 def wrongly_kept(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
     """(card, kept, right) for every card whose kept bits differ from its states'
-    (a card not known yet, inserted since its bits were last set, excepted)."""
+    (a card not known yet, inserted since its bits were last set, excepted; the
+    bits of states inserted since the mark, m020, may be missing)."""
+    (settled,) = conn.execute(f"SELECT {DUE_DIRECTIONS_SETTLED}").fetchone()
     right: dict[str, int] = {}
-    for card, direction, due in conn.execute("SELECT card_id, direction, due FROM card_state"):
+    recent: dict[str, int] = {}
+    for rowid, card, direction, due in conn.execute(
+        "SELECT rowid, card_id, direction, due FROM card_state"
+    ):
         if due:
             right[card] = right.get(card, 0) | DIRECTION_BITS[direction]
+            if rowid > settled:
+                recent[card] = recent.get(card, 0) | DIRECTION_BITS[direction]
     return [
         (card, kept, right.get(card, 0))
         for card, kept in conn.execute("SELECT id, due_directions FROM cards")
-        if kept not in (right.get(card, 0), DUE_DIRECTIONS_UNKNOWN)
+        if kept != DUE_DIRECTIONS_UNKNOWN and kept | recent.get(card, 0) != right.get(card, 0)
     ]
 
 
@@ -48,23 +57,53 @@ def new_terms(trainer: Trainer, query: str = "is:new") -> list[str]:
     return [row.term for row in trainer.browse(query)[0]]
 
 
-def test_an_answer_sets_its_direction_and_undo_clears_it(
+def test_an_answer_leaves_the_bits_to_browse_and_undo_clears_them(
     make_trainer: Callable[..., Trainer],
 ) -> None:
+    """A direction's first answer writes no card row (m020): is:new leaves the card
+    out by the states inserted since the bits were set, Browse's job sets them."""
     trainer = make_trainer()
-    assert bits(trainer, "small/alpha") == DUE_DIRECTIONS_UNKNOWN  # inserted, not answered
+    conn = trainer.store.conn
+    trainer.store.settle_due_directions()
+    assert bits(trainer, "small/alpha") == 0
     first = trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
-    assert bits(trainer, "small/alpha") == 1
+    assert bits(trainer, "small/alpha") == 0  # not on the answer's path
     trainer.record_answer("small/alpha", Direction.REVERSE, 4, Mode.STUDY)
-    assert bits(trainer, "small/alpha") == 3
     trainer.record_answer("small/beta", Direction.FORWARD, 4, Mode.STUDY)
     trainer.record_answer("small/beta", Direction.FORWARD, 0, Mode.STUDY)
-    assert wrongly_kept(trainer.store.conn) == []
+    assert wrongly_kept(conn) == []
+    assert new_terms(trainer) == ["Gamma"]
+    assert new_terms(trainer, "a is:new") == ["Gamma"]
+    assert trainer.browse("is:new", sort="due")[1] == 1
+    job = trainer.due_directions_job()
+    assert job is not None
+    job()
+    assert (bits(trainer, "small/alpha"), bits(trainer, "small/beta")) == (3, 1)
+    assert trainer.due_directions_job() is None
     assert new_terms(trainer) == ["Gamma"]
     trainer.undo(first.id)
     assert bits(trainer, "small/alpha") == 2
     assert new_terms(trainer) == ["Alpha", "Gamma"]
+    assert wrongly_kept(conn) == []
+
+
+def test_an_undo_keeps_the_mark_below_the_rowids_given_next(
+    make_trainer: Callable[..., Trainer],
+) -> None:
+    """Undoing the last first answer deletes the top state, and SQLite gives the
+    next state its rowid again: the mark comes down with it, so that state
+    counts as inserted since the bits were set."""
+    trainer = make_trainer()
+    first = trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
+    trainer.store.settle_due_directions()
+    trainer.undo(first.id)
+    trainer.record_answer("small/beta", Direction.FORWARD, 4, Mode.STUDY)
+    assert bits(trainer, "small/beta") == 0
+    assert new_terms(trainer) == ["Alpha", "Gamma"]
     assert wrongly_kept(trainer.store.conn) == []
+    trainer.store.settle_due_directions()
+    assert bits(trainer, "small/beta") == 1
+    assert new_terms(trainer) == ["Alpha", "Gamma"]
 
 
 def test_rebuild_suspend_and_retire_keep_it(make_trainer: Callable[..., Trainer]) -> None:
@@ -236,11 +275,9 @@ def test_settling_sets_the_bits_of_cards_not_known_yet(
     )
     conn.execute("UPDATE cards SET due_directions = 4 WHERE id = 'small/gamma'")
     trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
-    assert [bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")] == [
-        1,
-        DUE_DIRECTIONS_UNKNOWN,
-        DUE_DIRECTIONS_UNKNOWN,
-    ]
+    assert {bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")} == {
+        DUE_DIRECTIONS_UNKNOWN
+    }
     job = trainer.due_directions_job()
     assert job is not None
     job()
@@ -262,3 +299,99 @@ def test_settling_goes_batch_by_batch(
     assert trainer.store.settle_due_directions() == 3
     assert trainer.store.settle_due_directions() == 0
     assert {bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")} == {0}
+    for card in ("small/alpha", "small/beta", "small/gamma"):
+        trainer.record_answer(card, Direction.FORWARD, 4, Mode.STUDY)
+    assert trainer.store.settle_due_directions() == 3  # states, two then one
+    assert trainer.store.settle_due_directions() == 0
+    assert {bits(trainer, card) for card in ("small/alpha", "small/beta", "small/gamma")} == {1}
+
+
+def test_upgrading_to_m020_takes_the_insert_trigger_off_and_marks_every_state(
+    tmp_path: Path,
+) -> None:
+    """A database at m019 (bits kept by its three triggers, a log of answers): m020
+    drops the trigger on an inserted state, adds the one keeping the mark, and
+    marks every state as shown; the log and the bits stay as they were."""
+    path = tmp_path / "trainer.db"
+    db = Database(connect(path))
+    database.migration_set().apply(db, stop_before="m020_due_directions_off_answers")
+    conn = db.conn
+    conn.execute("INSERT INTO decks (slug, name, directions) VALUES ('d', 'D', '[\"forward\"]')")
+    for i, term in enumerate(["one", "two", "three"]):
+        conn.execute(
+            "INSERT INTO cards (id, deck, term, definition, position) VALUES (?, 'd', ?, ?, ?)",
+            [f"d/{term}", term, f"meaning {term}", i],
+        )
+    for number, (card, due) in enumerate([("d/one", "2026-03-05"), ("d/two", "2026-03-06")]):
+        conn.execute(
+            "INSERT INTO reviews (id, card_id, direction, answered_at, day, grade, mode) "
+            "VALUES (?, ?, 'forward', ?, '2026-03-01', 4, 'study')",
+            [f"r{number}", card, f"2026-03-01T10:0{number}:00+00:00"],
+        )
+        conn.execute(
+            "INSERT INTO card_state (card_id, direction, repetitions, due) "
+            "VALUES (?, 'forward', 1, ?)",
+            [card, due],
+        )
+    conn.commit()
+    log = conn.execute("SELECT * FROM reviews ORDER BY rowid").fetchall()
+    kept = dict(conn.execute("SELECT id, due_directions FROM cards"))
+    assert kept == {"d/one": 1, "d/two": 1, "d/three": DUE_DIRECTIONS_UNKNOWN}
+    conn.close()
+    upgraded = open_database(path)
+    try:
+        conn = upgraded.conn
+        assert conn.execute("SELECT * FROM reviews ORDER BY rowid").fetchall() == log
+        assert dict(conn.execute("SELECT id, due_directions FROM cards")) == kept
+        triggers = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'card_state'"
+            )
+        }
+        assert triggers == {
+            "card_state_due_directions_au",
+            "card_state_due_directions_ad",
+            "card_state_due_directions_mark",
+        }
+        assert conn.execute(f"SELECT {DUE_DIRECTIONS_SETTLED}").fetchone() == (2,)
+        assert wrongly_kept(conn) == []
+    finally:
+        upgraded.conn.close()
+
+
+def test_is_new_is_right_after_any_mix_of_answers_undos_settling_and_rebuilds(
+    make_trainer: Callable[..., Trainer],
+) -> None:
+    """Browse must never list a card with a due day as new, nor leave out a new one,
+    whatever order first answers, undos (which free the top rowid), Browse's
+    settling and rebuilds come in."""
+    rng = random.Random(1)
+    trainer = make_trainer()
+    conn = trainer.store.conn
+    cards = ["small/alpha", "small/beta", "small/gamma"]
+    answers: list[str] = []
+    for step in range(80):
+        action = rng.choice(["answer", "answer", "answer", "undo", "undo", "settle", "rebuild"])
+        if action == "answer":
+            card, direction = rng.choice(cards), rng.choice(list(Direction))
+            answers.append(
+                trainer.record_answer(card, direction, rng.choice((0, 4)), Mode.STUDY).id
+            )
+        elif action == "undo" and answers:
+            trainer.undo(answers.pop())
+        elif action == "settle":
+            trainer.store.settle_due_directions()
+        elif action == "rebuild":
+            trainer.rebuild()
+        due = {
+            card
+            for (card,) in conn.execute(
+                "SELECT card_id FROM card_state WHERE direction = 'forward' AND due > ''"
+            )
+        }
+        expected = sorted(card.split("/")[1].title() for card in cards if card not in due)
+        assert new_terms(trainer) == expected, step
+        assert sorted(row.term for row in trainer.browse("is:new", sort="due")[0]) == expected
+        assert new_terms(trainer, "letter is:new") == expected, step
+        assert wrongly_kept(conn) == [], step

@@ -296,7 +296,9 @@ class Trainer:
         """Work for a background thread when Browse opens, or None: set the bits
         of the cards no state has set yet (cards added since the last rebuild
         and never answered), which Browse's ``is:new`` otherwise checks one by
-        one against their states."""
+        one against their states, and of the cards answered for the first time
+        since it last ran (an answer leaves them to it), which ``is:new`` reads
+        once per query."""
         try:
             return self.store.due_directions_job()
         except TrainerError:

@@ -31,6 +31,8 @@ from trainer.storage import fresh_schema
 from trainer.storage.sql_terms import (
     DECK_OF_CARD_ID,
     DIRECTION_BITS,
+    DUE_DIRECTIONS_SETTLED,
+    DUE_DIRECTIONS_SETTLED_KEY,
     SEARCH_INDEX_PENDING_KEY,
 )
 
@@ -478,6 +480,39 @@ def _narrow_search_update_trigger(conn: sqlite3.Connection) -> None:
         )
 
 
+#: The largest rowid of ``card_state`` (0 when it is empty).
+LAST_STATE = "coalesce((SELECT max(rowid) FROM card_state), 0)"
+
+#: Keeps ``DUE_DIRECTIONS_SETTLED_KEY`` at or below the last state's rowid (m020):
+#: SQLite gives a new row the largest rowid plus one, so once the top rows are
+#: deleted (an undo) it would hand out again rowids the mark already covers.
+DUE_DIRECTIONS_MARK_TRIGGER = (
+    "CREATE TRIGGER card_state_due_directions_mark AFTER DELETE ON card_state BEGIN "
+    f"UPDATE meta SET value = {LAST_STATE} WHERE key = '{DUE_DIRECTIONS_SETTLED_KEY}' "
+    f"AND {DUE_DIRECTIONS_SETTLED} > {LAST_STATE}; END"
+)
+
+
+def m020_due_directions_off_answers(db: Database) -> None:
+    """m019's trigger on an inserted state (a card direction's first answer)
+    rewrote the card's row and two pages of its index inside the answer's commit
+    (a third more time for that answer, at 100k cards). The bits now show the
+    states up to a rowid kept in ``meta`` (``DUE_DIRECTIONS_SETTLED_KEY``):
+    Browse's ``is:new`` also leaves out the cards of the few states inserted
+    since, and sets their bits in a thread when it opens
+    (``trainer.storage.due_directions``). Updates and deletes of a state still
+    set its card's bits at once (undo, Anki's schedules: not the answer's path),
+    and a delete keeps the mark below the rowids SQLite hands out next."""
+    conn = db.conn
+    conn.execute("DROP TRIGGER card_state_due_directions_ai")
+    conn.execute(DUE_DIRECTIONS_MARK_TRIGGER)
+    conn.execute(
+        "INSERT INTO meta (key, value) SELECT ?, max(rowid) FROM card_state "
+        "HAVING max(rowid) IS NOT NULL",
+        [DUE_DIRECTIONS_SETTLED_KEY],
+    )
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -499,6 +534,7 @@ SCHEMA_STEPS = (
     m017_browse_filters,
     m018_review_histories,
     m019_due_directions,
+    m020_due_directions_off_answers,
 )
 
 

@@ -1,7 +1,7 @@
 """A new database's schema in one script: what all the migrations leave behind.
 
 A first run (``trainer import`` into an empty home, say) spent about a tenth
-of a second importing sqlite-utils and running the nineteen steps one by one.
+of a second importing sqlite-utils and running the steps one by one.
 A database with no step applied is created from ``STATEMENTS`` instead, and
 the steps are recorded as applied, as sqlite-utils records them.
 ``tests/storage/test_fresh_schema.py`` proves the result equal to the migrated
@@ -39,6 +39,7 @@ STEPS = (
     "m017_browse_filters",
     "m018_review_histories",
     "m019_due_directions",
+    "m020_due_directions_off_answers",
 )
 
 # generated from a migrated database by tests/storage/test_fresh_schema.py: do not edit by hand
@@ -87,9 +88,9 @@ STATEMENTS: tuple[str, ...] = (
     'CREATE TRIGGER "cards_ai" AFTER INSERT ON "cards" BEGIN\n  INSERT INTO "cards_fts" (rowid, "term", "definition", "aliases", "tags") VALUES (new.rowid, new."term", new."definition", new."aliases", new."tags");\nEND',
     'CREATE TRIGGER "cards_ad" AFTER DELETE ON "cards" BEGIN\n  INSERT INTO "cards_fts" ("cards_fts", rowid, "term", "definition", "aliases", "tags") VALUES(\'delete\', old.rowid, old."term", old."definition", old."aliases", old."tags");\nEND',
     'CREATE TRIGGER "cards_au" AFTER UPDATE OF "term", "definition", "aliases", "tags" ON "cards" BEGIN\n  INSERT INTO "cards_fts" ("cards_fts", rowid, "term", "definition", "aliases", "tags") VALUES(\'delete\', old.rowid, old."term", old."definition", old."aliases", old."tags");\n  INSERT INTO "cards_fts" (rowid, "term", "definition", "aliases", "tags") VALUES (new.rowid, new."term", new."definition", new."aliases", new."tags");\nEND',
-    "CREATE TRIGGER card_state_due_directions_ai AFTER INSERT ON card_state BEGIN UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > '') WHERE id = new.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > ''); END",
     "CREATE TRIGGER card_state_due_directions_au AFTER UPDATE ON card_state WHEN old.card_id IS NOT new.card_id OR old.direction IS NOT new.direction OR (coalesce(old.due, '') > '') IS NOT (coalesce(new.due, '') > '') BEGIN UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > '') WHERE id = old.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > ''); UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > '') WHERE id = new.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = new.card_id AND s.due > ''); END",
     "CREATE TRIGGER card_state_due_directions_ad AFTER DELETE ON card_state WHEN old.due > '' BEGIN UPDATE cards SET due_directions = (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > '') WHERE id = old.card_id AND due_directions IS NOT (SELECT coalesce(sum(CASE s.direction WHEN 'forward' THEN 1 WHEN 'reverse' THEN 2 ELSE 0 END), 0) FROM card_state s WHERE s.card_id = old.card_id AND s.due > ''); END",
+    "CREATE TRIGGER card_state_due_directions_mark AFTER DELETE ON card_state BEGIN UPDATE meta SET value = coalesce((SELECT max(rowid) FROM card_state), 0) WHERE key = 'due_directions_settled_through' AND coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'due_directions_settled_through'), 0) > coalesce((SELECT max(rowid) FROM card_state), 0); END",
     'INSERT INTO "meta" VALUES (\'daily_totals_mark\', \'{"reviews": 0, "id": null, "undos": 0}\')',
     'INSERT INTO "cards_fts" ("cards_fts") VALUES (\'rebuild\')',
 )

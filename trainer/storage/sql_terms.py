@@ -19,3 +19,15 @@ SEARCH_INDEX_PENDING_KEY = "search_index_pending_triggers"
 #: The bit each direction sets in ``cards.due_directions``, the directions of a
 #: card that have a due day (kept by triggers, ``storage.database.m019_due_directions``).
 DIRECTION_BITS = {"forward": 1, "reverse": 2}
+
+#: meta key: the largest ``card_state`` rowid whose state ``cards.due_directions``
+#: shows (``storage.database.m020_due_directions_off_answers``); a state inserted
+#: since (a rowid above it: a card direction's first answer) may not be shown yet.
+DUE_DIRECTIONS_SETTLED_KEY = "due_directions_settled_through"
+
+#: The rowid ``DUE_DIRECTIONS_SETTLED_KEY`` holds, 0 when it is absent (a database
+#: that had no state when it was made or upgraded), as one SQL value.
+DUE_DIRECTIONS_SETTLED = (
+    "coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+    f"WHERE key = '{DUE_DIRECTIONS_SETTLED_KEY}'), 0)"
+)

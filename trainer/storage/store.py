@@ -505,24 +505,34 @@ class Store:
         return self._job_on_own_connection(Store.bring_search_index_up_to_date)
 
     def due_directions_job(self) -> Callable[[], None] | None:
-        """A function that sets the bits of the cards not known yet
+        """A function that sets the bits of the cards not known yet and of those
+        with a state inserted since the bits were last set
         (``trainer.storage.due_directions``) on a connection of its own, so it
-        may run in a thread (None when every card's are known)."""
-        if not due_directions.unknown_rowids(self.conn, 1):
+        may run in a thread (None when every card's are known and shown)."""
+        if not due_directions.inserted_since_settled(
+            self.conn
+        ) and not due_directions.unknown_rowids(self.conn, 1):
             return None
         return self._job_on_own_connection(Store.settle_due_directions)
 
     def settle_due_directions(self) -> int:
-        """Set the bits of every card not known yet, a batch per write transaction;
-        how many were set."""
+        """Set the bits of every card not known yet, then of the cards of the states
+        inserted since the mark, a batch per write transaction; how many cards
+        and states were settled."""
         settled = 0
         while True:
             with self.write():
                 rowids = due_directions.unknown_rowids(self.conn, due_directions.SETTLE_BATCH)
                 if not rowids:
-                    return settled
+                    break
                 due_directions.settle(self.conn, rowids)
             settled += len(rowids)
+        while True:
+            with self.write():
+                states = due_directions.settle_inserted(self.conn, due_directions.SETTLE_BATCH)
+            if not states:
+                return settled
+            settled += states
 
     def retire_deck(self, slug: str) -> None:
         """A deck file that disappeared: hide its cards, keep every review."""
@@ -1770,7 +1780,8 @@ class Store:
         directions that have one (``cards.due_directions``, m019), so the cards
         of a deck new in a direction are a range of an index, and no state is
         looked up for each of 100k cards (only for cards whose bits are not
-        known yet). Up to ``_SORT_NEW_WHOLE`` of them (most searches: the new
+        known yet, and once for the states inserted since the bits were set:
+        m020). Up to ``_SORT_NEW_WHOLE`` of them (most searches: the new
         rows are the few not yet studied) are put once into a temporary table
         and sorted whole; more are walked in the page's order (``_walk_new``)."""
         where, params = finding
@@ -1791,8 +1802,8 @@ class Store:
             for deck, direction in _pairs_of(page):
                 total += insert(
                     f"SELECT c.rowid, ? FROM {_maybe_new(direction)} "
-                    f"AND {_NEW_IF_UNKNOWN} AND {condition}",
-                    [direction, deck, *_undue_values(direction), direction, *params],
+                    f"AND {_SURELY_NEW} AND {condition}",
+                    [direction, deck, *_undue_values(direction), direction, direction, *params],
                 )
             return self._browse_rows_page(page), total
 
@@ -1815,9 +1826,8 @@ class Store:
         total = 0
         for deck, direction in _pairs_of(page):
             (count,) = self.conn.execute(
-                f"SELECT count(*) FROM {_maybe_new(direction)} "
-                f"AND {_NEW_IF_UNKNOWN} AND {condition}",
-                [deck, *_undue_values(direction), direction, *params],
+                f"SELECT count(*) FROM {_maybe_new(direction)} AND {_SURELY_NEW} AND {condition}",
+                [deck, *_undue_values(direction), direction, direction, *params],
             ).fetchone()
             total += count
         return total
@@ -2272,17 +2282,20 @@ def _pairs_of(page: _BrowseQuery) -> list[tuple[str, str]]:
 def _maybe_new(direction: str) -> str:
     """FROM and WHERE of the cards of a deck that may be new in ``direction``
     (parameters: the deck, ``_undue_values(direction)``): a range of an index,
-    those whose ``due_directions`` lacks its bit, or is not known yet; the
-    latter are new if ``_NEW_IF_UNKNOWN`` says so."""
+    those whose ``due_directions`` lacks its bit, or is not known yet; which
+    of them are new ``_SURELY_NEW`` says."""
     values = ", ".join("?" * len(_undue_values(direction)))
     return f"""cards c INDEXED BY idx_cards_due_directions
         WHERE c.deck = ? AND c.retired = 0 AND c.due_directions IN ({values})"""
 
 
-#: of a card ``_maybe_new`` finds, whether it is new in a direction (the parameter):
-#: known bits say so; else its state (no trigger sets the bits of a card inserted)
-_NEW_IF_UNKNOWN = f"""(c.due_directions != {DUE_DIRECTIONS_UNKNOWN} OR NOT EXISTS (
-    SELECT 1 FROM card_state s WHERE s.card_id = c.id AND s.direction = ? AND s.due > ''))"""
+#: of a card ``_maybe_new`` finds, whether it is new in a direction (the parameter,
+#: twice): known bits say so, unless a state inserted since they were set gives the
+#: direction a due day (no trigger on the answer's path); else its state (no
+#: trigger sets the bits of a card inserted)
+_SURELY_NEW = f"""(c.due_directions != {DUE_DIRECTIONS_UNKNOWN} OR NOT EXISTS (
+    SELECT 1 FROM card_state s WHERE s.card_id = c.id AND s.direction = ? AND s.due > ''))
+    AND c.rowid NOT IN {due_directions.RECENTLY_DUE}"""
 
 
 def _undue_values(direction: str) -> list[int]:

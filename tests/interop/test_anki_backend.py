@@ -390,3 +390,22 @@ def test_notes_kept_without_their_fields_go_back_unchanged(
         source.get_note(nid)["Front"]: source.get_note(nid)["Back"] for nid in source.find_notes("")
     }
     assert backs == {"a > b": "greater than", "<b>bold</b>": "a tag", "x": "ex &amp; more"}
+
+
+@pytest.mark.parametrize("name", ["Default", "default"])
+def test_a_deck_named_default_lands_in_ankis_default_deck(
+    name: str, open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Every collection has a deck "Default" (id 1): a package naming another deck
+    so made Anki rename it "Default_", so a round trip moved the cards."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "default.yaml").write_text(f"name: {name}\ncards:\n  - term: a\n    definition: b\n")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    export_deck(trainer, "default", "apkg", tmp_path / "d.apkg")
+    collection = collections("target")
+    anki_import(collection, tmp_path / "d.apkg")
+    names = sorted(deck.name for deck in collection.decks.all_names_and_ids())
+    assert names == ["Default"]
+    (card_id,) = collection.find_cards("")
+    assert collection.get_card(card_id).did == 1

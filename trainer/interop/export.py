@@ -285,6 +285,21 @@ def stable_anki_id(*parts: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
+#: The id of the deck every Anki collection (and every genanki package) has, "Default".
+ANKI_DEFAULT_DECK_ID = 1
+
+
+def anki_deck_id(anki_name: str, slug: str) -> int:
+    """The package's id for a deck: Anki's own for "Default" (in any case), else a stable one.
+
+    A package holding genanki's "Default" beside a second deck of that name made
+    Anki rename the second "Default_", so the cards left the deck they came from.
+    """
+    if anki_name.casefold() == "default":  # Anki compares deck names without case
+        return ANKI_DEFAULT_DECK_ID
+    return stable_anki_id("deck", slug)
+
+
 #: The fields of trainer's own note type. ``Forward``/``Reverse`` hold "y" for each
 #: direction the deck studies, and each template asks its question only then: so
 #: changing a deck's directions changes notes' fields, never the note type.
@@ -379,9 +394,8 @@ def write_apkg(
     import genanki
 
     extras = extras or ApkgExtras(ids=ids or tuple(card.id_in(deck.slug) for card in deck.cards))
-    anki_deck = genanki.Deck(
-        stable_anki_id("deck", deck.slug), anki_deck_name(deck.name), deck.description
-    )
+    anki_name = anki_deck_name(deck.name)
+    anki_deck = genanki.Deck(anki_deck_id(anki_name, deck.slug), anki_name, deck.description)
     models: dict[int, genanki.Model] = {}
     note_meta: dict[str, tuple[int, dict[int, tuple[str, Direction]]]] = {}
     for group in _notes_of(deck, extras):

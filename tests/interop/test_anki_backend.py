@@ -409,3 +409,49 @@ def test_a_deck_named_default_lands_in_ankis_default_deck(
     assert names == ["Default"]
     (card_id,) = collection.find_cards("")
     assert collection.get_card(card_id).did == 1
+
+
+def test_a_note_unchanged_in_trainer_goes_back_with_ankis_modification_time(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """An edit made in Anki after the package was written survives the round trip:
+    the notes trainer did not change go back as old as Anki made them, so Anki
+    neither updates them nor takes back its edit."""
+    source = collections("source")
+    for front, back in (("a", "first"), ("b", "second")):
+        note = source.new_note(source.models.by_name("Basic"))
+        note["Front"], note["Back"] = front, back
+        source.add_note(note, source.decks.id("Words"))
+    cloze = source.new_note(source.models.by_name("Cloze"))
+    cloze["Text"] = "{{c1::Paris}} is in {{c2::France}}"
+    source.add_note(cloze, source.decks.id("Words"))
+    package = tmp_path / "words.apkg"
+    source.export_anki_package(
+        out_path=str(package), options=anki_collection.ExportAnkiPackageOptions(), limit=None
+    )
+    for nid in source.find_notes(""):
+        note = source.get_note(nid)
+        if note.note_type()["type"] == 1:
+            note["Back Extra"] = "edited in Anki"
+        elif note["Front"] == "a":
+            note["Back"] = "first, edited in Anki"
+        else:
+            continue
+        source.update_note(note)
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    clock(trainer).advance(days=400)  # trainer's import comes after Anki's edits
+    import_package(trainer, package)
+    clock(trainer).advance(days=1)
+    deck_file = trainer.user_decks / "words.yaml"
+    text = deck_file.read_text(encoding="utf-8")
+    deck_file.write_text(text.replace('"second"', '"second, edited in trainer"'), "utf-8")
+    trainer.sync_decks()
+    export_deck(trainer, "words", "apkg", tmp_path / "back.apkg")
+    log = anki_import(source, tmp_path / "back.apkg")
+    assert (len(log.new), len(log.updated)) == (0, 1)  # only trainer's edit
+    values = sorted(tuple(source.get_note(nid).fields) for nid in source.find_notes(""))
+    assert values == [
+        ("a", "first, edited in Anki"),
+        ("b", "second, edited in trainer"),
+        ("{{c1::Paris}} is in {{c2::France}}", "edited in Anki"),
+    ]

@@ -314,6 +314,7 @@ def _plan_cloze(
         term_field=text_at,
         definition_field=None,
         ords=tuple(number - 1 for number in numbers),
+        mod=note.mod,
     )
     return {card.cloze_number or 0: card.identity for card in cards}
 
@@ -410,7 +411,8 @@ def _plan_basic(
         else values
     )
     deck.records[guid] = _NEW_TUPLE(
-        NoteRecord, (guid, "", key, digest, notetype.id, kept, term_at, definition_at, ords)
+        NoteRecord,
+        (guid, "", key, digest, notetype.id, kept, term_at, definition_at, ords, note.mod),
     )
     return key
 

@@ -11,15 +11,15 @@ the deck file itself, byte for byte, when it exists.
   is set, so changing directions never changes the note type), and cloze
   entries a trainer Cloze note type. Deck and note-type ids are derived from
   the slug, note GUIDs from the card identity (base91 of 64 bits, as Anki and
-  genanki write them), note modification times are the cards' last changes:
-  exporting again and importing into Anki updates exactly the changed notes
-  and duplicates none. Each scheduled card carries its due day, interval,
-  ease, repetitions and lapses, and the review log goes along. Text is
-  HTML-escaped and line breaks become ``<br>``; HTML has no tabs or runs of
-  spaces, so those read back (in Anki and through ``trainer import``) as one
-  space. The collection is built with genanki's ``write_to_db`` in a temporary
-  folder of ours and zipped here (``write_to_file`` leaves its temporary
-  database behind).
+  genanki write them), note modification times are the cards' last changes
+  (Anki's own for an imported note unchanged here): exporting again and
+  importing into Anki updates exactly the changed notes and duplicates none.
+  Each scheduled card carries its due day, interval, ease, repetitions and
+  lapses, and the review log goes along. Text is HTML-escaped and line breaks
+  become ``<br>``; HTML has no tabs or runs of spaces, so those read back (in
+  Anki and through ``trainer import``) as one space. The collection is built
+  with genanki's ``write_to_db`` in a temporary folder of ours and zipped here
+  (``write_to_file`` leaves its temporary database behind).
 - ``tsv``: Anki's plain-text import format: ``#separator:tab``,
   ``#html:false``, ``#notetype``, ``#deck``, ``#tags column:3`` and
   ``#columns:Front<TAB>Back<TAB>Tags`` (Anki reads the column names with the
@@ -384,7 +384,8 @@ def write_apkg(
     A card imported from Anki goes back as its own note (same GUID, note type
     and fields, the studied fields replaced only if edited here); others use
     trainer's note type. Each note's modification time is its card's last
-    change, so Anki updates exactly the notes that changed.
+    change (Anki's own if unchanged since its import), so Anki updates exactly
+    the notes that changed.
     """
     import itertools
     import sqlite3
@@ -401,8 +402,7 @@ def write_apkg(
     for group in _notes_of(deck, extras):
         note, cards = _note_for(deck, group, extras, models)
         anki_deck.add_note(note)
-        mod = max(_mod_time(identity, extras, timestamp) for _, identity in group)
-        note_meta[note.guid] = (mod, cards)
+        note_meta[note.guid] = (_note_mod(deck, group, note.guid, extras, timestamp), cards)
     package = genanki.Package(anki_deck)
     from trainer.app.files import write_atomically
 
@@ -568,6 +568,25 @@ def _note_for(
 def _cloze_ords(group: list[tuple[Card, str]]) -> dict[int, tuple[str, Direction]]:
     """Anki's card for gap N is template ordinal N - 1; trainer studies a gap forward."""
     return {(card.cloze_number or 1) - 1: (identity, Direction.FORWARD) for card, identity in group}
+
+
+def _note_mod(
+    deck: Deck, group: list[tuple[Card, str]], guid: str, extras: ApkgExtras, fallback: float
+) -> int:
+    """A note's modification time: Anki's own for a note trainer has not changed
+    since its import (its card as imported, no tag of the deck's added), so Anki
+    keeps its copy, edits made there since included; else its cards' last change."""
+    record = extras.records.get(guid)
+    card = group[0][0]
+    if (
+        record is not None
+        and record.mod > 0
+        and (record.notetype_id or 0) in extras.notetypes  # goes back as its own note
+        and card_digest(card) == record.digest
+        and set(deck.tags) <= set(card.tags)
+    ):
+        return record.mod
+    return max(_mod_time(identity, extras, fallback) for _, identity in group)
 
 
 def _mod_time(identity: str, extras: ApkgExtras, fallback: float) -> int:

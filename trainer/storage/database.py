@@ -478,6 +478,16 @@ def _narrow_search_update_trigger(conn: sqlite3.Connection) -> None:
         )
 
 
+def m020_anki_note_mod(db: Database) -> None:
+    """An imported note's modification time in Anki (``anki_notes.anki_mod``), so that
+    a note trainer did not change goes back to Anki exactly as old as it came: with
+    the import's time instead, Anki updated every note of a round trip and took back
+    edits made in Anki after the package was written. Notes imported before have
+    none and keep the import's time.
+    """
+    db.execute("ALTER TABLE anki_notes ADD COLUMN anki_mod INTEGER")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -499,6 +509,7 @@ SCHEMA_STEPS = (
     m017_browse_filters,
     m018_review_histories,
     m019_due_directions,
+    m020_anki_note_mod,
 )
 
 

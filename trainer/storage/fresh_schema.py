@@ -1,7 +1,7 @@
 """A new database's schema in one script: what all the migrations leave behind.
 
 A first run (``trainer import`` into an empty home, say) spent about a tenth
-of a second importing sqlite-utils and running the nineteen steps one by one.
+of a second importing sqlite-utils and running the twenty steps one by one.
 A database with no step applied is created from ``STATEMENTS`` instead, and
 the steps are recorded as applied, as sqlite-utils records them.
 ``tests/storage/test_fresh_schema.py`` proves the result equal to the migrated
@@ -39,6 +39,7 @@ STEPS = (
     "m017_browse_filters",
     "m018_review_histories",
     "m019_due_directions",
+    "m020_anki_note_mod",
 )
 
 # generated from a migrated database by tests/storage/test_fresh_schema.py: do not edit by hand
@@ -53,7 +54,7 @@ STATEMENTS: tuple[str, ...] = (
     'CREATE TABLE "scheduler_fits" (\n   "id" INTEGER PRIMARY KEY,\n   "scheduler" TEXT NOT NULL,\n   "fitted_at" TEXT NOT NULL,\n   "parameters" TEXT NOT NULL,\n   "reviews" INTEGER NOT NULL,\n   "through_day" TEXT\n)',
     'CREATE TABLE "meta" (\n   "key" TEXT PRIMARY KEY,\n   "value" TEXT\n)',
     "CREATE TABLE drafts (deck TEXT NOT NULL, number INTEGER NOT NULL, definition TEXT NOT NULL, PRIMARY KEY (deck, number))",
-    "CREATE TABLE anki_notes (\n               guid TEXT PRIMARY KEY, deck TEXT NOT NULL, card_id TEXT NOT NULL,\n               digest TEXT NOT NULL, notetype_id INTEGER, fields TEXT, term_field INTEGER,\n               definition_field INTEGER, ords TEXT, imported_at TEXT)",
+    "CREATE TABLE anki_notes (\n               guid TEXT PRIMARY KEY, deck TEXT NOT NULL, card_id TEXT NOT NULL,\n               digest TEXT NOT NULL, notetype_id INTEGER, fields TEXT, term_field INTEGER,\n               definition_field INTEGER, ords TEXT, imported_at TEXT, anki_mod INTEGER)",
     "CREATE TABLE anki_notetypes (\n               id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL,\n               fields TEXT NOT NULL, templates TEXT NOT NULL, css TEXT)",
     "CREATE TABLE refused_deck_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, message TEXT NOT NULL)",
     'CREATE VIRTUAL TABLE "cards_fts" USING FTS5 ("term", "definition", "aliases", "tags", tokenize=\'unicode61 remove_diacritics 2\', content="cards", prefix=\'1 2\')',

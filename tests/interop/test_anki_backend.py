@@ -455,3 +455,67 @@ def test_a_note_unchanged_in_trainer_goes_back_with_ankis_modification_time(
         ("b", "second, edited in trainer"),
         ("{{c1::Paris}} is in {{c2::France}}", "edited in Anki"),
     ]
+
+
+MIXED_TYPES = """\
+name: Top / Mixed
+directions: [forward, reverse]
+tags: [unit]
+cards:
+  - term: both
+    definition: studied both ways, as the deck
+  - term: one way
+    definition: "#1, only forward"
+    directions: [forward]
+  - cloze: "a {{c1::gap}} and {{c2::another::hint}}"
+    extra: the extra
+"""
+
+
+def test_a_tsv_export_gives_anki_the_same_notes_and_cards(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Per-card directions and cloze entries need a note type per row: the text
+    format made every row the deck's type, a Basic note per cloze gap."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "mixed.yaml").write_text(MIXED_TYPES, "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    out = tmp_path / "mixed.txt"
+    export_deck(trainer, "mixed", "tsv", out)
+    collection = collections("target")
+    metadata = collection.get_csv_metadata(path=str(out), delimiter=None)
+    collection.import_csv(anki_collection.ImportCsvRequest(path=str(out), metadata=metadata))
+    notes = [collection.get_note(nid) for nid in collection.find_notes("")]
+    assert sorted((note.note_type()["name"], *note.fields) for note in notes) == [
+        ("Basic", "one way", "#1, only forward"),
+        ("Basic (and reversed card)", "both", "studied both ways, as the deck"),
+        ("Cloze", "a {{c1::gap}} and {{c2::another::hint}}", "the extra"),
+    ]
+    assert collection.card_count() == len(trainer.statuses()) == 5
+    assert all(note.tags == ["unit"] for note in notes)
+    assert collection.decks.by_name("Top::Mixed") is not None
+
+
+def test_a_tsv_export_of_cloze_entries_keeps_their_extra(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "gaps.yaml").write_text(
+        'name: Gaps\ncards:\n  - cloze: "{{c1::Paris}} is in {{c2::France}}"\n    extra: capital\n'
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    out = tmp_path / "gaps.txt"
+    export_deck(trainer, "gaps", "tsv", out)
+    collection = collections("target")
+    metadata = collection.get_csv_metadata(path=str(out), delimiter=None)
+    collection.import_csv(anki_collection.ImportCsvRequest(path=str(out), metadata=metadata))
+    (note_id,) = collection.find_notes("")
+    note = collection.get_note(note_id)
+    assert (note.note_type()["name"], *note.fields) == (
+        "Cloze",
+        "{{c1::Paris}} is in {{c2::France}}",
+        "capital",
+    )
+    assert collection.card_count() == 2

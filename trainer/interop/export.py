@@ -23,8 +23,13 @@ the deck file itself, byte for byte, when it exists.
 - ``tsv``: Anki's plain-text import format: ``#separator:tab``,
   ``#html:false``, ``#notetype``, ``#deck``, ``#tags column:3`` and
   ``#columns:Front<TAB>Back<TAB>Tags`` (Anki reads the column names with the
-  file's separator and maps them onto the note type's fields by name), then one
-  note per row, quoted where a field holds a tab, a quote or a line break.
+  file's separator and maps them onto the note type's fields by name), then
+  one note per row, quoted where a field holds a tab, a quote, a line break or
+  starts with ``#``. A deck that needs several note types (cards with their
+  own directions) or has cloze entries (whose fields are not Front and Back)
+  names each row's instead: ``#notetype column:1``, ``#tags column:4``,
+  ``#columns:Note type<TAB>Front<TAB>Back<TAB>Tags``, with one Cloze note
+  (text, extra) per cloze entry.
 - ``csv``: a header ``term,definition,aliases,tags,example`` (aliases joined by
   ``; ``, tags by spaces), which ``trainer import`` reads back.
 - ``md``: a Markdown definition list, ``**Term**: definition``.
@@ -232,19 +237,52 @@ def _tsv_field(text: str) -> str:
     return text
 
 
-def render_tsv(deck: Deck) -> str:
-    reverse = Direction.REVERSE in deck.directions
-    notetype = "Basic (and reversed card)" if reverse else "Basic"
-    lines = [
-        "#separator:tab",
-        "#html:false",
-        f"#notetype:{notetype}",
-        f"#deck:{one_line(anki_deck_name(deck.name))}",
-        "#tags column:3",
-        "#columns:Front\tBack\tTags",
-    ]
+def _tsv_notes(deck: Deck) -> list[tuple[str, str, str, str]]:
+    """Each note of the deck as (Anki note type, first field, second field, tags).
+
+    A card studied both ways is a "Basic (and reversed card)" note, others
+    "Basic" ones; a cloze entry is one "Cloze" note (text, extra) for all its gaps.
+    """
+    notes: list[tuple[str, str, str, str]] = []
+    seen: set[tuple[str, str | None, str | None]] = set()
     for card in deck.cards:
-        row = (card.term, card.definition, _anki_tags(card, deck))
+        if card.cloze is not None:
+            entry = (card.cloze, card.key, card.guid)
+            if entry not in seen:
+                seen.add(entry)
+                notes.append(("Cloze", card.cloze, card.example or "", _anki_tags(card, deck)))
+            continue
+        reverse = Direction.REVERSE in (card.directions or deck.directions)
+        notetype = "Basic (and reversed card)" if reverse else "Basic"
+        notes.append((notetype, card.term, card.definition, _anki_tags(card, deck)))
+    return notes
+
+
+def render_tsv(deck: Deck) -> str:
+    """Anki's text format: one note type in the header, or, when the deck needs
+    several (cards with their own directions) or has cloze entries, one per row."""
+    notes = _tsv_notes(deck)
+    notetypes = {note[0] for note in notes}
+    # Anki maps named columns onto a header note type's fields by name, and a
+    # Cloze note's are not Front and Back: its rows always name their type
+    one_type = len(notetypes) <= 1 and "Cloze" not in notetypes
+    lines = ["#separator:tab", "#html:false"]
+    if one_type:
+        reverse = Direction.REVERSE in deck.directions
+        notetype = notetypes.pop() if notetypes else "Basic"
+        if not notes and reverse:
+            notetype = "Basic (and reversed card)"
+        lines.append(f"#notetype:{notetype}")
+    else:
+        lines.append("#notetype column:1")
+    lines.append(f"#deck:{one_line(anki_deck_name(deck.name))}")
+    if one_type:
+        lines += ["#tags column:3", "#columns:Front\tBack\tTags"]
+        rows = [note[1:] for note in notes]
+    else:
+        lines += ["#tags column:4", "#columns:Note type\tFront\tBack\tTags"]
+        rows = list(notes)
+    for row in rows:
         lines.append("\t".join(_tsv_field(value) for value in row))
     return "\n".join(lines) + "\n"
 

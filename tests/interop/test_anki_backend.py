@@ -519,3 +519,38 @@ def test_a_tsv_export_of_cloze_entries_keeps_their_extra(
         "capital",
     )
     assert collection.card_count() == 2
+
+
+def _answered_package(collections: Any, name: str, tmp_path: Path) -> tuple[Path, int]:
+    """A package of one Basic note answered Easy in Anki; its interval in Anki."""
+    source = collections(name)
+    note = source.new_note(source.models.by_name("Basic"))
+    note["Front"], note["Back"] = f"{name} term", f"{name} definition"
+    source.add_note(note, source.decks.id(name.title()))
+    card = source.get_card(source.find_cards("")[0])
+    card.start_timer()
+    source.sched.answerCard(card, 4)
+    package = tmp_path / f"{name}.apkg"
+    source.export_anki_package(
+        out_path=str(package),
+        options=anki_collection.ExportAnkiPackageOptions(with_scheduling=True),
+        limit=None,
+    )
+    return package, source.get_card(card.id).ivl
+
+
+def test_importing_another_history_keeps_ankis_due_dates_of_the_first(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Each import with history replayed the whole log, so a second package's
+    import gave the first package's cards trainer's intervals instead of Anki's."""
+    first, first_interval = _answered_package(collections, "one", tmp_path)
+    second, second_interval = _answered_package(collections, "two", tmp_path)
+    trainer = open_trainer(tmp_path / "t.db", at=dt.datetime.now(dt.UTC))
+    import_package(trainer, first, with_history=True)
+    kept = trainer.store.cached_states()[("one/one term", Direction.FORWARD)]
+    assert kept.interval == first_interval > 1  # Anki's Easy, not SM-2's first day
+    import_package(trainer, second, with_history=True)
+    states = trainer.store.cached_states()
+    assert states[("one/one term", Direction.FORWARD)] == kept
+    assert states[("two/two term", Direction.FORWARD)].interval == second_interval

@@ -786,6 +786,11 @@ class Trainer:
             self.store.set_meta(STATES_KEY, scheduler_signature(self.scheduler))
         return count
 
+    def replay_states_of(self, keys: Iterable[tuple[str, Direction]]) -> int:
+        """Recompute the states of these card directions from the log (those new
+        answers were added to), leaving every other state as it is."""
+        return self.store.replay_states_of(keys, self.replay)
+
     def align_states(self) -> int | None:
         """Replay the log if the cached states come from another scheduler (or other
         FSRS parameters or retention) than this trainer's; the number replayed, or

@@ -859,7 +859,9 @@ def _import_package(
             new_records = _new_records(trainer, answers)
             for record in new_records:
                 store.record_review(record)
-            trainer.rebuild()
+            # only the cards given answers: a whole replay would give every card
+            # trainer's schedule, the due dates an earlier import kept from Anki too
+            trainer.replay_states_of({(r.card_id, r.direction) for r in new_records})
             added = len(new_records)
             _keep_anki_due_dates(trainer, collection, plan.mapped)
     return PackageImportOutcome(

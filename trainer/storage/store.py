@@ -1248,6 +1248,20 @@ class Store:
             )
         return len(states)
 
+    def replay_states_of(self, keys: Iterable[tuple[str, Direction]], replay: Replay) -> int:
+        """Recompute the states of these card directions only, from their answers; the
+        number written. Other states are left as they are (an Anki history import
+        must not undo the due dates an earlier one kept from Anki)."""
+        wanted = set(keys)
+        if not wanted:
+            return 0
+        with self.write():
+            reviews = (r for r in self.all_reviews() if (r.card_id, r.direction) in wanted)
+            states = replay(reviews)
+            for (card, direction), replayed in states.items():
+                self._put_state(card, direction, replayed.state, replayed.last_answer)
+        return len(states)
+
     # --------------------------------------------------------------- scheduler
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()

@@ -554,3 +554,30 @@ def test_importing_another_history_keeps_ankis_due_dates_of_the_first(
     states = trainer.store.cached_states()
     assert states[("one/one term", Direction.FORWARD)] == kept
     assert states[("two/two term", Direction.FORWARD)].interval == second_interval
+
+
+def test_ankis_due_dates_are_part_of_what_the_log_says(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Anki's due dates were put on the cached states only: ``trainer check`` then
+    called them damaged right after the import, and ``trainer rebuild`` (which it
+    recommends) replaced them, and the states trainer's later answers had grown
+    from, with SM-2's."""
+    from trainer.interop.check import check_database
+
+    package, interval = _answered_package(collections, "one", tmp_path)
+    trainer = open_trainer(tmp_path / "t.db", at=dt.datetime.now(dt.UTC))
+    import_package(trainer, package, with_history=True)
+    key = ("one/one term", Direction.FORWARD)
+    imported = trainer.store.cached_states()[key]
+    assert imported.interval == interval > 1
+    outcome = check_database(tmp_path / "t.db", now=trainer.now(), settings=trainer.settings)
+    assert outcome.result.state_mismatches == 0, outcome.lines
+    trainer.rebuild()
+    assert trainer.store.cached_states()[key] == imported
+    clock(trainer).advance(days=interval)
+    trainer.record_answer(key[0], key[1], 3, Mode.STUDY)
+    answered = trainer.store.cached_states()[key]
+    assert answered.interval > 1
+    trainer.rebuild()
+    assert trainer.store.cached_states()[key] == answered

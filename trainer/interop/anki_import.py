@@ -31,8 +31,10 @@ day; here only the first answer of a study day moves SM-2, so later answers the
 same day are logged as ``drill``, exactly as the trainer logs its own same-day
 re-asks. Study days use the trainer's time zone and rollover hour. Each review
 id is a UUID derived from the note's GUID, the card's template and the revlog
-id, so importing the same package twice adds nothing; card states are then
-rebuilt by replaying the whole log.
+id, so importing the same package twice adds nothing; the states of the
+cards given answers are then replayed, and a card whose last answer came from
+Anki gets Anki's due day, interval and ease, kept in ``anki_schedules`` so that
+every later replay of the log puts them back.
 
 Everything is read and checked before anything is written: a package that
 cannot be read, or deck files that exist and differ (without ``overwrite``),
@@ -1067,7 +1069,9 @@ def _keep_anki_due_dates(
             continue
         due = created + dt.timedelta(days=card.due)
         easiness = max(1.3, card.factor / 1000) if card.factor else None
-        updates.append((target.card_id, str(target.direction), due, card.interval, easiness))
+        updates.append(
+            (target.card_id, str(target.direction), due, card.interval, easiness, answered)
+        )
     store_anki_schedules(store.conn, updates)
 
 

@@ -277,14 +277,26 @@ def _not_undone() -> str:
 
 
 def store_anki_schedules(
-    conn: sqlite3.Connection, updates: Sequence[tuple[str, str, dt.date, int, float | None]]
+    conn: sqlite3.Connection,
+    updates: Sequence[tuple[str, str, dt.date, int, float | None, dt.datetime]],
 ) -> None:
-    """Put Anki's due day, interval and ease on cards whose last answer came from Anki."""
+    """Put Anki's due day, interval and ease on cards whose last answer came from Anki,
+    and keep them with that answer's time (``anki_schedules``), so that replaying
+    the log puts them back (``trainer.core.replay.Anchor``)."""
     conn.executemany(
         """UPDATE card_state SET due = ?, interval = ?, easiness = coalesce(?, easiness)
            WHERE card_id = ? AND direction = ?""",
         [
             (due.isoformat(), interval, ease, card, direction)
-            for card, direction, due, interval, ease in updates
+            for card, direction, due, interval, ease, _ in updates
+        ],
+    )
+    conn.executemany(
+        """INSERT OR REPLACE INTO anki_schedules
+               (card_id, direction, answered_at, due, interval, easiness)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [
+            (card, direction, answered.isoformat(), due.isoformat(), interval, ease)
+            for card, direction, due, interval, ease, answered in updates
         ],
     )

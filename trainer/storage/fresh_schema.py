@@ -1,7 +1,7 @@
 """A new database's schema in one script: what all the migrations leave behind.
 
 A first run (``trainer import`` into an empty home, say) spent about a tenth
-of a second importing sqlite-utils and running the twenty steps one by one.
+of a second importing sqlite-utils and running the twenty-one steps one by one.
 A database with no step applied is created from ``STATEMENTS`` instead, and
 the steps are recorded as applied, as sqlite-utils records them.
 ``tests/storage/test_fresh_schema.py`` proves the result equal to the migrated
@@ -40,6 +40,7 @@ STEPS = (
     "m018_review_histories",
     "m019_due_directions",
     "m020_anki_note_mod",
+    "m021_anki_schedules",
 )
 
 # generated from a migrated database by tests/storage/test_fresh_schema.py: do not edit by hand
@@ -59,6 +60,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE refused_deck_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, message TEXT NOT NULL)",
     'CREATE VIRTUAL TABLE "cards_fts" USING FTS5 ("term", "definition", "aliases", "tags", tokenize=\'unicode61 remove_diacritics 2\', content="cards", prefix=\'1 2\')',
     "CREATE TABLE daily_totals (\n            day TEXT NOT NULL, deck TEXT NOT NULL,\n            reviews INTEGER NOT NULL, response_ms INTEGER NOT NULL,\n            new_cards INTEGER NOT NULL, young_total INTEGER NOT NULL,\n            young_passed INTEGER NOT NULL, mature_total INTEGER NOT NULL,\n            mature_passed INTEGER NOT NULL,\n            PRIMARY KEY (deck, day)\n        ) WITHOUT ROWID",
+    "CREATE TABLE anki_schedules (\n               card_id TEXT NOT NULL, direction TEXT NOT NULL, answered_at TEXT NOT NULL,\n               due TEXT NOT NULL, interval INTEGER NOT NULL, easiness REAL,\n               PRIMARY KEY (card_id, direction))",
     'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n    ON "_sqlite_migrations" ("migration_set", "name")',
     'CREATE INDEX "idx_cards_deck_position"\n    ON "cards" ("deck", "position")',
     'CREATE INDEX "idx_card_state_due"\n    ON "card_state" ("due")',

@@ -935,10 +935,19 @@ def _merge(
     except DeckError:
         return None
     slug = existing.slug
+    # the deck's tags, which its export put on every note: not the cards' own
+    deck_tags = {*existing.tags, *(tag.replace(" ", "_") for tag in existing.tags)}
     arriving: dict[str, list[Card]] = {}
     for card in incoming.cards:
         if card.guid:
+            if deck_tags.intersection(card.tags):
+                card = replace(card, tags=tuple(t for t in card.tags if t not in deck_tags))
             arriving.setdefault(card.guid, []).append(card)
+    if deck_tags:  # the notes' recorded versions are of the cards as kept
+        for guid, group in arriving.items():
+            record = plan.records.get(guid)
+            if record is not None:
+                plan.records[guid] = record._replace(digest=card_digest(group[0]))
     groups: dict[str, list[Card]] = {}
     for card in existing.cards:
         groups.setdefault(_guid_of(card, slug), []).append(card)

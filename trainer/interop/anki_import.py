@@ -121,6 +121,8 @@ MAX_REVLOG_ID = int((dt.datetime(9000, 1, 1, tzinfo=dt.UTC) - EPOCH).total_secon
 MAX_LISTED = 20
 #: Anki's note type kind for cloze notes
 CLOZE_KIND = 1
+#: a cloze gap is studied forward only, whatever its deck's directions
+CLOZE_DIRECTIONS = (Direction.FORWARD,)
 
 FieldRef = int | str
 FieldChoice = tuple[FieldRef, FieldRef]
@@ -293,6 +295,7 @@ def _plan_cloze(
             guid=note.guid,
             cloze=text.text,
             cloze_number=number,
+            directions=CLOZE_DIRECTIONS,  # as a deck file's gap reads: never its deck's
         )
         for number in numbers
     ]
@@ -1000,8 +1003,14 @@ def _rebased(card: Card, old: tuple[Direction, ...], new: tuple[Direction, ...])
 
 
 def _guid_of(card: Card, slug: str) -> str:
-    """The note GUID a card exports as: Anki's own, or the one derived from its identity."""
-    return card.guid or note_guid("trainer", card.id_in(slug))
+    """The note GUID a card exports as: Anki's own, or the one derived from its identity
+    (a cloze gap's from its entry's, as ``trainer.interop.export`` names the note)."""
+    if card.guid:
+        return card.guid
+    identity = card.id_in(slug)
+    if card.cloze is not None:
+        identity = identity.rsplit(" #c", 1)[0]
+    return note_guid("trainer", identity)
 
 
 def _without_derived_guids(deck: Deck, derivable: set[str]) -> Deck:

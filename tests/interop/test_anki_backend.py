@@ -581,3 +581,36 @@ def test_ankis_due_dates_are_part_of_what_the_log_says(
     assert answered.interval > 1
     trainer.rebuild()
     assert trainer.store.cached_states()[key] == answered
+
+
+def test_an_anki_due_date_set_by_a_second_answer_of_a_day_is_kept_too(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Anki's second answer of a day is a drill here: its due date was kept at import
+    but not by a replay, so ``trainer check`` found it differing and a rebuild lost it."""
+    from trainer.interop.check import check_database
+
+    source = collections("source")
+    note = source.new_note(source.models.by_name("Basic"))
+    note["Front"], note["Back"] = "twice", "answered twice today"
+    source.add_note(note, source.decks.id("Days"))
+    for ease in (4, 3):
+        card = source.get_card(source.find_cards("")[0])
+        card.start_timer()
+        source.sched.answerCard(card, ease)
+    package = tmp_path / "days.apkg"
+    source.export_anki_package(
+        out_path=str(package),
+        options=anki_collection.ExportAnkiPackageOptions(with_scheduling=True),
+        limit=None,
+    )
+    interval = source.get_card(source.find_cards("")[0]).ivl
+    trainer = open_trainer(tmp_path / "t.db", at=dt.datetime.now(dt.UTC))
+    import_package(trainer, package, with_history=True)
+    key = ("days/twice", Direction.FORWARD)
+    imported = trainer.store.cached_states()[key]
+    assert imported.interval == interval
+    outcome = check_database(tmp_path / "t.db", now=trainer.now(), settings=trainer.settings)
+    assert outcome.result.state_mismatches == 0, outcome.lines
+    trainer.rebuild()
+    assert trainer.store.cached_states()[key] == imported

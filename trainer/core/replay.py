@@ -57,6 +57,8 @@ def replay(
     states: dict[tuple[str, Direction], Replayed[Any]] = {}
     for record in reviews:
         if record.mode not in SCHEDULING_MODES:
+            if anchors:  # Anki's later answers of a day are drills here; one may be anchored
+                _anchor_drill(states, anchors, record)
             continue
         key = (record.card_id, record.direction)
         known = states.get(key)
@@ -68,3 +70,17 @@ def replay(
                 after = anchor.apply(after)
         states[key] = Replayed(after, record.answered_at)
     return states
+
+
+def _anchor_drill(
+    states: dict[tuple[str, Direction], Replayed[Any]],
+    anchors: Mapping[tuple[str, Direction], Anchor],
+    record: ReviewRecord,
+) -> None:
+    """Put an anchor on the state a drill left alone (the drill moved nothing, so
+    the state keeps its last answer's time)."""
+    key = (record.card_id, record.direction)
+    anchor = anchors.get(key)
+    known = states.get(key)
+    if anchor is not None and known is not None and anchor.answered_at == record.answered_at:
+        states[key] = Replayed(anchor.apply(known.state), known.last_answer)

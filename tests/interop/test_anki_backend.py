@@ -390,3 +390,227 @@ def test_notes_kept_without_their_fields_go_back_unchanged(
         source.get_note(nid)["Front"]: source.get_note(nid)["Back"] for nid in source.find_notes("")
     }
     assert backs == {"a > b": "greater than", "<b>bold</b>": "a tag", "x": "ex &amp; more"}
+
+
+@pytest.mark.parametrize("name", ["Default", "default"])
+def test_a_deck_named_default_lands_in_ankis_default_deck(
+    name: str, open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Every collection has a deck "Default" (id 1): a package naming another deck
+    so made Anki rename it "Default_", so a round trip moved the cards."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "default.yaml").write_text(f"name: {name}\ncards:\n  - term: a\n    definition: b\n")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    export_deck(trainer, "default", "apkg", tmp_path / "d.apkg")
+    collection = collections("target")
+    anki_import(collection, tmp_path / "d.apkg")
+    names = sorted(deck.name for deck in collection.decks.all_names_and_ids())
+    assert names == ["Default"]
+    (card_id,) = collection.find_cards("")
+    assert collection.get_card(card_id).did == 1
+
+
+def test_a_note_unchanged_in_trainer_goes_back_with_ankis_modification_time(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """An edit made in Anki after the package was written survives the round trip:
+    the notes trainer did not change go back as old as Anki made them, so Anki
+    neither updates them nor takes back its edit."""
+    source = collections("source")
+    for front, back in (("a", "first"), ("b", "second")):
+        note = source.new_note(source.models.by_name("Basic"))
+        note["Front"], note["Back"] = front, back
+        source.add_note(note, source.decks.id("Words"))
+    cloze = source.new_note(source.models.by_name("Cloze"))
+    cloze["Text"] = "{{c1::Paris}} is in {{c2::France}}"
+    source.add_note(cloze, source.decks.id("Words"))
+    package = tmp_path / "words.apkg"
+    source.export_anki_package(
+        out_path=str(package), options=anki_collection.ExportAnkiPackageOptions(), limit=None
+    )
+    for nid in source.find_notes(""):
+        note = source.get_note(nid)
+        if note.note_type()["type"] == 1:
+            note["Back Extra"] = "edited in Anki"
+        elif note["Front"] == "a":
+            note["Back"] = "first, edited in Anki"
+        else:
+            continue
+        source.update_note(note)
+    trainer = open_trainer(tmp_path / "t.db", at=START)
+    clock(trainer).advance(days=400)  # trainer's import comes after Anki's edits
+    import_package(trainer, package)
+    clock(trainer).advance(days=1)
+    deck_file = trainer.user_decks / "words.yaml"
+    text = deck_file.read_text(encoding="utf-8")
+    deck_file.write_text(text.replace('"second"', '"second, edited in trainer"'), "utf-8")
+    trainer.sync_decks()
+    export_deck(trainer, "words", "apkg", tmp_path / "back.apkg")
+    log = anki_import(source, tmp_path / "back.apkg")
+    assert (len(log.new), len(log.updated)) == (0, 1)  # only trainer's edit
+    values = sorted(tuple(source.get_note(nid).fields) for nid in source.find_notes(""))
+    assert values == [
+        ("a", "first, edited in Anki"),
+        ("b", "second, edited in trainer"),
+        ("{{c1::Paris}} is in {{c2::France}}", "edited in Anki"),
+    ]
+
+
+MIXED_TYPES = """\
+name: Top / Mixed
+directions: [forward, reverse]
+tags: [unit]
+cards:
+  - term: both
+    definition: studied both ways, as the deck
+  - term: one way
+    definition: "#1, only forward"
+    directions: [forward]
+  - cloze: "a {{c1::gap}} and {{c2::another::hint}}"
+    extra: the extra
+"""
+
+
+def test_a_tsv_export_gives_anki_the_same_notes_and_cards(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Per-card directions and cloze entries need a note type per row: the text
+    format made every row the deck's type, a Basic note per cloze gap."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "mixed.yaml").write_text(MIXED_TYPES, "utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    out = tmp_path / "mixed.txt"
+    export_deck(trainer, "mixed", "tsv", out)
+    collection = collections("target")
+    metadata = collection.get_csv_metadata(path=str(out), delimiter=None)
+    collection.import_csv(anki_collection.ImportCsvRequest(path=str(out), metadata=metadata))
+    notes = [collection.get_note(nid) for nid in collection.find_notes("")]
+    assert sorted((note.note_type()["name"], *note.fields) for note in notes) == [
+        ("Basic", "one way", "#1, only forward"),
+        ("Basic (and reversed card)", "both", "studied both ways, as the deck"),
+        ("Cloze", "a {{c1::gap}} and {{c2::another::hint}}", "the extra"),
+    ]
+    assert collection.card_count() == len(trainer.statuses()) == 5
+    assert all(note.tags == ["unit"] for note in notes)
+    assert collection.decks.by_name("Top::Mixed") is not None
+
+
+def test_a_tsv_export_of_cloze_entries_keeps_their_extra(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "gaps.yaml").write_text(
+        'name: Gaps\ncards:\n  - cloze: "{{c1::Paris}} is in {{c2::France}}"\n    extra: capital\n'
+    )
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    out = tmp_path / "gaps.txt"
+    export_deck(trainer, "gaps", "tsv", out)
+    collection = collections("target")
+    metadata = collection.get_csv_metadata(path=str(out), delimiter=None)
+    collection.import_csv(anki_collection.ImportCsvRequest(path=str(out), metadata=metadata))
+    (note_id,) = collection.find_notes("")
+    note = collection.get_note(note_id)
+    assert (note.note_type()["name"], *note.fields) == (
+        "Cloze",
+        "{{c1::Paris}} is in {{c2::France}}",
+        "capital",
+    )
+    assert collection.card_count() == 2
+
+
+def _answered_package(collections: Any, name: str, tmp_path: Path) -> tuple[Path, int]:
+    """A package of one Basic note answered Easy in Anki; its interval in Anki."""
+    source = collections(name)
+    note = source.new_note(source.models.by_name("Basic"))
+    note["Front"], note["Back"] = f"{name} term", f"{name} definition"
+    source.add_note(note, source.decks.id(name.title()))
+    card = source.get_card(source.find_cards("")[0])
+    card.start_timer()
+    source.sched.answerCard(card, 4)
+    package = tmp_path / f"{name}.apkg"
+    source.export_anki_package(
+        out_path=str(package),
+        options=anki_collection.ExportAnkiPackageOptions(with_scheduling=True),
+        limit=None,
+    )
+    return package, source.get_card(card.id).ivl
+
+
+def test_importing_another_history_keeps_ankis_due_dates_of_the_first(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Each import with history replayed the whole log, so a second package's
+    import gave the first package's cards trainer's intervals instead of Anki's."""
+    first, first_interval = _answered_package(collections, "one", tmp_path)
+    second, second_interval = _answered_package(collections, "two", tmp_path)
+    trainer = open_trainer(tmp_path / "t.db", at=dt.datetime.now(dt.UTC))
+    import_package(trainer, first, with_history=True)
+    kept = trainer.store.cached_states()[("one/one term", Direction.FORWARD)]
+    assert kept.interval == first_interval > 1  # Anki's Easy, not SM-2's first day
+    import_package(trainer, second, with_history=True)
+    states = trainer.store.cached_states()
+    assert states[("one/one term", Direction.FORWARD)] == kept
+    assert states[("two/two term", Direction.FORWARD)].interval == second_interval
+
+
+def test_ankis_due_dates_are_part_of_what_the_log_says(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Anki's due dates were put on the cached states only: ``trainer check`` then
+    called them damaged right after the import, and ``trainer rebuild`` (which it
+    recommends) replaced them, and the states trainer's later answers had grown
+    from, with SM-2's."""
+    from trainer.interop.check import check_database
+
+    package, interval = _answered_package(collections, "one", tmp_path)
+    trainer = open_trainer(tmp_path / "t.db", at=dt.datetime.now(dt.UTC))
+    import_package(trainer, package, with_history=True)
+    key = ("one/one term", Direction.FORWARD)
+    imported = trainer.store.cached_states()[key]
+    assert imported.interval == interval > 1
+    outcome = check_database(tmp_path / "t.db", now=trainer.now(), settings=trainer.settings)
+    assert outcome.result.state_mismatches == 0, outcome.lines
+    trainer.rebuild()
+    assert trainer.store.cached_states()[key] == imported
+    clock(trainer).advance(days=interval)
+    trainer.record_answer(key[0], key[1], 3, Mode.STUDY)
+    answered = trainer.store.cached_states()[key]
+    assert answered.interval > 1
+    trainer.rebuild()
+    assert trainer.store.cached_states()[key] == answered
+
+
+def test_an_anki_due_date_set_by_a_second_answer_of_a_day_is_kept_too(
+    open_trainer: OpenTrainer, collections: Any, tmp_path: Path
+) -> None:
+    """Anki's second answer of a day is a drill here: its due date was kept at import
+    but not by a replay, so ``trainer check`` found it differing and a rebuild lost it."""
+    from trainer.interop.check import check_database
+
+    source = collections("source")
+    note = source.new_note(source.models.by_name("Basic"))
+    note["Front"], note["Back"] = "twice", "answered twice today"
+    source.add_note(note, source.decks.id("Days"))
+    for ease in (4, 3):
+        card = source.get_card(source.find_cards("")[0])
+        card.start_timer()
+        source.sched.answerCard(card, ease)
+    package = tmp_path / "days.apkg"
+    source.export_anki_package(
+        out_path=str(package),
+        options=anki_collection.ExportAnkiPackageOptions(with_scheduling=True),
+        limit=None,
+    )
+    interval = source.get_card(source.find_cards("")[0]).ivl
+    trainer = open_trainer(tmp_path / "t.db", at=dt.datetime.now(dt.UTC))
+    import_package(trainer, package, with_history=True)
+    key = ("days/twice", Direction.FORWARD)
+    imported = trainer.store.cached_states()[key]
+    assert imported.interval == interval
+    outcome = check_database(tmp_path / "t.db", now=trainer.now(), settings=trainer.settings)
+    assert outcome.result.state_mismatches == 0, outcome.lines
+    trainer.rebuild()
+    assert trainer.store.cached_states()[key] == imported

@@ -608,3 +608,102 @@ def test_a_large_new_package_is_written_through_a_rollback_journal_then_the_log_
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT count(*) FROM anki_notes").fetchone()[0] == BULK_SYNC_ROWS
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+TAGGED_DECK = """\
+name: Lang / Own
+tags: [mine, two words]
+cards:
+  - term: alpha
+    definition: first
+  - term: beta
+    definition: second
+    tags: [own]
+"""
+
+
+def test_a_decks_own_package_comes_back_without_conflicts(
+    open_trainer: OpenTrainer, tmp_path: Path
+) -> None:
+    """The export puts the deck's tags on every note; read back, they made every
+    card differ from the deck's, each listed as changed here and in Anki."""
+    from trainer.interop.export import export_deck
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck_file = decks / "own.yaml"
+    deck_file.write_text(TAGGED_DECK, encoding="utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    export_deck(trainer, "own", "apkg", tmp_path / "own.apkg")
+    outcome = import_package(trainer, tmp_path / "own.apkg", out_dir=decks)
+    assert outcome.messages == ()
+    deck = read_deck_file(deck_file, "own")
+    assert deck.tags == ("mine", "two words")
+    assert [(c.term, c.definition, c.tags) for c in deck.cards] == [
+        ("alpha", "first", ()),
+        ("beta", "second", ("own",)),
+    ]
+    # edited in Anki: taken, without the deck's tags copied onto the card
+    text = TAGGED_DECK.replace("definition: first", "definition: first letter")
+    deck_file.write_text(text, encoding="utf-8")
+    trainer.sync_decks()
+    export_deck(trainer, "own", "apkg", tmp_path / "edited.apkg")
+    deck_file.write_text(TAGGED_DECK, encoding="utf-8")
+    trainer.sync_decks()
+    outcome = import_package(trainer, tmp_path / "edited.apkg", out_dir=decks)
+    assert outcome.messages == ()
+    assert cards_of(trainer, "own")["alpha"] == ("first letter", ())
+    assert cards_of(trainer, "own")["beta"] == ("second", ("own",))
+
+
+TWO_WAY_CLOZE = """\
+name: Both ways
+directions: [forward, reverse]
+cards:
+  - cloze: "The battle of {{c1::Hastings}} was in {{c2::1066}}."
+  - term: Harold
+    definition: the last Anglo-Saxon king
+  - term: Edith
+    definition: his wife
+"""
+
+
+def test_gaps_of_a_deck_studied_both_ways_stay_forward_on_import(
+    open_trainer: OpenTrainer, tmp_path: Path
+) -> None:
+    """An imported deck studying both ways gave its cloze gaps a reverse card too
+    (seven cards where Anki has five); a gap is studied forward only."""
+    from trainer.interop.export import export_deck
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "both.yaml").write_text(TWO_WAY_CLOZE, encoding="utf-8")
+    source = open_trainer(tmp_path / "a.db", at=START, deck_dirs=[decks])
+    assert len(source.statuses()) == 6
+    export_deck(source, "both", "apkg", tmp_path / "both.apkg")
+    other = tmp_path / "other"  # another device: its own database and decks folder
+    other.mkdir()
+    trainer = open_trainer(other / "b.db", at=START)
+    import_package(trainer, tmp_path / "both.apkg")
+    studied = sorted((s.card_id.split("/")[1], str(s.direction)) for s in trainer.statuses())
+    assert studied == sorted((s.card_id.split("/")[1], str(s.direction)) for s in source.statuses())
+    trainer.close()
+    reopened = open_trainer(other / "b.db", at=START)  # and as read back from its file
+    assert len(reopened.statuses()) == 6
+
+
+def test_a_cloze_decks_own_package_comes_back_as_the_same_notes(
+    open_trainer: OpenTrainer, tmp_path: Path
+) -> None:
+    """The export names a cloze entry's note by the entry, the merge named it by its
+    first gap: the note seemed new, and was skipped as taking its own cards' terms."""
+    from trainer.interop.export import export_deck
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "both.yaml").write_text(TWO_WAY_CLOZE, encoding="utf-8")
+    trainer = open_trainer(tmp_path / "t.db", at=START, deck_dirs=[decks])
+    export_deck(trainer, "both", "apkg", tmp_path / "both.apkg")
+    outcome = import_package(trainer, tmp_path / "both.apkg", out_dir=decks)
+    assert outcome.messages == ()
+    assert len(trainer.statuses()) == 6

@@ -25,6 +25,7 @@ TRAINER_TABLES = {
     "drafts",
     "anki_notes",
     "anki_notetypes",
+    "anki_schedules",
     "refused_deck_files",
     "daily_totals",
 }

@@ -12,7 +12,7 @@ import hashlib
 import os
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +35,7 @@ from trainer.core.queue import (
     space_out,
     summarize_today,
 )
-from trainer.core.replay import Replayed, replay
+from trainer.core.replay import Anchor, Replayed, replay
 from trainer.core.scheduler import Scheduler
 from trainer.core.sm2 import SM2, SM2State, lapses_reach
 from trainer.errors import TrainerError, UserError
@@ -186,9 +186,14 @@ class Trainer:
         #: this trainer's latest writes that only added answers (``answers_between``)
         self._journal: deque[JournalEntry] = deque(maxlen=JOURNAL_LENGTH)
 
-    def replay(self, reviews: Iterable[ReviewRecord]) -> dict[tuple[str, Direction], Replayed]:
-        """Card states from a log, through this trainer's scheduler."""
-        return replay(self.scheduler, reviews)
+    def replay(
+        self,
+        reviews: Iterable[ReviewRecord],
+        anchors: Mapping[tuple[str, Direction], Anchor] | None = None,
+    ) -> dict[tuple[str, Direction], Replayed]:
+        """Card states from a log (and schedules kept from Anki), through this
+        trainer's scheduler."""
+        return replay(self.scheduler, reviews, anchors)
 
     @classmethod
     def open(
@@ -784,6 +789,11 @@ class Trainer:
             count = self.store.rebuild_card_state(self.replay)
             self.store.set_meta(STATES_KEY, scheduler_signature(self.scheduler))
         return count
+
+    def replay_states_of(self, keys: Iterable[tuple[str, Direction]]) -> int:
+        """Recompute the states of these card directions from the log (those new
+        answers were added to), leaving every other state as it is."""
+        return self.store.replay_states_of(keys, self.replay)
 
     def align_states(self) -> int | None:
         """Replay the log if the cached states come from another scheduler (or other

@@ -31,8 +31,10 @@ day; here only the first answer of a study day moves SM-2, so later answers the
 same day are logged as ``drill``, exactly as the trainer logs its own same-day
 re-asks. Study days use the trainer's time zone and rollover hour. Each review
 id is a UUID derived from the note's GUID, the card's template and the revlog
-id, so importing the same package twice adds nothing; card states are then
-rebuilt by replaying the whole log.
+id, so importing the same package twice adds nothing; the states of the
+cards given answers are then replayed, and a card whose last answer came from
+Anki gets Anki's due day, interval and ease, kept in ``anki_schedules`` so that
+every later replay of the log puts them back.
 
 Everything is read and checked before anything is written: a package that
 cannot be read, or deck files that exist and differ (without ``overwrite``),
@@ -119,6 +121,8 @@ MAX_REVLOG_ID = int((dt.datetime(9000, 1, 1, tzinfo=dt.UTC) - EPOCH).total_secon
 MAX_LISTED = 20
 #: Anki's note type kind for cloze notes
 CLOZE_KIND = 1
+#: a cloze gap is studied forward only, whatever its deck's directions
+CLOZE_DIRECTIONS = (Direction.FORWARD,)
 
 FieldRef = int | str
 FieldChoice = tuple[FieldRef, FieldRef]
@@ -291,6 +295,7 @@ def _plan_cloze(
             guid=note.guid,
             cloze=text.text,
             cloze_number=number,
+            directions=CLOZE_DIRECTIONS,  # as a deck file's gap reads: never its deck's
         )
         for number in numbers
     ]
@@ -314,6 +319,7 @@ def _plan_cloze(
         term_field=text_at,
         definition_field=None,
         ords=tuple(number - 1 for number in numbers),
+        mod=note.mod,
     )
     return {card.cloze_number or 0: card.identity for card in cards}
 
@@ -410,7 +416,8 @@ def _plan_basic(
         else values
     )
     deck.records[guid] = _NEW_TUPLE(
-        NoteRecord, (guid, "", key, digest, notetype.id, kept, term_at, definition_at, ords)
+        NoteRecord,
+        (guid, "", key, digest, notetype.id, kept, term_at, definition_at, ords, note.mod),
     )
     return key
 
@@ -857,7 +864,9 @@ def _import_package(
             new_records = _new_records(trainer, answers)
             for record in new_records:
                 store.record_review(record)
-            trainer.rebuild()
+            # only the cards given answers: a whole replay would give every card
+            # trainer's schedule, the due dates an earlier import kept from Anki too
+            trainer.replay_states_of({(r.card_id, r.direction) for r in new_records})
             added = len(new_records)
             _keep_anki_due_dates(trainer, collection, plan.mapped)
     return PackageImportOutcome(
@@ -929,10 +938,19 @@ def _merge(
     except DeckError:
         return None
     slug = existing.slug
+    # the deck's tags, which its export put on every note: not the cards' own
+    deck_tags = {*existing.tags, *(tag.replace(" ", "_") for tag in existing.tags)}
     arriving: dict[str, list[Card]] = {}
     for card in incoming.cards:
         if card.guid:
+            if deck_tags.intersection(card.tags):
+                card = replace(card, tags=tuple(t for t in card.tags if t not in deck_tags))
             arriving.setdefault(card.guid, []).append(card)
+    if deck_tags:  # the notes' recorded versions are of the cards as kept
+        for guid, group in arriving.items():
+            record = plan.records.get(guid)
+            if record is not None:
+                plan.records[guid] = record._replace(digest=card_digest(group[0]))
     groups: dict[str, list[Card]] = {}
     for card in existing.cards:
         groups.setdefault(_guid_of(card, slug), []).append(card)
@@ -985,8 +1003,14 @@ def _rebased(card: Card, old: tuple[Direction, ...], new: tuple[Direction, ...])
 
 
 def _guid_of(card: Card, slug: str) -> str:
-    """The note GUID a card exports as: Anki's own, or the one derived from its identity."""
-    return card.guid or note_guid("trainer", card.id_in(slug))
+    """The note GUID a card exports as: Anki's own, or the one derived from its identity
+    (a cloze gap's from its entry's, as ``trainer.interop.export`` names the note)."""
+    if card.guid:
+        return card.guid
+    identity = card.id_in(slug)
+    if card.cloze is not None:
+        identity = identity.rsplit(" #c", 1)[0]
+    return note_guid("trainer", identity)
 
 
 def _without_derived_guids(deck: Deck, derivable: set[str]) -> Deck:
@@ -1063,7 +1087,9 @@ def _keep_anki_due_dates(
             continue
         due = created + dt.timedelta(days=card.due)
         easiness = max(1.3, card.factor / 1000) if card.factor else None
-        updates.append((target.card_id, str(target.direction), due, card.interval, easiness))
+        updates.append(
+            (target.card_id, str(target.direction), due, card.interval, easiness, answered)
+        )
     store_anki_schedules(store.conn, updates)
 
 

@@ -11,20 +11,25 @@ the deck file itself, byte for byte, when it exists.
   is set, so changing directions never changes the note type), and cloze
   entries a trainer Cloze note type. Deck and note-type ids are derived from
   the slug, note GUIDs from the card identity (base91 of 64 bits, as Anki and
-  genanki write them), note modification times are the cards' last changes:
-  exporting again and importing into Anki updates exactly the changed notes
-  and duplicates none. Each scheduled card carries its due day, interval,
-  ease, repetitions and lapses, and the review log goes along. Text is
-  HTML-escaped and line breaks become ``<br>``; HTML has no tabs or runs of
-  spaces, so those read back (in Anki and through ``trainer import``) as one
-  space. The collection is built with genanki's ``write_to_db`` in a temporary
-  folder of ours and zipped here (``write_to_file`` leaves its temporary
-  database behind).
+  genanki write them), note modification times are the cards' last changes
+  (Anki's own for an imported note unchanged here): exporting again and
+  importing into Anki updates exactly the changed notes and duplicates none.
+  Each scheduled card carries its due day, interval, ease, repetitions and
+  lapses, and the review log goes along. Text is HTML-escaped and line breaks
+  become ``<br>``; HTML has no tabs or runs of spaces, so those read back (in
+  Anki and through ``trainer import``) as one space. The collection is built
+  with genanki's ``write_to_db`` in a temporary folder of ours and zipped here
+  (``write_to_file`` leaves its temporary database behind).
 - ``tsv``: Anki's plain-text import format: ``#separator:tab``,
   ``#html:false``, ``#notetype``, ``#deck``, ``#tags column:3`` and
   ``#columns:Front<TAB>Back<TAB>Tags`` (Anki reads the column names with the
-  file's separator and maps them onto the note type's fields by name), then one
-  note per row, quoted where a field holds a tab, a quote or a line break.
+  file's separator and maps them onto the note type's fields by name), then
+  one note per row, quoted where a field holds a tab, a quote, a line break or
+  starts with ``#``. A deck that needs several note types (cards with their
+  own directions) or has cloze entries (whose fields are not Front and Back)
+  names each row's instead: ``#notetype column:1``, ``#tags column:4``,
+  ``#columns:Note type<TAB>Front<TAB>Back<TAB>Tags``, with one Cloze note
+  (text, extra) per cloze entry.
 - ``csv``: a header ``term,definition,aliases,tags,example`` (aliases joined by
   ``; ``, tags by spaces), which ``trainer import`` reads back.
 - ``md``: a Markdown definition list, ``**Term**: definition``.
@@ -232,19 +237,52 @@ def _tsv_field(text: str) -> str:
     return text
 
 
-def render_tsv(deck: Deck) -> str:
-    reverse = Direction.REVERSE in deck.directions
-    notetype = "Basic (and reversed card)" if reverse else "Basic"
-    lines = [
-        "#separator:tab",
-        "#html:false",
-        f"#notetype:{notetype}",
-        f"#deck:{one_line(anki_deck_name(deck.name))}",
-        "#tags column:3",
-        "#columns:Front\tBack\tTags",
-    ]
+def _tsv_notes(deck: Deck) -> list[tuple[str, str, str, str]]:
+    """Each note of the deck as (Anki note type, first field, second field, tags).
+
+    A card studied both ways is a "Basic (and reversed card)" note, others
+    "Basic" ones; a cloze entry is one "Cloze" note (text, extra) for all its gaps.
+    """
+    notes: list[tuple[str, str, str, str]] = []
+    seen: set[tuple[str, str | None, str | None]] = set()
     for card in deck.cards:
-        row = (card.term, card.definition, _anki_tags(card, deck))
+        if card.cloze is not None:
+            entry = (card.cloze, card.key, card.guid)
+            if entry not in seen:
+                seen.add(entry)
+                notes.append(("Cloze", card.cloze, card.example or "", _anki_tags(card, deck)))
+            continue
+        reverse = Direction.REVERSE in (card.directions or deck.directions)
+        notetype = "Basic (and reversed card)" if reverse else "Basic"
+        notes.append((notetype, card.term, card.definition, _anki_tags(card, deck)))
+    return notes
+
+
+def render_tsv(deck: Deck) -> str:
+    """Anki's text format: one note type in the header, or, when the deck needs
+    several (cards with their own directions) or has cloze entries, one per row."""
+    notes = _tsv_notes(deck)
+    notetypes = {note[0] for note in notes}
+    # Anki maps named columns onto a header note type's fields by name, and a
+    # Cloze note's are not Front and Back: its rows always name their type
+    one_type = len(notetypes) <= 1 and "Cloze" not in notetypes
+    lines = ["#separator:tab", "#html:false"]
+    if one_type:
+        reverse = Direction.REVERSE in deck.directions
+        notetype = notetypes.pop() if notetypes else "Basic"
+        if not notes and reverse:
+            notetype = "Basic (and reversed card)"
+        lines.append(f"#notetype:{notetype}")
+    else:
+        lines.append("#notetype column:1")
+    lines.append(f"#deck:{one_line(anki_deck_name(deck.name))}")
+    if one_type:
+        lines += ["#tags column:3", "#columns:Front\tBack\tTags"]
+        rows = [note[1:] for note in notes]
+    else:
+        lines += ["#tags column:4", "#columns:Note type\tFront\tBack\tTags"]
+        rows = list(notes)
+    for row in rows:
         lines.append("\t".join(_tsv_field(value) for value in row))
     return "\n".join(lines) + "\n"
 
@@ -283,6 +321,21 @@ def stable_anki_id(*parts: str) -> int:
     """An id in genanki's recommended range [2**30, 2**31), the same for the same parts."""
     digest = hashlib.sha256("\x1f".join(("trainer", *parts)).encode("utf-8")).digest()
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
+
+
+#: The id of the deck every Anki collection (and every genanki package) has, "Default".
+ANKI_DEFAULT_DECK_ID = 1
+
+
+def anki_deck_id(anki_name: str, slug: str) -> int:
+    """The package's id for a deck: Anki's own for "Default" (in any case), else a stable one.
+
+    A package holding genanki's "Default" beside a second deck of that name made
+    Anki rename the second "Default_", so the cards left the deck they came from.
+    """
+    if anki_name.casefold() == "default":  # Anki compares deck names without case
+        return ANKI_DEFAULT_DECK_ID
+    return stable_anki_id("deck", slug)
 
 
 #: The fields of trainer's own note type. ``Forward``/``Reverse`` hold "y" for each
@@ -369,7 +422,8 @@ def write_apkg(
     A card imported from Anki goes back as its own note (same GUID, note type
     and fields, the studied fields replaced only if edited here); others use
     trainer's note type. Each note's modification time is its card's last
-    change, so Anki updates exactly the notes that changed.
+    change (Anki's own if unchanged since its import), so Anki updates exactly
+    the notes that changed.
     """
     import itertools
     import sqlite3
@@ -379,16 +433,14 @@ def write_apkg(
     import genanki
 
     extras = extras or ApkgExtras(ids=ids or tuple(card.id_in(deck.slug) for card in deck.cards))
-    anki_deck = genanki.Deck(
-        stable_anki_id("deck", deck.slug), anki_deck_name(deck.name), deck.description
-    )
+    anki_name = anki_deck_name(deck.name)
+    anki_deck = genanki.Deck(anki_deck_id(anki_name, deck.slug), anki_name, deck.description)
     models: dict[int, genanki.Model] = {}
     note_meta: dict[str, tuple[int, dict[int, tuple[str, Direction]]]] = {}
     for group in _notes_of(deck, extras):
         note, cards = _note_for(deck, group, extras, models)
         anki_deck.add_note(note)
-        mod = max(_mod_time(identity, extras, timestamp) for _, identity in group)
-        note_meta[note.guid] = (mod, cards)
+        note_meta[note.guid] = (_note_mod(deck, group, note.guid, extras, timestamp), cards)
     package = genanki.Package(anki_deck)
     from trainer.app.files import write_atomically
 
@@ -554,6 +606,25 @@ def _note_for(
 def _cloze_ords(group: list[tuple[Card, str]]) -> dict[int, tuple[str, Direction]]:
     """Anki's card for gap N is template ordinal N - 1; trainer studies a gap forward."""
     return {(card.cloze_number or 1) - 1: (identity, Direction.FORWARD) for card, identity in group}
+
+
+def _note_mod(
+    deck: Deck, group: list[tuple[Card, str]], guid: str, extras: ApkgExtras, fallback: float
+) -> int:
+    """A note's modification time: Anki's own for a note trainer has not changed
+    since its import (its card as imported, no tag of the deck's added), so Anki
+    keeps its copy, edits made there since included; else its cards' last change."""
+    record = extras.records.get(guid)
+    card = group[0][0]
+    if (
+        record is not None
+        and record.mod > 0
+        and (record.notetype_id or 0) in extras.notetypes  # goes back as its own note
+        and card_digest(card) == record.digest
+        and set(deck.tags) <= set(card.tags)
+    ):
+        return record.mod
+    return max(_mod_time(identity, extras, fallback) for _, identity in group)
 
 
 def _mod_time(identity: str, extras: ApkgExtras, fallback: float) -> int:

@@ -56,6 +56,8 @@ class NoteRecord(NamedTuple):
     definition_field: int | None = None
     #: the template ordinals the note had cards for
     ords: tuple[int, ...] = ()
+    #: the note's modification time in Anki, epoch seconds (0: not known)
+    mod: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def note_records(
     """Recorded notes of one deck, or with the given GUIDs (all when neither is given)."""
     sql = (
         "SELECT guid, deck, card_id, digest, notetype_id, fields, term_field, "
-        "definition_field, ords FROM anki_notes"
+        "definition_field, ords, anki_mod FROM anki_notes"
     )
     if deck is not None:
         rows = conn.execute(f"{sql} WHERE deck = ?", [deck]).fetchall()
@@ -93,7 +95,7 @@ def note_records(
 
 
 def _note_record(row: Sequence[object]) -> NoteRecord:
-    guid, deck, card_id, digest, notetype_id, fields, term_at, definition_at, ords = row
+    guid, deck, card_id, digest, notetype_id, fields, term_at, definition_at, ords, mod = row
     return NoteRecord(
         guid=str(guid),
         deck=str(deck),
@@ -104,6 +106,7 @@ def _note_record(row: Sequence[object]) -> NoteRecord:
         term_field=term_at if isinstance(term_at, int) else None,
         definition_field=definition_at if isinstance(definition_at, int) else None,
         ords=tuple(int(o) for o in str(ords).split(",")) if ords else (),
+        mod=mod if isinstance(mod, int) else 0,
     )
 
 
@@ -127,7 +130,18 @@ def save_note_records(
     ords_text: dict[tuple[int, ...], str] = {}
     rows = []
     append = rows.append
-    for guid, deck, card_id, digest, notetype_id, fields, term_at, definition_at, ords in records:
+    for (
+        guid,
+        deck,
+        card_id,
+        digest,
+        notetype_id,
+        fields,
+        term_at,
+        definition_at,
+        ords,
+        mod,
+    ) in records:
         text = ords_text.get(ords)
         if text is None:
             text = ords_text[ords] = ",".join(map(str, ords))
@@ -143,6 +157,7 @@ def save_note_records(
                 definition_at,
                 text,
                 stamp,
+                mod or None,
             )
         )
     rows.sort()
@@ -154,8 +169,8 @@ def save_note_records(
     ):
         conn.executemany(
             """INSERT OR REPLACE INTO anki_notes (guid, deck, card_id, digest, notetype_id,
-                   fields, term_field, definition_field, ords, imported_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   fields, term_field, definition_field, ords, imported_at, anki_mod)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             rows,
         )
 
@@ -262,14 +277,26 @@ def _not_undone() -> str:
 
 
 def store_anki_schedules(
-    conn: sqlite3.Connection, updates: Sequence[tuple[str, str, dt.date, int, float | None]]
+    conn: sqlite3.Connection,
+    updates: Sequence[tuple[str, str, dt.date, int, float | None, dt.datetime]],
 ) -> None:
-    """Put Anki's due day, interval and ease on cards whose last answer came from Anki."""
+    """Put Anki's due day, interval and ease on cards whose last answer came from Anki,
+    and keep them with that answer's time (``anki_schedules``), so that replaying
+    the log puts them back (``trainer.core.replay.Anchor``)."""
     conn.executemany(
         """UPDATE card_state SET due = ?, interval = ?, easiness = coalesce(?, easiness)
            WHERE card_id = ? AND direction = ?""",
         [
             (due.isoformat(), interval, ease, card, direction)
-            for card, direction, due, interval, ease in updates
+            for card, direction, due, interval, ease, _ in updates
+        ],
+    )
+    conn.executemany(
+        """INSERT OR REPLACE INTO anki_schedules
+               (card_id, direction, answered_at, due, interval, easiness)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [
+            (card, direction, answered.isoformat(), due.isoformat(), interval, ease)
+            for card, direction, due, interval, ease, answered in updates
         ],
     )

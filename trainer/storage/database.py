@@ -513,6 +513,30 @@ def m020_due_directions_off_answers(db: Database) -> None:
     )
 
 
+def m021_anki_note_mod(db: Database) -> None:
+    """An imported note's modification time in Anki (``anki_notes.anki_mod``), so that
+    a note trainer did not change goes back to Anki exactly as old as it came: with
+    the import's time instead, Anki updated every note of a round trip and took back
+    edits made in Anki after the package was written. Notes imported before have
+    none and keep the import's time.
+    """
+    db.execute("ALTER TABLE anki_notes ADD COLUMN anki_mod INTEGER")
+
+
+def m022_anki_schedules(db: Database) -> None:
+    """The due day, interval and ease an Anki history import kept for a card
+    direction, with the time of the Anki answer they follow: a replay of the log
+    (``trainer rebuild``, ``trainer check``, merges) puts them back after that
+    answer, where they had been only on the cached states (so ``trainer check``
+    called every such state damaged, and a rebuild replaced it)."""
+    db.execute(
+        """CREATE TABLE anki_schedules (
+               card_id TEXT NOT NULL, direction TEXT NOT NULL, answered_at TEXT NOT NULL,
+               due TEXT NOT NULL, interval INTEGER NOT NULL, easiness REAL,
+               PRIMARY KEY (card_id, direction))"""
+    )
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -535,6 +559,8 @@ SCHEMA_STEPS = (
     m018_review_histories,
     m019_due_directions,
     m020_due_directions_off_answers,
+    m021_anki_note_mod,
+    m022_anki_schedules,
 )
 
 

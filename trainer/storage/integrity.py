@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     ReplayFor = Callable[[Store], Replay]
 
 #: the tables copied by ``repair``, facts first (the review log is what matters most)
-_REPAIR_ORDER = ("reviews", "review_undos", "quiz_attempts", "scheduler_fits", "decks", "cards")
+#: the tables a repair copies; ``anki_schedules`` belongs to the log (a replay reads it)
+_REPAIR_ORDER = (
+    "reviews",
+    "review_undos",
+    "anki_schedules",
+    "quiz_attempts",
+    "scheduler_fits",
+    "decks",
+    "cards",
+)
 _CHUNK = 1000
 
 __all__ = [

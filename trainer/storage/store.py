@@ -29,7 +29,7 @@ from trainer.core.model import (
     Mode,
     ReviewRecord,
 )
-from trainer.core.replay import Replayed
+from trainer.core.replay import Anchor, Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
 from trainer.storage import due_directions, search_index
@@ -44,8 +44,9 @@ from trainer.storage.sql_terms import DECK_OF_CARD_ID, DIRECTION_BITS, NOT_UNDON
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-#: a scheduler's replay of the log (``trainer.core.replay.replay`` bound to one)
-Replay = Callable[[Iterable[ReviewRecord]], Mapping[tuple[str, Direction], Replayed[SM2State]]]
+#: a scheduler's replay of the log (``trainer.core.replay.replay`` bound to one),
+#: given the schedules kept from Anki as a second argument when there are any
+Replay = Callable[..., Mapping[tuple[str, Direction], Replayed[SM2State]]]
 
 #: from this many cards, a deck sync rebuilds the search index in one pass
 BULK_SYNC_ROWS = 5000
@@ -1097,7 +1098,9 @@ class Store:
                 ORDER BY answered_at, rowid""",
             [card_id, str(direction)],
         ).fetchall()
-        replayed = replay([_review_record(row) for row in rows]).get((card_id, direction))
+        replayed = self._replayed(replay, [_review_record(row) for row in rows]).get(
+            (card_id, direction)
+        )
         if replayed is None:
             self.conn.execute(
                 "DELETE FROM card_state WHERE card_id = ? AND direction = ?",
@@ -1242,7 +1245,7 @@ class Store:
         is not lost from the cache.
         """
         with self.write(), due_directions.in_one_pass(self.conn):
-            states = replay(self.all_reviews())
+            states = self._replayed(replay, self.all_reviews())
             self.conn.execute("DELETE FROM card_state")
             self.db["card_state"].insert_all(
                 (
@@ -1257,6 +1260,47 @@ class Store:
                 pk=("card_id", "direction"),
             )
         return len(states)
+
+    def replay_states_of(self, keys: Iterable[tuple[str, Direction]], replay: Replay) -> int:
+        """Recompute the states of these card directions only, from their answers; the
+        number written. Other states are left as they are (an Anki history import
+        must not undo the due dates an earlier one kept from Anki)."""
+        wanted = set(keys)
+        if not wanted:
+            return 0
+        with self.write():
+            reviews = (r for r in self.all_reviews() if (r.card_id, r.direction) in wanted)
+            states = self._replayed(replay, reviews)
+            for (card, direction), replayed in states.items():
+                self._put_state(card, direction, replayed.state, replayed.last_answer)
+        return len(states)
+
+    def _replayed(
+        self, replay: Replay, reviews: Iterable[ReviewRecord]
+    ) -> Mapping[tuple[str, Direction], Replayed[SM2State]]:
+        """``replay`` of ``reviews`` with the schedules kept from Anki, if any (a
+        replay given none is called as before)."""
+        anchors = self.anki_anchors()
+        return replay(reviews, anchors) if anchors else replay(reviews)
+
+    def anki_anchors(self) -> dict[tuple[str, Direction], Anchor]:
+        """The due dates an Anki history import kept, each after its Anki answer."""
+        try:
+            rows = self.conn.execute(
+                "SELECT card_id, direction, answered_at, due, interval, easiness "
+                "FROM anki_schedules"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a database from before m022, being checked
+            return {}
+        return {
+            (card, Direction(direction)): Anchor(
+                dt.datetime.fromisoformat(answered_at),
+                dt.date.fromisoformat(due),
+                int(interval),
+                float(easiness) if easiness is not None else None,
+            )
+            for card, direction, answered_at, due, interval, easiness in rows
+        }
 
     # --------------------------------------------------------------- scheduler
     def meta(self, key: str) -> str | None:

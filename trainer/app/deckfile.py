@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from trainer.app.collector import collector_paused
 from trainer.app.files import MAX_DECK_BYTES, FileRefused, read_bounded, shown
 from trainer.core.deck import KNOWN_CARD_KEYS, KNOWN_DECK_KEYS, DeckError, deck_from_data
 from trainer.core.model import Card, Deck
@@ -68,11 +69,14 @@ def parse_deck_text(text: str, slug: str, source: str) -> Deck:
 
 def parse_deck_text_form(text: str, slug: str, source: str) -> tuple[Deck, bool]:
     """``parse_deck_text``, and whether the text is in trainer's own form
-    (``read_canonical`` read it), which later re-loads can diff line by line."""
-    canonical = read_canonical(text)
-    if canonical is not None:
-        return deck_from_data(canonical, slug, source), True
-    return _parse_yaml(text, slug, source), False
+    (``read_canonical`` read it), which later re-loads can diff line by line.
+
+    Built with the collector paused: every node, mapping and card lives to the end."""
+    with collector_paused():
+        canonical = read_canonical(text)
+        if canonical is not None:
+            return deck_from_data(canonical, slug, source), True
+        return _parse_yaml(text, slug, source), False
 
 
 def _parse_yaml(text: str, slug: str, source: str) -> Deck:

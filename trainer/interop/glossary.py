@@ -126,6 +126,11 @@ def _first_of_each_term(
     return kept, kept_keys
 
 
+#: the Anki importer (``trainer.interop.anki_import``) pauses the collector through this
+#: name; the pause itself lives in ``trainer.app.collector``, which deck loads use too
+_collector_paused = collector_paused
+
+
 def _import_glossary(
     trainer: Trainer,
     file: Path,

@@ -263,21 +263,50 @@ def edit_definition(
     conn.close()
 
 
+#: the page cache of a bulk write, in KiB: trainer's ``BULK_CACHE_KIB``
+#: (``trainer.storage.database``; not imported, this module is the floor's child process)
+BULK_CACHE_KIB = 64 * 1024
+#: the triggers that keep the search index up to date row by row
+SEARCH_TRIGGERS = ("cards_ai", "cards_ad", "cards_au")
+
+
 def insert_cards(db: str | Path, rows: list[tuple[str, str, str, str, int]]) -> None:
-    """executemany of N card rows into a trainer-schema database, one transaction."""
+    """executemany of N card rows into a trainer-schema database, one transaction,
+    with the SQLite settings trainer loads a large new deck with: a 64 MB page
+    cache, a rollback journal (``synchronous = FULL``) instead of the log, the
+    cards' secondary indexes built once after the rows, and the search index
+    left to its own figure (its triggers dropped and put back, as trainer's load
+    leaves it out of date; ``rebuild_search`` is the floor of its rebuild)."""
     conn = connect(db)
+    conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = FULL")
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(
         "INSERT OR REPLACE INTO decks (slug, name, directions, retired) "
         "VALUES (?, ?, '[\"forward\"]', 0)",
         [rows[0][1], rows[0][1]],
     )
+    partial = {row[1] for row in conn.execute("PRAGMA index_list(cards)") if row[4]}
+    schema = [
+        (kind, name, sql)
+        for kind, name, sql in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cards' "
+            "AND sql IS NOT NULL AND type IN ('index', 'trigger')"
+        )
+        if name not in partial and (kind == "index" or name in SEARCH_TRIGGERS)
+    ]
+    for kind, name, _ in schema:
+        conn.execute(f'DROP {kind.upper()} "{name}"')
     conn.executemany(
         "INSERT INTO cards (id, deck, term, definition, aliases, tags, position, retired, "
         "suspended, added_at) VALUES (?, ?, ?, ?, '[]', '[]', ?, 0, 0, '2026-06-01')",
         rows,
     )
+    for _, _, sql in schema:
+        conn.execute(sql)
     conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
 
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from trainer.app.collector import collector_paused
 from trainer.app.files import MAX_DECK_BYTES, FileRefused, read_bounded, shown
 from trainer.core.deck import (
     KNOWN_CARD_KEYS,
@@ -35,13 +36,16 @@ def parse_deck_text(text: str, slug: str, source: str) -> Deck:
 
 def parse_deck_text_form(text: str, slug: str, source: str) -> tuple[Deck, bool]:
     """``parse_deck_text``, and whether the text is in trainer's own form
-    (``read_canonical`` read it), which later re-loads can diff line by line."""
-    canonical = read_canonical(text)
-    if canonical is not None:
-        return deck_from_data(canonical, slug, source), True
-    from trainer.app.deckyaml import parse_yaml
+    (``read_canonical`` read it), which later re-loads can diff line by line.
 
-    return parse_yaml(text, slug, source), False
+    Built with the collector paused: every node, mapping and card lives to the end."""
+    with collector_paused():
+        canonical = read_canonical(text)
+        if canonical is not None:
+            return deck_from_data(canonical, slug, source), True
+        from trainer.app.deckyaml import parse_yaml
+
+        return parse_yaml(text, slug, source), False
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

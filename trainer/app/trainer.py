@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from trainer.app import locations
+from trainer.app.collector import collector_paused
 from trainer.app.files import BackgroundWrite, shown
 from trainer.app.settings import Settings, load_settings
 from trainer.core.clock import Clock, FixedClock, SystemClock, parse_instant, study_day
@@ -377,7 +378,9 @@ class Trainer:
                 files[slug] = Path(signature.path)  # imported with --out elsewhere
         for slug, path in files.items():
             try:
-                self._sync_one(slug, path, known.get(slug), report)
+                # a changed deck is parsed and loaded whole; its cards are freed on return
+                with collector_paused():
+                    self._sync_one(slug, path, known.get(slug), report)
             except DeckError as error:
                 report.errors.append(error)
         for slug in set(known) - set(files):

@@ -9,15 +9,14 @@ is put back as it was.
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainer.app.collector import collector_paused
 from trainer.app.files import BackgroundWrite, ForkedJob, restored_on_failure, write_file
 from trainer.core.deck import DeckError
 from trainer.core.model import Deck, slugify
@@ -41,7 +40,7 @@ def import_glossary(
     overwrite: bool = False,
 ) -> ImportOutcome:
     """Write a deck file from a glossary document and load it, in one pass."""
-    with _collector_paused():
+    with collector_paused():
         return _import_glossary(
             trainer,
             file,
@@ -127,22 +126,9 @@ def _first_of_each_term(
     return kept, kept_keys
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, then put it back as it was.
-
-    An import builds several objects per term and keeps them all to the end,
-    so the collector would re-scan them over and over and free nothing: 0.4 s
-    of a 100k-term import. It is process-wide, so only the import (which the
-    CLI runs alone, never beside the TUI) uses this.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+#: the Anki importer (``trainer.interop.anki_import``) pauses the collector through this
+#: name; the pause itself lives in ``trainer.app.collector``, which deck loads use too
+_collector_paused = collector_paused
 
 
 def _import_glossary(

@@ -189,6 +189,16 @@ def test_the_search_index_is_not_rewritten_for_a_flag(
     assert [row.term for row in trainer.browse("letter b")[0]] == ["Beta"]
 
 
+def add_three_cards(conn: sqlite3.Connection) -> None:
+    """Deck ``d`` with the cards one, two and three, as an older schema holds them."""
+    conn.execute("INSERT INTO decks (slug, name, directions) VALUES ('d', 'D', '[\"forward\"]')")
+    for i, term in enumerate(["one", "two", "three"]):
+        conn.execute(
+            "INSERT INTO cards (id, deck, term, definition, position) VALUES (?, 'd', ?, ?, ?)",
+            [f"d/{term}", term, f"meaning {term}", i],
+        )
+
+
 def upgrade_from_m018(path: Path, pending: bool) -> Database:
     """A database at m018 with states for some cards, its search index out of date
     (its triggers recorded) when ``pending``; then opened, so m019 runs."""
@@ -196,12 +206,7 @@ def upgrade_from_m018(path: Path, pending: bool) -> Database:
     db = Database(connect(path))
     database.migration_set().apply(db, stop_before="m019_due_directions")
     conn = db.conn
-    conn.execute("INSERT INTO decks (slug, name, directions) VALUES ('d', 'D', '[\"forward\"]')")
-    for i, term in enumerate(["one", "two", "three"]):
-        conn.execute(
-            "INSERT INTO cards (id, deck, term, definition, position) VALUES (?, 'd', ?, ?, ?)",
-            [f"d/{term}", term, f"meaning {term}", i],
-        )
+    add_three_cards(conn)
     for card, direction, due in [
         ("d/one", "forward", "2026-03-05"),
         ("d/one", "reverse", None),
@@ -316,12 +321,7 @@ def test_upgrading_to_m020_takes_the_insert_trigger_off_and_marks_every_state(
     db = Database(connect(path))
     database.migration_set().apply(db, stop_before="m020_due_directions_off_answers")
     conn = db.conn
-    conn.execute("INSERT INTO decks (slug, name, directions) VALUES ('d', 'D', '[\"forward\"]')")
-    for i, term in enumerate(["one", "two", "three"]):
-        conn.execute(
-            "INSERT INTO cards (id, deck, term, definition, position) VALUES (?, 'd', ?, ?, ?)",
-            [f"d/{term}", term, f"meaning {term}", i],
-        )
+    add_three_cards(conn)
     for number, (card, due) in enumerate([("d/one", "2026-03-05"), ("d/two", "2026-03-06")]):
         conn.execute(
             "INSERT INTO reviews (id, card_id, direction, answered_at, day, grade, mode) "

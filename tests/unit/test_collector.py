@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,9 @@ from trainer.app.deckfile import parse_deck_text
 from trainer.app.trainer import Trainer
 from trainer.core.deck import DeckError
 
+pytestmark = pytest.mark.usefixtures("collector_state")
+
 DECK = "name: Letters\ncards:\n  - term: alpha\n    definition: the first letter\n"
-
-
-@pytest.fixture(autouse=True)
-def collector_state() -> Iterator[None]:
-    """Whatever a test does to the collector, the next test finds it as it was."""
-    was_enabled = gc.isenabled()
-    yield
-    if was_enabled:
-        gc.enable()
-    else:
-        gc.disable()
 
 
 def test_a_pause_ends_with_the_collector_as_it_was() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,17 +77,6 @@ def test_messages_and_deck_file_are_pinned(text: str, cards: list[dict[str, obje
     assert [card.id_in("g") for card in deck.cards] == [
         f"g/{card['term']}".lower() for card in cards
     ]
-
-
-@pytest.fixture
-def collector_state() -> Iterator[None]:
-    """Whatever a test does to the collector, the next test finds it as it was."""
-    was_enabled = gc.isenabled()
-    yield
-    if was_enabled:
-        gc.enable()
-    else:
-        gc.disable()
 
 
 def glossary_file(tmp_path: Path, text: str = GLOSSARY) -> Path:

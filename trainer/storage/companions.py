@@ -32,7 +32,7 @@ imports nothing of trainer's, so opening a database can use it freely.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +43,8 @@ _WAL_HEADER = 32
 _FRAME_HEADER = 24
 _JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 #: b-tree page kinds: interior and leaf of tables, and of indexes
-_TABLE_PAGES = {0x05, 0x0D}
-_INDEX_PAGES = {0x02, 0x0A}
+_TABLE_PAGES = frozenset({0x05, 0x0D})
+_INDEX_PAGES = frozenset({0x02, 0x0A})
 
 
 # ------------------------------------------------------------- companions
@@ -111,32 +111,12 @@ def _check_wal(db: Path, wal_path: Path) -> None:
             return
         latest, size = found
         file_pages = db.stat().st_size // page_size
-        pending_page = 0x40000000 // page_size + 1  # SQLite never writes this one
-        for number in range(file_pages + 1, size + 1):
-            if number not in latest and number != pending_page:
-                raise _Stale(
-                    f"the database file has {file_pages} pages, but the log needs page "
-                    f"{number}, which neither holds"
-                )
+        _check_page_count(file_pages, size, latest, page_size)
         for number, offset in latest.items():
             image = wal[offset : offset + page_size]
-            start = 100 if number == 1 else 0
-            kind = image[start]
-            if kind not in (0x02, 0x05):
-                continue
-            family = _TABLE_PAGES if kind == 0x05 else _INDEX_PAGES
-            for child in _children(image, start):
-                if child in latest:
-                    continue
-                if child > file_pages or child > size:
-                    raise _Stale(f"a page in the log points at page {child}, past the file")
-                child_image = _page(db_file, (child - 1) * page_size, page_size)
-                child_kind = child_image[100 if child == 1 else 0]
-                if child_kind not in family:
-                    raise _Stale(
-                        f"a page in the log points at page {child}, which is not "
-                        "part of the same table in the database file"
-                    )
+            for child, family in _interior_children(image, number):
+                if child not in latest:
+                    _check_child(db_file, child, family, page_size, min(file_pages, size))
 
 
 # ------------------------------------------------------- SQLite's index of the log
@@ -233,13 +213,7 @@ def _check_indexed(db_file: object, db: Path, wal_path: Path, index: _Index) -> 
     """The checks of ``_check_wal`` on a bounded number of pages, through the index."""
     page_size = index.page_size
     file_pages = db.stat().st_size // page_size
-    pending_page = 0x40000000 // page_size + 1
-    for number in range(file_pages + 1, index.db_pages + 1):
-        if number not in index.pages and number != pending_page:
-            raise _Stale(
-                f"the database file has {file_pages} pages, but the log needs page "
-                f"{number}, which neither holds"
-            )
+    _check_page_count(file_pages, index.db_pages, index.pages, page_size)
     budget = CHILD_CHECKS
     seen: set[int] = set()
     with wal_path.open("rb") as wal:
@@ -250,27 +224,53 @@ def _check_indexed(db_file: object, db: Path, wal_path: Path, index: _Index) -> 
             if number in seen or framed[8:16] != index.salts:
                 continue
             seen.add(number)
-            image = framed[_FRAME_HEADER:]
-            start = 100 if number == 1 else 0
-            kind = image[start]
-            if kind not in (0x02, 0x05):
-                continue
-            family = _TABLE_PAGES if kind == 0x05 else _INDEX_PAGES
-            for child in _children(image, start):
+            for child, family in _interior_children(framed[_FRAME_HEADER:], number):
                 if budget <= 0:
                     return
                 budget -= 1
-                if child in index.pages:
-                    continue
-                if child > file_pages or child > index.db_pages:
-                    raise _Stale(f"a page in the log points at page {child}, past the file")
-                kind_at = (child - 1) * page_size + (100 if child == 1 else 0)
-                child_kind = _page(db_file, kind_at, 1)
-                if not child_kind or child_kind[0] not in family:
-                    raise _Stale(
-                        f"a page in the log points at page {child}, which is not "
-                        "part of the same table in the database file"
-                    )
+                if child not in index.pages:
+                    last = min(file_pages, index.db_pages)
+                    _check_child(db_file, child, family, page_size, last)
+
+
+def _check_page_count(file_pages: int, needed: int, logged: Container[int], page_size: int) -> None:
+    """Every page past the database file's end, up to the ``needed`` size the log
+    records, must be in the log (but the one SQLite never writes)."""
+    pending_page = 0x40000000 // page_size + 1
+    for number in range(file_pages + 1, needed + 1):
+        if number not in logged and number != pending_page:
+            raise _Stale(
+                f"the database file has {file_pages} pages, but the log needs page "
+                f"{number}, which neither holds"
+            )
+
+
+def _interior_children(image: bytes, number: int) -> Iterator[tuple[int, frozenset[int]]]:
+    """The children of page ``number`` if it is an interior b-tree page, each with the
+    page kinds it may have (a table's pages, or an index's)."""
+    start = 100 if number == 1 else 0
+    kind = image[start]
+    if kind not in (0x02, 0x05):
+        return
+    family = _TABLE_PAGES if kind == 0x05 else _INDEX_PAGES
+    for child in _children(image, start):
+        yield child, family
+
+
+def _check_child(
+    db_file: object, child: int, family: frozenset[int], page_size: int, last: int
+) -> None:
+    """A child a logged page points at, and which the log lacks, must be a page of the
+    database file (no later than page ``last``) of the same b-tree kind."""
+    if child > last:
+        raise _Stale(f"a page in the log points at page {child}, past the file")
+    kind_at = (child - 1) * page_size + (100 if child == 1 else 0)
+    child_kind = _page(db_file, kind_at, 1)
+    if not child_kind or child_kind[0] not in family:
+        raise _Stale(
+            f"a page in the log points at page {child}, which is not "
+            "part of the same table in the database file"
+        )
 
 
 def _children(image: bytes, start: int) -> Iterator[int]:

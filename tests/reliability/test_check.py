@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -150,52 +151,52 @@ def test_a_stale_large_log_with_its_index_is_found_without_reading_it(
     assert ("trainer.db-wal" in whole_reads) is not indexed
 
 
-def test_a_sound_large_live_log_is_checked_through_its_index(
-    tmp_path: Path, whole_reads: list[str]
-) -> None:
-    db = tmp_path / "trainer.db"
-    trainer = open_trainer(db)
+@pytest.fixture
+def large_live_log(tmp_path: Path) -> Iterator[Trainer]:
+    """A trainer, still open, whose 300 answers are all in a log of over a megabyte."""
+    trainer = open_trainer(tmp_path / "trainer.db")
     try:
         trainer.store.conn.execute("PRAGMA wal_autocheckpoint = 0")
         answer(trainer, 300)
-        assert db.with_name("trainer.db-wal").stat().st_size > companions.FULL_SCAN_BYTES
-        assert stale_companion(db) is None
-        assert "trainer.db-wal" not in whole_reads
-        # a second trainer opens it while the first is still open
-        with Trainer.open(db, clock=FixedClock(NOW), settings=Settings(), tz=dt.UTC) as other:
-            assert other.store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 300
+        yield trainer
     finally:
         trainer.close()
+
+
+def test_a_sound_large_live_log_is_checked_through_its_index(
+    tmp_path: Path, whole_reads: list[str], large_live_log: Trainer
+) -> None:
+    db = tmp_path / "trainer.db"
+    assert db.with_name("trainer.db-wal").stat().st_size > companions.FULL_SCAN_BYTES
+    assert stale_companion(db) is None
+    assert "trainer.db-wal" not in whole_reads
+    # a second trainer opens it while the first is still open
+    with Trainer.open(db, clock=FixedClock(NOW), settings=Settings(), tz=dt.UTC) as other:
+        assert other.store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 300
 
 
 def test_an_index_that_does_not_match_its_log_is_not_trusted(
-    tmp_path: Path, whole_reads: list[str]
+    tmp_path: Path, whole_reads: list[str], large_live_log: Trainer
 ) -> None:
     """An index of another log, or one behind its log, means reading the log."""
-    db = tmp_path / "trainer.db"
-    trainer = open_trainer(db)
-    try:
-        trainer.store.conn.execute("PRAGMA wal_autocheckpoint = 0")
-        answer(trainer, 300)
-        shm = db.with_name("trainer.db-shm")
-        wal = db.with_name("trainer.db-wal")
-        behind = shm.read_bytes()  # the index now; the log grows past it
-        answer(trainer, 30)
-        copy = tmp_path / "copy"
-        copy.mkdir()
-        shutil.copyfile(db, copy / "trainer.db")
-        shutil.copyfile(wal, copy / "trainer.db-wal")
-        (copy / "trainer.db-shm").write_bytes(behind)
-        assert stale_companion(copy / "trainer.db") is None
-        assert whole_reads.count("trainer.db-wal") == 1
-        other_salts = bytearray(shm.read_bytes())
-        other_salts[32] ^= 0xFF  # both copies of the header name another log
-        other_salts[80] ^= 0xFF
-        (copy / "trainer.db-shm").write_bytes(other_salts)
-        assert stale_companion(copy / "trainer.db") is None
-        assert whole_reads.count("trainer.db-wal") == 2
-    finally:
-        trainer.close()
+    db, trainer = tmp_path / "trainer.db", large_live_log
+    shm = db.with_name("trainer.db-shm")
+    wal = db.with_name("trainer.db-wal")
+    behind = shm.read_bytes()  # the index now; the log grows past it
+    answer(trainer, 30)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copyfile(db, copy / "trainer.db")
+    shutil.copyfile(wal, copy / "trainer.db-wal")
+    (copy / "trainer.db-shm").write_bytes(behind)
+    assert stale_companion(copy / "trainer.db") is None
+    assert whole_reads.count("trainer.db-wal") == 1
+    other_salts = bytearray(shm.read_bytes())
+    other_salts[32] ^= 0xFF  # both copies of the header name another log
+    other_salts[80] ^= 0xFF
+    (copy / "trainer.db-shm").write_bytes(other_salts)
+    assert stale_companion(copy / "trainer.db") is None
+    assert whole_reads.count("trainer.db-wal") == 2
 
 
 def test_states_that_disagree_with_the_log_are_reported(

@@ -416,8 +416,8 @@ def _heap_limit(conn: sqlite3.Connection, limit: int) -> Iterator[None]:
         conn.execute(f"PRAGMA hard_heap_limit = {previous}")
 
 
-@contextmanager
-def _open_readonly(path: Path, budget: _Budget) -> Iterator[sqlite3.Connection]:
+def _readonly_connection(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a stranger's collection file, as every read of it opens one."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         conn.create_collation("unicase", _unicase)  # schema 18 declares it on names
@@ -425,6 +425,16 @@ def _open_readonly(path: Path, budget: _Budget) -> Iterator[sqlite3.Connection]:
         # sorts and temporary tables in memory, under the heap limit: never a hidden
         # temporary file that grows until the disk is full
         conn.execute("PRAGMA temp_store = MEMORY")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def _open_readonly(path: Path, budget: _Budget) -> Iterator[sqlite3.Connection]:
+    conn = _readonly_connection(path)
+    try:
         conn.execute("PRAGMA cache_size = -16384")
         conn.set_progress_handler(budget.tick, _PROGRESS_STEPS)
         with _heap_limit(conn, budget.limits.heap_bytes):
@@ -452,11 +462,8 @@ def _checked_meanwhile(path: Path) -> Iterator[Callable[[], bool]]:
 
     def check() -> None:
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            conn = _readonly_connection(path)
             try:
-                conn.create_collation("unicase", _unicase)
-                conn.execute("PRAGMA trusted_schema = OFF")
-                conn.execute("PRAGMA temp_store = MEMORY")
                 row = conn.execute("PRAGMA quick_check").fetchone()
             finally:
                 conn.close()

@@ -141,7 +141,6 @@ INDEXES = {
         "idx_cards_due_directions": ["deck", "retired", "due_directions"],
     },
     "card_state": {
-        "idx_card_state_due": ["due"],
         "idx_card_state_undue": ["card_id", "direction"],
         "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
         # the first column is the deck read off card_id (an expression: no name)
@@ -150,14 +149,13 @@ INDEXES = {
         "idx_card_state_repetitions": ["repetitions"],
         "idx_card_state_interval": ["interval"],
         "idx_card_state_easiness": ["easiness"],
-        # Progress's due forecast reads this alone
+        # Progress's due forecast reads this alone, and every read by due day (m023)
         "idx_card_state_due_card": ["due", "card_id", "direction"],
     },
     "reviews": {
         "idx_reviews_day": ["day"],
         "idx_reviews_history": ["card_id", "direction", "answered_at", "mode", "day", "grade"],
         "idx_reviews_answered_at": ["answered_at"],
-        "idx_reviews_card_id_day": ["card_id", "day"],
     },
     "quiz_attempts": {"idx_quiz_attempts_day": ["day"]},
 }

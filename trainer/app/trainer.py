@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import uuid
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +52,16 @@ from trainer.storage.store import DeckRow, DeckSignature, StoredCard
 DEFERRED_CHECKPOINT_PAGES = 8000
 #: answers committed before an idle moment copies the log into the database file
 IDLE_CHECKPOINT_ANSWERS = 50
+
+
+def review_id_at(stamp: dt.datetime) -> str:
+    """A new answer's id: 32 hex digits, the answer's time in milliseconds, then 80
+    random bits (unique across devices, as a random UUID's 122 bits are in
+    practice). Ids in time order make each answer's entry in the log's primary
+    key index go at its end, on a page just written, instead of on a random
+    page of a million-entry index."""
+    millis = int(stamp.timestamp() * 1000)
+    return f"{millis & 0xFFFF_FFFF_FFFF:012x}{secrets.token_hex(10)}"
 
 
 @dataclass(frozen=True)
@@ -665,7 +675,7 @@ class Trainer:
             latest = self.store.latest_answer_time()
             stamp = now if latest is None or now > latest else latest + dt.timedelta(microseconds=1)
             record = ReviewRecord(
-                id=uuid.uuid4().hex,
+                id=review_id_at(stamp),
                 card_id=card_id,
                 direction=direction,
                 answered_at=stamp,

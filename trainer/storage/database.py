@@ -537,6 +537,17 @@ def m022_anki_schedules(db: Database) -> None:
     )
 
 
+def m023_fewer_answer_indexes(db: Database) -> None:
+    """Two indexes that every answer wrote an entry to and no query needs: the due
+    index is the first column of ``idx_card_state_due_card``, which serves
+    every read it did, and ``idx_reviews_history`` begins with the card as
+    ``idx_reviews_card_id_day`` does, then holds the day too (the per-deck
+    statistics it was made for read ``daily_totals`` since m015). Each was a
+    page of a large index written at a random place on each answer."""
+    db.execute("DROP INDEX IF EXISTS idx_card_state_due")
+    db.execute("DROP INDEX IF EXISTS idx_reviews_card_id_day")
+
+
 #: The schema steps in the order they are applied; never reorder or rename one.
 SCHEMA_STEPS = (
     m001_initial,
@@ -561,6 +572,7 @@ SCHEMA_STEPS = (
     m020_due_directions_off_answers,
     m021_anki_note_mod,
     m022_anki_schedules,
+    m023_fewer_answer_indexes,
 )
 
 

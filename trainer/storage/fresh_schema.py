@@ -42,6 +42,7 @@ STEPS = (
     "m020_due_directions_off_answers",
     "m021_anki_note_mod",
     "m022_anki_schedules",
+    "m023_fewer_answer_indexes",
 )
 
 # generated from a migrated database by tests/storage/test_fresh_schema.py: do not edit by hand
@@ -64,11 +65,9 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE TABLE anki_schedules (\n               card_id TEXT NOT NULL, direction TEXT NOT NULL, answered_at TEXT NOT NULL,\n               due TEXT NOT NULL, interval INTEGER NOT NULL, easiness REAL,\n               PRIMARY KEY (card_id, direction))",
     'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n    ON "_sqlite_migrations" ("migration_set", "name")',
     'CREATE INDEX "idx_cards_deck_position"\n    ON "cards" ("deck", "position")',
-    'CREATE INDEX "idx_card_state_due"\n    ON "card_state" ("due")',
     'CREATE INDEX "idx_reviews_day"\n    ON "reviews" ("day")',
     'CREATE INDEX "idx_reviews_answered_at"\n    ON "reviews" ("answered_at")',
     'CREATE INDEX "idx_quiz_attempts_day"\n    ON "quiz_attempts" ("day")',
-    'CREATE INDEX "idx_reviews_card_id_day"\n    ON "reviews" ("card_id", "day")',
     "CREATE INDEX idx_card_state_hardest ON card_state (lapses DESC, easiness, card_id, direction)",
     "CREATE INDEX idx_cards_term ON cards (term COLLATE NOCASE)",
     "CREATE INDEX idx_cards_deck_retired ON cards (deck, retired, suspended)",

@@ -976,7 +976,7 @@ class Store:
         if not params:
             return None, 0
         # INDEXED BY: left to itself, SQLite walks the deck's cards instead (0.14 s)
-        counted = f"""FROM card_state s INDEXED BY idx_card_state_due
+        counted = f"""FROM card_state s INDEXED BY idx_card_state_due_card
                       JOIN cards c ON c.id = s.card_id
                       WHERE {{due}} AND c.retired = 0 AND c.suspended = 0
                         AND {studies}"""

@@ -481,7 +481,7 @@ def fill_database(
     made: History,
     deck_path: Path,
 ) -> None:
-    from trainer.storage import daily_totals, open_database
+    from trainer.storage import daily_totals, open_database, sorted_states
 
     db = open_database(path)
     conn: sqlite3.Connection = db.conn
@@ -530,6 +530,8 @@ def fill_database(
         conn.execute(sql)
     # the per-day totals, as the migration that made them counts an existing log
     daily_totals.refresh(conn)
+    # and the sorted copy of the states, as the migration that made it copies them
+    sorted_states.refresh(conn)
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -161,18 +161,15 @@ def test_a_rebuild_sets_every_card_in_one_pass_and_keeps_the_triggers(
     conn = trainer.store.conn
     trainer.record_answer("small/alpha", Direction.FORWARD, 5, Mode.STUDY)
     conn.execute("UPDATE cards SET due_directions = 2 WHERE id = 'small/beta'")
-    triggers = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'card_state' AND type = 'trigger'"
-    ).fetchall()
+    triggers_sql = (
+        "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'card_state' AND type = 'trigger' "
+        "ORDER BY name"
+    )
+    triggers = conn.execute(triggers_sql).fetchall()
     trainer.rebuild()
     assert wrongly_kept(conn) == []
     assert (bits(trainer, "small/alpha"), bits(trainer, "small/beta")) == (1, 0)
-    assert (
-        conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'card_state' AND type = 'trigger'"
-        ).fetchall()
-        == triggers
-    )
+    assert conn.execute(triggers_sql).fetchall() == triggers
 
 
 def test_the_search_index_is_not_rewritten_for_a_flag(
@@ -346,7 +343,8 @@ def test_upgrading_to_m020_takes_the_insert_trigger_off_and_marks_every_state(
         triggers = {
             row[0]
             for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'card_state'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'card_state' "
+                "AND name LIKE 'card_state_due_directions%'"
             )
         }
         assert triggers == {

@@ -28,6 +28,9 @@ TRAINER_TABLES = {
     "anki_schedules",
     "refused_deck_files",
     "daily_totals",
+    # the sorted copy of card_state and the card directions it has yet to copy (m024)
+    "sorted_states",
+    "unsorted_states",
 }
 #: the full-text index over cards (m002) and the shadow tables FTS5 keeps
 FTS_TABLES = {
@@ -142,13 +145,8 @@ INDEXES = {
     },
     "card_state": {
         "idx_card_state_undue": ["card_id", "direction"],
-        "idx_card_state_hardest": ["lapses", "easiness", "card_id", "direction"],
         # the first column is the deck read off card_id (an expression: no name)
         "idx_card_state_deck": [None, "direction", "repetitions", "interval"],
-        # Browse sorted by state, interval or easiness walks these
-        "idx_card_state_repetitions": ["repetitions"],
-        "idx_card_state_interval": ["interval"],
-        "idx_card_state_easiness": ["easiness"],
         # Progress's due forecast reads this alone, and every read by due day (m023)
         "idx_card_state_due_card": ["due", "card_id", "direction"],
     },
@@ -156,6 +154,14 @@ INDEXES = {
         "idx_reviews_day": ["day"],
         "idx_reviews_history": ["card_id", "direction", "answered_at", "mode", "day", "grade"],
         "idx_reviews_answered_at": ["answered_at"],
+    },
+    # Browse sorted by state, interval, easiness or lapses, the hardest cards and the
+    # weakest-cards quiz walk these (m024: off card_state, which every answer writes)
+    "sorted_states": {
+        "idx_sorted_states_repetitions": ["repetitions"],
+        "idx_sorted_states_interval": ["interval"],
+        "idx_sorted_states_easiness": ["easiness"],
+        "idx_sorted_states_hardest": ["lapses", "easiness", "card_id", "direction"],
     },
     "quiz_attempts": {"idx_quiz_attempts_day": ["day"]},
 }

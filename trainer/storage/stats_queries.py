@@ -45,7 +45,7 @@ from trainer.core.stats import (
     DayActivity,
     QuizAttemptSummary,
 )
-from trainer.storage import daily_totals
+from trainer.storage import daily_totals, sorted_states
 from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
 
 __all__ = [
@@ -400,14 +400,16 @@ def _due_by_day(
 def _hardest(
     db: sqlite3.Connection, wanted: set[tuple[str, str]], n: int
 ) -> tuple[CardStatus, ...]:
-    """Walks card states hardest first (an index on lapses, easiness) until n fit."""
+    """Walks card states hardest first (an index on lapses, easiness, on the sorted
+    copy of the states) until n fit."""
     found: list[CardStatus] = []
     if n <= 0:
         return ()
+    states = sorted_states.sorting_table(db)
     cursor = db.execute(
-        """SELECT s.card_id, c.deck, s.direction, c.suspended, s.repetitions, s.easiness,
+        f"""SELECT s.card_id, c.deck, s.direction, c.suspended, s.repetitions, s.easiness,
                   s.interval, s.due, s.lapses, c.directions
-           FROM card_state s JOIN cards c ON c.id = s.card_id
+           FROM {states} s JOIN cards c ON c.id = s.card_id
            WHERE c.retired = 0
            ORDER BY s.lapses DESC, s.easiness, s.card_id, s.direction"""
     )

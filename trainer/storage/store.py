@@ -14,7 +14,7 @@ import json
 import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from trainer.core.model import (
 from trainer.core.replay import Anchor, Replayed
 from trainer.core.search import SearchQuery
 from trainer.core.sm2 import SM2State
-from trainer.storage import due_directions, search_index
+from trainer.storage import due_directions, search_index, sorted_states
 from trainer.storage.database import (
     DUE_DIRECTIONS_UNKNOWN,
     as_database,
@@ -162,6 +162,18 @@ class Store:
         return self._job_on_own_connection(
             lambda store: store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         )
+
+    def upkeep_job(self) -> Callable[[], None] | None:
+        """``checkpoint_job``, after bringing the sorted copy of the states up to date
+        (``trainer.storage.sorted_states``): the answers since the last idle moment
+        are copied there then, so a sorted read seldom has any to copy itself."""
+        return self._job_on_own_connection(Store._upkeep)
+
+    def _upkeep(self) -> None:
+        # busy past the timeout: the next sorted read copies them instead
+        with suppress(sqlite3.OperationalError):
+            sorted_states.refresh(self.conn)
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _job_on_own_connection(self, work: Callable[[Store], object]) -> Callable[[], None] | None:
         """``work`` as a function for a thread: on a connection of its own to this
@@ -670,13 +682,17 @@ class Store:
         easiness, ties in deck order. Loading every state took a second at 100k cards."""
         order = "sum(coalesce(s.lapses, 0)) DESC, min(coalesce(s.easiness, 2.5))"
         # n cards with a direction of >= L lapses sum to >= L each, so the n weakest
-        # all have a direction with >= L / (directions per card) lapses
-        bound = self._nth_card_bound(directions, decks, n, "s.lapses DESC", "s.lapses")
+        # all have a direction with >= L / (directions per card) lapses; both walks
+        # read the lapses index, on the sorted copy of the states
+        states = sorted_states.sorting_table(self.conn)
+        bound = self._nth_card_bound(
+            directions, decks, n, "s.lapses DESC", "s.lapses", states=states
+        )
         narrow = ("1", [])
         if bound:
             most = max((len(directions.get(deck, ())) for deck in decks), default=1)
             least = -(-int(bound) // max(most, 1))
-            narrow = ("c.id IN (SELECT card_id FROM card_state WHERE lapses >= ?)", [least])
+            narrow = (f"c.id IN (SELECT card_id FROM {states} WHERE lapses >= ?)", [least])
         return self._studied_card_ids(directions, decks, n, order, *narrow)
 
     def lowest_recall_card_ids(
@@ -723,18 +739,21 @@ class Store:
         value: str,
         condition: str = "1",
         condition_params: Sequence[str] = (),
+        states: str = sorted_states.SOURCE,
     ) -> Any:
         """``value`` of the state at which the ``n``-th distinct eligible card is met
         walking the states in ``order`` (an index), or None when fewer exist.
 
-        The walk reads card_state first (CROSS JOIN keeps SQLite from sorting every
-        card) and stops after n x directions rows, so it costs the same at any size."""
+        The walk reads the states first (CROSS JOIN keeps SQLite from sorting every
+        card) and stops after n x directions rows, so it costs the same at any size.
+        ``states`` is card_state, or its sorted copy for an order only the copy's
+        indexes serve."""
         pairs, params = _studied_pairs(directions, decks)
         most = max((len(directions.get(deck, ())) for deck in decks), default=1)
         if not pairs or n <= 0:
             return None
         rows = self.conn.execute(
-            f"""SELECT s.card_id, {value} FROM card_state s CROSS JOIN cards c
+            f"""SELECT s.card_id, {value} FROM {states} s CROSS JOIN cards c
                 ON c.id = s.card_id
                 WHERE c.retired = 0 AND c.suspended = 0 AND coalesce(s.due, '') != ''
                   AND {condition} AND (c.deck, s.direction) IN (VALUES {pairs})
@@ -1600,6 +1619,10 @@ class Store:
             raise ValueError(f"cannot sort by {sort!r}")
         if query.text or query.tags:  # both are matched through the search index
             self.bring_search_index_up_to_date()
+        # the sorts whose indexes are on the sorted copy: brought up to date first
+        states = sorted_states.SOURCE
+        if sort in COPY_SORTS:
+            states = sorted_states.sorting_table(self.conn)
         chosen = self._chosen_decks(query, decks, directions)
         pairs, pair_params = _studied_pairs(directions, chosen)
         if not pairs:
@@ -1620,7 +1643,7 @@ class Store:
                 return [], 0
             if cards_total <= _SORT_WHOLE:
                 return self._browse_few(page, found, found_params, cards_total)
-            return self._browse_page(query, directions, page, where, params, cards_total)
+            return self._browse_page(query, directions, page, where, params, cards_total, states)
 
     @contextmanager
     def _kept_cards(
@@ -1751,8 +1774,10 @@ class Store:
         where: list[str],
         params: list[Any],
         total: int,
+        states: str,
     ) -> tuple[list[BrowseRow], int]:
-        """Browse's first page of a broad filter, walking an index in the sort's order."""
+        """Browse's first page of a broad filter, walking an index in the sort's order
+        (a schedule column's on ``states``: card_state or its sorted copy)."""
         pairs, pair_params, limit = page.pairs, page.pair_params, page.limit
         sort, descending = page.sort, page.descending
         condition = " AND ".join(where)
@@ -1770,7 +1795,9 @@ class Store:
                 [*pair_params, *picked, limit],
             ).fetchall()
         elif sort in SCHEDULE_SORTS or sort == "direction":
-            walk = _SchedulePage(self.conn, BROWSE_COLUMNS, pairs, pair_params, condition, params)
+            walk = _SchedulePage(
+                self.conn, BROWSE_COLUMNS, pairs, pair_params, condition, params, states
+            )
             if sort == "direction":
                 values = sorted({d for deck in directions for d in map(str, directions[deck])})
                 rows = walk.by_direction(values[::-1] if descending else values, limit)
@@ -2164,6 +2191,9 @@ SCHEDULE_SORTS = {
     "easiness": ("easiness", False),
     "lapses": ("lapses", False),
 }
+#: schedule sorts whose column's index is on the sorted copy of the states
+#: (``trainer.storage.sorted_states``), not on card_state
+COPY_SORTS = frozenset({"state", "interval", "easiness", "lapses"})
 #: a tie group of a schedule column larger than this is paged by walking the term
 #: index (cheap when the group holds many cards) instead of sorting the group
 _WALK_GROUP = 4000
@@ -2232,6 +2262,7 @@ class _SchedulePage:
         pair_params: list[str],
         condition: str,
         params: list[Any],
+        states: str = "card_state",
     ) -> None:
         self.conn = conn
         self.columns = columns
@@ -2239,6 +2270,8 @@ class _SchedulePage:
         self.pair_params = pair_params
         self.condition = condition
         self.params = params
+        #: the table whose index on the sort's column is walked (``_stated``)
+        self.states = states
 
     def _by_term(
         self, extra: str, extra_params: list[Any], limit: int, join: str = "LEFT JOIN"
@@ -2264,7 +2297,7 @@ class _SchedulePage:
     def _stated(self, select: str, extra: str, extra_params: list[Any], tail: str) -> list[Any]:
         """Rows that have a state, states (their column's index) as the outer loop."""
         return self.conn.execute(
-            f"""SELECT {select} FROM card_state s CROSS JOIN cards c ON c.id = s.card_id
+            f"""SELECT {select} FROM {self.states} s CROSS JOIN cards c ON c.id = s.card_id
                 CROSS JOIN (VALUES {self.pairs}) p
                   ON p.column1 = c.deck AND p.column2 = s.direction
                 WHERE {self.condition} AND {extra} {tail}""",
@@ -2307,7 +2340,7 @@ class _SchedulePage:
         )
         wanted = limit - len(before)
         (group,) = self.conn.execute(
-            f"SELECT count(*) FROM card_state s WHERE {key} = ?", [bound]
+            f"SELECT count(*) FROM {self.states} s WHERE {key} = ?", [bound]
         ).fetchone()
         if group > _WALK_GROUP:
             tied = self._by_term(f"{key} = ?", [bound], wanted, "CROSS JOIN")

@@ -329,21 +329,30 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         )
     )
 
+    # whole processes, Anki's importer beside them: the median of three runs at every
+    # size, as one run of each side at 100k varied by a third between runs
+    process_runs = plan.import_runs
+
     def import_process() -> tuple[float, float, str]:
-        work = fresh_dir(base / "process")
-        write_settings(work)
-        db = work / "trainer.db"
-        env = environment(work, db)
-        mine, _ = run_process(
-            [*trainer_command(), "--db", str(db), "import", str(tsv), "--deck", DECK_NAME], env
-        )
-        work = fresh_dir(base / "floor-process")
-        open_database(work / "trainer.db").conn.close()
-        floor_db = work / "trainer.db"
-        out_yaml = work / "decks" / "glossary.yaml"
-        command = [sys.executable, "-m", "benchmarks.floor", "import", str(floor_db)]
-        base_time, _ = run_process([*command, TODAY.isoformat(), str(tsv), str(out_yaml)], env)
-        return mine, base_time, "1 run"
+        mine, floors = [], []
+        for _ in range(process_runs):
+            work = fresh_dir(base / "process")
+            write_settings(work)
+            db = work / "trainer.db"
+            env = environment(work, db)
+            seconds, _ = run_process(
+                [*trainer_command(), "--db", str(db), "import", str(tsv), "--deck", DECK_NAME],
+                env,
+            )
+            mine.append(seconds)
+            work = fresh_dir(base / "floor-process")
+            open_database(work / "trainer.db").conn.close()
+            floor_db = work / "trainer.db"
+            out_yaml = work / "decks" / "glossary.yaml"
+            command = [sys.executable, "-m", "benchmarks.floor", "import", str(floor_db)]
+            seconds, _ = run_process([*command, TODAY.isoformat(), str(tsv), str(out_yaml)], env)
+            floors.append(seconds)
+        return median(mine), median(floors), f"median of {process_runs}"
 
     figures.append(
         guarded("import_tsv_process", "trainer import FILE (whole process)", n, None)(
@@ -351,7 +360,9 @@ def bench_import(n: int, plan: Plan) -> list[Figure]:
         )
     )
     if plan.peer:
-        attach_peer(figures, "import_tsv_process", lambda: anki_import(tsv, base / "anki"))
+        attach_peer(
+            figures, "import_tsv_process", lambda: anki_import(tsv, base / "anki", process_runs)
+        )
 
     edits: dict[str, float] = {}
 
@@ -834,16 +845,20 @@ def attach_peer(figures: Sequence[Figure], key: str, work: Callable[[], float]) 
         log(f"    anki {key}: FAILED: {error}")
 
 
-def anki_import(tsv: Path, work: Path) -> float:
-    """Anki's CSV importer on the same terms, as a whole process on a new collection."""
+def anki_import(tsv: Path, work: Path, runs: int = 1) -> float:
+    """Anki's CSV importer on the same terms, as a whole process on a new collection
+    (the median of ``runs``, each into a new one)."""
     if work.exists():
         shutil.rmtree(work)
     headed = peer.headed_copy(tsv, work / "terms.txt")
     peer.run("import", headed, work / "warm.anki2")  # warm-up: page cache, bytecode
-    seconds, result = peer.run("import", headed, work / "collection.anki2")
-    if result["new"] < 1:
-        raise RuntimeError(f"anki imported nothing: {result}")
-    return seconds
+    times = []
+    for run in range(runs):
+        seconds, result = peer.run("import", headed, work / f"collection-{run}.anki2")
+        if result["new"] < 1:
+            raise RuntimeError(f"anki imported nothing: {result}")
+        times.append(seconds)
+    return median(times)
 
 
 def anki_history(

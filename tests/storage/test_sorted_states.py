@@ -196,3 +196,22 @@ def test_the_upgrade_copies_every_state_and_moves_the_indexes(tmp_path: Path) ->
         assert pending(conn) == 1
     finally:
         upgraded.conn.close()
+
+
+def test_a_rebuild_mends_a_copy_that_went_wrong(trainer: Trainer) -> None:
+    conn = trainer.store.conn
+    for card in ("small/alpha", "small/beta"):
+        trainer.record_answer(card, Direction.FORWARD, 4, Mode.STUDY)
+    assert sorted_states.sorting_table(conn) == "sorted_states"
+    conn.execute("UPDATE sorted_states SET lapses = 40 WHERE card_id = 'small/beta'")
+    conn.execute("INSERT INTO sorted_states (card_id, direction) VALUES ('small/gone', 'forward')")
+    conn.commit()
+    trainer.rebuild()
+    assert pending(conn) == 0
+    assert states(conn, "sorted_states") == states(conn, "card_state")
+    triggers = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name LIKE 'card_state_unsorted_%'"
+    ).fetchone()
+    assert triggers == (3,)
+    trainer.record_answer("small/gamma", Direction.FORWARD, 4, Mode.STUDY)
+    assert pending(conn) == 1

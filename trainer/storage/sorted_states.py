@@ -18,8 +18,10 @@ index, so slower but never stale.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["COPY", "SOURCE", "is_current", "refresh", "sorting_table"]
+__all__ = ["COPY", "SOURCE", "in_one_pass", "is_current", "refresh", "sorting_table"]
 
 #: the table sorted reads walk once it is current
 COPY = "sorted_states"
@@ -69,6 +71,25 @@ def sorting_table(db: sqlite3.Connection) -> str:
     except sqlite3.OperationalError:
         return SOURCE
     return COPY
+
+
+@contextmanager
+def in_one_pass(db: sqlite3.Connection) -> Iterator[None]:
+    """Inside the caller's write transaction: the block rewrites the states without
+    the triggers noting each one, then the copy is made whole from them and the
+    triggers are put back (a rebuild; it also mends a copy that went wrong)."""
+    triggers = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = ? AND name LIKE 'card_state_unsorted_%'",
+        [SOURCE],
+    ).fetchall()
+    for name, _ in triggers:
+        db.execute(f'DROP TRIGGER "{name}"')
+    yield
+    _copy_whole(db)
+    db.execute("DELETE FROM unsorted_states")
+    for _, sql in triggers:
+        db.execute(sql)
 
 
 def _copy_changed(db: sqlite3.Connection) -> None:

@@ -1263,7 +1263,11 @@ class Store:
         transaction, so an answer another process records meanwhile waits, and
         is not lost from the cache.
         """
-        with self.write(), due_directions.in_one_pass(self.conn):
+        with (
+            self.write(),
+            due_directions.in_one_pass(self.conn),
+            sorted_states.in_one_pass(self.conn),
+        ):
             states = self._replayed(replay, self.all_reviews())
             self.conn.execute("DELETE FROM card_state")
             self.db["card_state"].insert_all(

@@ -287,6 +287,24 @@ async def test_home_gets_progress_ready_while_it_waits(
         assert "Reviews today 5" in " ".join(plain(app, "#progress-streak").split())
 
 
+async def test_what_home_holds_is_frozen_out_of_the_collector_until_the_app_ends(
+    studied: Trainer, size: tuple[int, int]
+) -> None:
+    """Once Home and the Progress screen made ahead are ready, the objects alive are
+    frozen (a full collection no longer walks them on a keypress); when the app
+    ends they go back to the collector."""
+    import gc
+
+    gc.unfreeze()
+    app = TrainerApp(studied)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.get_screen("progress", ProgressScreen).inputs is not None
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
 async def test_figures_read_ahead_are_read_again_after_another_write(
     studied: Trainer, size: tuple[int, int]
 ) -> None:

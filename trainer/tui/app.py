@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
+from trainer.app.collector import freeze_long_lived, thaw_long_lived
 from trainer.app.trainer import Trainer
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ class TrainerApp(App[int]):
         if (index_job := self.trainer.search_index_job()) is not None:
             # a rebuild loses nothing if it fails: the first search tries again
             self.run_worker(index_job, thread=True, group="search-index", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        """What was frozen at start goes back to the collector (``thaw_long_lived``):
+        the app's own cycles are freed once it is gone, as in a test that runs many."""
+        thaw_long_lived()
 
     def answered(self) -> None:
         """Called after each committed answer: once the user has paused for
@@ -175,8 +181,14 @@ class TrainerApp(App[int]):
         it could paint. Each step runs after a refresh, so a key pressed meanwhile
         is handled first, and none runs once another screen is on top (a study
         session's keys never wait for it). The figures read here are checked again
-        when the screen is shown (``refresh_progress``), so they are never stale."""
-        steps = [self._import_progress, self._mount_progress, self._preload_progress]
+        when the screen is shown (``refresh_progress``), so they are never stale.
+        Last, what the session holds by then is frozen (``freeze_long_lived``)."""
+        steps = [
+            self._import_progress,
+            self._mount_progress,
+            self._preload_progress,
+            freeze_long_lived,
+        ]
 
         def step() -> None:
             if self.screen is not home or not self.is_running:

@@ -37,6 +37,7 @@ from trainer.core.scheduler import MATURE_INTERVAL_DAYS
 from trainer.core.sm2 import PASSING_QUALITY
 from trainer.core.stats import DayActivity
 from trainer.storage.sql_terms import DECK_OF_CARD_ID, NOT_UNDONE
+from trainer.storage.upkeep import in_one_transaction
 
 __all__ = ["CATEGORY_SQL", "daily_activity", "refresh", "study_days"]
 
@@ -127,19 +128,8 @@ def refresh(db: sqlite3.Connection) -> None:
     in its own ``BEGIN IMMEDIATE`` so two processes never count a row twice.
     """
     db = getattr(db, "conn", db)  # a sqlite-utils Database works too
-    if is_current(db):
-        return
-    if db.in_transaction:
-        _count_new_rows(db)
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        _count_new_rows(db)
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+    if not is_current(db):
+        in_one_transaction(db, _count_new_rows)
 
 
 def _count_new_rows(db: sqlite3.Connection) -> None:

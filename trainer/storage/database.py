@@ -699,15 +699,24 @@ def indexes_built_after(conn: sqlite3.Connection, table: str) -> Iterator[None]:
     Keeping an index up to date row by row costs more than sorting it afresh
     once most of its rows are new. A failure rolls the drop back with the rest.
     """
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL",
-        [table],
+    with set_aside(conn, "index", table):
+        yield
+
+
+@contextmanager
+def set_aside(conn: sqlite3.Connection, kind: str, table: str, names: str = "%") -> Iterator[None]:
+    """Drop ``table``'s indexes or triggers (``kind``) whose names are LIKE ``names``
+    for the length of the block, then create each again, all inside the caller's
+    transaction (a failure rolls the drop back with the rest)."""
+    found = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? "
+        "AND name LIKE ? AND sql IS NOT NULL",
+        [kind, table, names],
     ).fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
+    for name, _ in found:
+        conn.execute(f'DROP {kind.upper()} "{name}"')
     yield
-    for _, sql in indexes:
+    for _, sql in found:
         conn.execute(sql)
 
 

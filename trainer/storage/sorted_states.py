@@ -21,6 +21,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from trainer.storage.database import indexes_built_after, set_aside
+from trainer.storage.upkeep import in_one_transaction
+
 __all__ = ["COPY", "SOURCE", "in_one_pass", "is_current", "refresh", "sorting_table"]
 
 #: the table sorted reads walk once it is current
@@ -48,19 +51,8 @@ def refresh(db: sqlite3.Connection) -> None:
     """Copy the changed states over, in one transaction: the caller's when there is
     one, else its own ``BEGIN IMMEDIATE`` (two processes never copy a row twice)."""
     db = getattr(db, "conn", db)  # a sqlite-utils Database works too
-    if is_current(db):
-        return
-    if db.in_transaction:
-        _copy_changed(db)
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        _copy_changed(db)
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+    if not is_current(db):
+        in_one_transaction(db, _copy_changed)
 
 
 def sorting_table(db: sqlite3.Connection) -> str:
@@ -78,18 +70,10 @@ def in_one_pass(db: sqlite3.Connection) -> Iterator[None]:
     """Inside the caller's write transaction: the block rewrites the states without
     the triggers noting each one, then the copy is made whole from them and the
     triggers are put back (a rebuild; it also mends a copy that went wrong)."""
-    triggers = db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name = ? AND name LIKE 'card_state_unsorted_%'",
-        [SOURCE],
-    ).fetchall()
-    for name, _ in triggers:
-        db.execute(f'DROP TRIGGER "{name}"')
-    yield
-    _copy_whole(db)
-    db.execute("DELETE FROM unsorted_states")
-    for _, sql in triggers:
-        db.execute(sql)
+    with set_aside(db, "trigger", SOURCE, "card_state_unsorted_%"):
+        yield
+        _copy_whole(db)
+        db.execute("DELETE FROM unsorted_states")
 
 
 def _copy_changed(db: sqlite3.Connection) -> None:
@@ -113,17 +97,9 @@ def _copy_changed(db: sqlite3.Connection) -> None:
 def _copy_whole(db: sqlite3.Connection) -> None:
     """The copy made again from every state, its secondary indexes dropped meanwhile
     and built once at the end (sorting each costs less than inserting into it)."""
-    indexes = db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL",
-        [COPY],
-    ).fetchall()
-    for name, _sql in indexes:
-        db.execute(f'DROP INDEX "{name}"')
-    db.execute(f"DELETE FROM {COPY}")
-    db.execute(
-        f"INSERT INTO {COPY} ({_COLUMNS}) SELECT {_COLUMNS} FROM {SOURCE} "
-        "WHERE card_id IS NOT NULL AND direction IS NOT NULL ORDER BY card_id, direction"
-    )
-    for _name, sql in indexes:
-        db.execute(sql)
+    with indexes_built_after(db, COPY):
+        db.execute(f"DELETE FROM {COPY}")
+        db.execute(
+            f"INSERT INTO {COPY} ({_COLUMNS}) SELECT {_COLUMNS} FROM {SOURCE} "
+            "WHERE card_id IS NOT NULL AND direction IS NOT NULL ORDER BY card_id, direction"
+        )

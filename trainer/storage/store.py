@@ -2266,7 +2266,7 @@ class _SchedulePage:
         pair_params: list[str],
         condition: str,
         params: list[Any],
-        states: str = "card_state",
+        states: str = sorted_states.SOURCE,
     ) -> None:
         self.conn = conn
         self.columns = columns

@@ -20,7 +20,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from trainer.storage.database import DUE_DIRECTIONS_OF, DUE_DIRECTIONS_UNKNOWN, LAST_STATE
+from trainer.storage.database import (
+    DUE_DIRECTIONS_OF,
+    DUE_DIRECTIONS_UNKNOWN,
+    LAST_STATE,
+    set_aside,
+)
 from trainer.storage.sql_terms import DUE_DIRECTIONS_SETTLED, DUE_DIRECTIONS_SETTLED_KEY
 
 #: The rowids of the cards with a state inserted since the bits were last set
@@ -39,17 +44,10 @@ def in_one_pass(conn: sqlite3.Connection) -> Iterator[None]:
     """Inside the caller's write transaction: the block writes states without the
     triggers, then every card's bits are set from its states and the triggers
     put back (a failure rolls all of it back with the transaction)."""
-    triggers = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name = 'card_state' AND name LIKE 'card_state_due_directions_%'"
-    ).fetchall()
-    for name, _ in triggers:
-        conn.execute(f'DROP TRIGGER "{name}"')
-    yield
-    set_all(conn)
-    mark_settled(conn, _last_state(conn))
-    for _, sql in triggers:
-        conn.execute(sql)
+    with set_aside(conn, "trigger", "card_state", "card_state_due_directions_%"):
+        yield
+        set_all(conn)
+        mark_settled(conn, _last_state(conn))
 
 
 def set_all(conn: sqlite3.Connection) -> None:

@@ -35,10 +35,20 @@ SOURCE = "card_state"
 #: with history)
 REBUILD_FROM = 5000
 
-_COLUMNS = (
-    "card_id, direction, repetitions, easiness, interval, due, lapses, "
-    "last_review, stability, difficulty"
+#: card_state's columns, which the copy holds all of
+_NAMES = (
+    "card_id",
+    "direction",
+    "repetitions",
+    "easiness",
+    "interval",
+    "due",
+    "lapses",
+    "last_review",
+    "stability",
+    "difficulty",
 )
+_COLUMNS = ", ".join(_NAMES)
 
 
 def is_current(db: sqlite3.Connection) -> bool:
@@ -87,7 +97,7 @@ def _copy_changed(db: sqlite3.Connection) -> None:
         )
         db.execute(
             f"""INSERT INTO {COPY} ({_COLUMNS})
-                SELECT {", ".join(f"s.{c.strip()}" for c in _COLUMNS.split(","))}
+                SELECT {", ".join(f"s.{name}" for name in _NAMES)}
                 FROM unsorted_states u
                 JOIN {SOURCE} s ON s.card_id = u.card_id AND s.direction = u.direction"""
         )
